@@ -9,19 +9,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 
-def _ensure_extensions() -> None:
-    # Upstream components own these, but registering defaults here lets the
-    # component run (and be tested) in a pipeline that lacks them.
-    for name in ("pcnwatch_quotes", "pcnwatch_reported", "pcnwatch_people"):
-        if not Doc.has_extension(name):
-            Doc.set_extension(name, default=None)
-    if not Doc.has_extension("pcnwatch_published"):
-        Doc.set_extension("pcnwatch_published", default=None)
-    if not Doc.has_extension("pcnwatch_stances"):
-        Doc.set_extension("pcnwatch_stances", default=None)
-
-
-_ensure_extensions()
+# The quotes component owns pcnwatch_quotes/pcnwatch_reported; this module
+# registers only what it sets itself and reads the others defensively.
+if not Doc.has_extension("pcnwatch_stances"):
+    Doc.set_extension("pcnwatch_stances", default=None)
 
 
 class StanceTagger:
