@@ -5,8 +5,6 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-if not Doc.has_extension("pcnwatch_published"):
-    Doc.set_extension("pcnwatch_published", default=None)
 if not Doc.has_extension("pcnwatch_events"):
     Doc.set_extension("pcnwatch_events", default=None)
 
