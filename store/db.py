@@ -1,0 +1,137 @@
+"""Connecting to the database and bringing its schema up to date.
+
+One URL names the database: the `url` argument, else `DATABASE_URL`, else a
+SQLite file `pcnwatch.db` in the working directory. The schema is made only by
+the Alembic migrations in `store/migrations/`, applied on first connection in
+each process, so every command starts on a current schema.
+"""
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlmodel import Session
+
+from store.errors import BadDatabaseURL, SchemaError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "sqlite:///pcnwatch.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Any constant will do; it only has to be the same in every pcnwatch process.
+_PG_MIGRATION_LOCK = 7_305_201_9
+
+_engines: dict[str, Engine] = {}
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use, with `postgresql://` steered to the psycopg 3 driver we install."""
+    url = (url or os.environ.get("DATABASE_URL") or DEFAULT_URL).strip()
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """The engine for `url` (cached per process), its schema migrated to the newest version."""
+    url = database_url(url)
+    if url in _engines:
+        return _engines[url]
+    try:
+        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise BadDatabaseURL(f"DATABASE_URL {url!r} is not a database URL SQLAlchemy "
+                             f"understands ({exc}); use e.g. sqlite:///pcnwatch.db") from exc
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise BadDatabaseURL(f"cannot connect to {redact(url)}: {reason}") from exc
+    if migrate:
+        upgrade(engine)
+    _engines[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine (tests, and forked worker processes)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL lets the scheduler read while a crawl writes; SQLite leaves foreign keys off unless asked.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("store") / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Apply every migration not yet applied; safe to call from many processes at once."""
+    if current_revision(engine) == head_revision():
+        return head_revision()
+    cfg = _alembic_config()
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # Two processes starting together would both try to create the tables.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
+                             {"k": _PG_MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except sa.exc.SQLAlchemyError as exc:
+        raise SchemaError(f"could not migrate {redact(str(engine.url))}: {exc}") from exc
+    log.info("database %s migrated to %s", redact(str(engine.url)), head_revision())
+    return head_revision()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back on any error."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
