@@ -1,0 +1,97 @@
+from datetime import date
+
+import pytest
+
+from nlp.dates import find_dates, resolve_date
+
+PUB = date(2020, 1, 14)  # a Tuesday, in NHS year 2019/20
+
+
+@pytest.mark.parametrize(
+    ("phrase", "published", "expected"),
+    [
+        ("guidance issued last week", PUB, date(2020, 1, 7)),
+        ("figures out this week", PUB, PUB),
+        ("the report due next month", PUB, date(2020, 2, 1)),
+        ("the deal struck last month", PUB, date(2019, 12, 1)),
+        # NHS year: the coming year starts on the next 1 April
+        ("two objectives in the coming year", PUB, date(2020, 4, 1)),
+        ("the next financial year", PUB, date(2020, 4, 1)),
+        ("in the coming year", date(2019, 4, 1), date(2019, 4, 1)),
+        ("this financial year", PUB, date(2019, 4, 1)),
+        # a named month after "from" looks forward, past the published month
+        ("from April", PUB, date(2020, 4, 1)),
+        ("from April", date(2020, 5, 3), date(2021, 4, 1)),
+        ("from January", PUB, date(2020, 1, 1)),
+        # a bare year after until/from is the NHS year that starts in it
+        ("these will not start until 2021", PUB, date(2021, 4, 1)),
+        ("not until 2021", None, date(2021, 4, 1)),
+        ("in 2019 ministers promised", None, date(2019, 1, 1)),
+        ("by March 2020", PUB, date(2020, 3, 1)),
+        ("by March 2020", None, date(2020, 3, 1)),
+        # "in October" without a year: the October nearest publication
+        ("in October", PUB, date(2019, 10, 1)),
+        ("in October", date(2020, 6, 1), date(2020, 10, 1)),
+        ("last October", date(2020, 11, 2), date(2020, 10, 1)),
+        ("on 1 July 2019", None, date(2019, 7, 1)),
+        ("on 1st July, 2019", None, date(2019, 7, 1)),
+        ("July 1, 2019", None, date(2019, 7, 1)),
+        ("1 July", date(2019, 5, 20), date(2019, 7, 1)),
+        ("from 1 July", date(2019, 8, 20), date(2020, 7, 1)),
+        ("July 2019", None, date(2019, 7, 1)),
+        ("2020/21", None, date(2020, 4, 1)),
+        ("2020-21", None, date(2020, 4, 1)),
+        ("2020/2021 contract", None, date(2020, 4, 1)),
+        ("2020\u201321", None, date(2020, 4, 1)),
+        # January article: "before Christmas" is the one just gone
+        ("just before Christmas", PUB, date(2019, 12, 25)),
+        ("before Christmas", date(2019, 10, 1), date(2019, 12, 25)),
+        ("yesterday", PUB, date(2020, 1, 13)),
+        ("today", PUB, PUB),
+        ("2019-07-01", None, date(2019, 7, 1)),
+        ("01/07/2019", None, date(2019, 7, 1)),  # UK order, day first
+        ("three weeks ago", PUB, date(2019, 12, 24)),
+        ("two months ago", PUB, date(2019, 11, 1)),
+        ("on Friday", PUB, date(2020, 1, 10)),
+        ("next Monday", PUB, date(2020, 1, 20)),
+        ("Sept 2021", None, date(2021, 9, 1)),
+    ],
+)
+def test_resolve_date_table(phrase, published, expected):
+    assert resolve_date(phrase, published) == expected
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "last week",  # relative phrases need a published date
+        "from April",
+        "the coming year",
+        "before Christmas",
+        "GPs will march on Downing Street",  # a verb, not a month
+        "31 February 2020",  # no such day
+        "2019/23",  # not a financial year
+        "in the coming weeks",  # too vague to place
+        "",
+    ],
+)
+def test_resolve_date_without_anchor_is_none(phrase):
+    assert resolve_date(phrase, None) is None
+
+
+def test_resolve_date_ignores_vague_phrases_even_with_published():
+    assert resolve_date("practices may struggle in the coming weeks", PUB) is None
+    assert resolve_date("GPs will march on Downing Street", PUB) is None
+
+
+def test_find_dates_gives_offsets_in_text_order():
+    text = "Guidance issued last week says the work will not start until 2021."
+    found = find_dates(text, PUB)
+    assert [text[d.start:d.end] for d in found] == ["last week", "until 2021"]
+    assert [d.date for d in found] == [date(2020, 1, 7), date(2021, 4, 1)]
+
+
+def test_find_dates_prefers_the_fullest_form():
+    found = find_dates("The scheme starts on 1 July 2019 in most areas.", None)
+    assert len(found) == 1
+    assert found[0].text.endswith("1 July 2019")
