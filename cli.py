@@ -1,0 +1,373 @@
+"""The `pcnwatch` command: parse, call one library function, print.
+
+No SQL, spaCy or Scrapy here: each command hands its options to `jobs`,
+`publish`, `crawler` or `nlp` and shows what came back. Every error a user can
+cause (a bad date, a missing file, an unknown actor, an unreachable database)
+is a `ValueError` subclass in its layer, printed as one line on stderr with
+exit code 2; never a traceback unless `--verbose` asks for it.
+"""
+
+import json
+import logging
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+log = logging.getLogger("pcnwatch")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    name="pcnwatch",
+    help="Watch UK primary-care news: crawl it, find who says what about PCN policy, "
+    "keep a timeline, and publish digests, headlines and research queries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+query_app = typer.Typer(help="Filter and export articles, quotes, stances and events.",
+                        no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+subscribers_app = typer.Typer(help="Manage who gets the weekly digest.", no_args_is_help=True)
+app.add_typer(query_app, name="query")
+app.add_typer(db_app, name="db")
+app.add_typer(subscribers_app, name="subscribers")
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_BUILT = 2
+
+
+class _State:
+    verbose = False
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _existing_file(value: Path | None) -> Path | None:
+    if value is not None and not value.is_file():
+        raise typer.BadParameter(f"{value} does not exist or is not a file")
+    return value
+
+
+DateOpt = Annotated[str | None, typer.Option(help="YYYY-MM-DD", callback=_parse_date)]
+
+
+def _not_built(what: str) -> None:
+    err.print(f"pcnwatch: {what} is not built yet")
+    raise typer.Exit(EXIT_NOT_BUILT)
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show "
+                                          "tracebacks.")] = False,
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", envvar="DATABASE_URL",
+        help="SQLAlchemy URL of the database [default: sqlite:///pcnwatch.db]")] = None,
+) -> None:
+    _State.verbose = verbose
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if database_url:
+        import os
+
+        os.environ["DATABASE_URL"] = database_url
+
+
+# -- pipeline jobs -------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the outputs.")] = Path(
+        "out"),
+) -> None:
+    """Run the whole pipeline offline on the bundled sample sites and write ./out/."""
+    import jobs
+
+    jobs.demo(out_dir=out_dir, console=out)
+
+
+@app.command()
+def crawl(
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Crawl only this source (repeatable).")] = None,
+    sources: Annotated[Path | None, typer.Option(
+        "--sources", help="A sources TOML file instead of the shipped one.",
+        callback=_existing_file)] = None,
+) -> None:
+    """Run the spiders over the configured sources and store new articles."""
+    import jobs
+
+    summary = jobs.crawl(names=source or None, sources_file=sources, console=out)
+    if summary.get("failed"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def process(
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Processes for the analysis.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Articles per transaction.")] = 32,
+) -> None:
+    """Analyse every stored article not yet analysed by the current pipeline version."""
+    import jobs
+
+    jobs.process(workers=workers, batch_size=batch_size, console=out)
+
+
+class TimelineFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+def timeline(
+    since: DateOpt = None,
+    until: DateOpt = None,
+    actor: Annotated[str | None, typer.Option(help="Only entries by or reacted to by "
+                                                   "this actor id.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only entries on this topic.")] = None,
+    format: Annotated[TimelineFormat, typer.Option("--format", "-f")] = TimelineFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write to a file.")] = None,
+) -> None:
+    """The timeline of policy changes and the reactions to each."""
+    _not_built("timeline")
+
+
+@app.command()
+def digest(
+    week: Annotated[str | None, typer.Option(help="ISO week, YYYY-Www [default: last "
+                                                  "week].")] = None,
+    send: Annotated[bool, typer.Option("--send", help="Send by SMTP to subscribers.")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write .html, .txt and .eml "
+                                                                "here.")] = None,
+) -> None:
+    """The weekly digest for practice managers."""
+    _not_built("digest")
+
+
+class HeadlineFormat(StrEnum):
+    text = "text"
+    md = "md"
+    json = "json"
+    csv = "csv"
+    rss = "rss"
+    atom = "atom"
+    jsonfeed = "jsonfeed"
+
+
+@app.command()
+def headlines(
+    since: DateOpt = None,
+    until: DateOpt = None,
+    source: Annotated[str | None, typer.Option(help="Only stories carried by this "
+                                                    "source.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only stories on this topic.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only stories naming this actor.")] = None,
+    format: Annotated[HeadlineFormat, typer.Option("--format", "-f")] = HeadlineFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write to a file.")] = None,
+) -> None:
+    """De-duplicated headlines, one per story, newest first."""
+    _not_built("headlines")
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+def _query(table: str, actor, stance, topic, since, until, source, search, format, output,
+           limit) -> None:
+    _not_built(f"query {table}")
+
+
+def _make_query_command(table: str, doc: str):
+    def command(
+        actor: Annotated[str | None, typer.Option(help="Actor id, e.g. bma-gpc.")] = None,
+        stance: Annotated[str | None, typer.Option(
+            help="support, oppose, mixed or neutral.")] = None,
+        topic: Annotated[str | None, typer.Option(help="Topic slug, e.g. pcn-targets.")] = None,
+        since: DateOpt = None,
+        until: DateOpt = None,
+        source: Annotated[str | None, typer.Option(help="Source name.")] = None,
+        search: Annotated[str | None, typer.Option(help="Full-text search.")] = None,
+        format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+        output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                    help="Write to a file.")] = None,
+        limit: Annotated[int | None, typer.Option(min=1, help="At most this many "
+                                                             "rows.")] = None,
+    ) -> None:
+        _query(table, actor, stance, topic, since, until, source, search, format, output, limit)
+
+    command.__doc__ = doc
+    query_app.command(table)(command)
+
+
+for _table, _doc in {
+    "articles": "Stored articles, with their actors, topics and story.",
+    "quotes": "Quotes with speaker, actor, stance and evidence.",
+    "stances": "Each actor's stance in each article, with its evidence.",
+    "events": "Policy events as each article reports them.",
+}.items():
+    _make_query_command(_table, _doc)
+
+
+@app.command()
+def schedule(
+    once: Annotated[bool, typer.Option("--once", help="Run crawl, process, timeline and digest "
+                                                      "once, in order, and exit.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Schedule config (TOML).",
+                                                callback=_existing_file)] = None,
+) -> None:
+    """Run the jobs on their timetable (APScheduler), in the foreground."""
+    _not_built("schedule")
+
+
+@app.command()
+def status() -> None:
+    """The last runs of each job and when each runs next."""
+    _not_built("status")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8001,
+) -> None:
+    """Browse the database read-only with Datasette."""
+    _not_built("serve")
+
+
+# -- analysis and extraction of single inputs ----------------------------------------------------
+
+
+@app.command()
+def analyze(
+    files: Annotated[list[Path] | None, typer.Argument(help="Text or HTML files.")] = None,
+    jsonl: Annotated[Path | None, typer.Option(
+        "--jsonl", help="JSON Lines input: {id, text, published, title} a line; - for stdin.")]
+    = None,
+    published: DateOpt = None,
+) -> None:
+    """Analyse text without storing it; JSON Lines out (contract section 2)."""
+    import jobs
+
+    if not files and jsonl is None:
+        raise typer.BadParameter("give FILE... or --jsonl IN.jsonl")
+    if jsonl is not None and str(jsonl) != "-" and not jsonl.is_file():
+        raise typer.BadParameter(f"{jsonl} does not exist or is not a file")
+    for path in files or []:
+        _existing_file(path)
+    failed = jobs.analyze(files=files or [], jsonl=jsonl, published=published, stdout=sys.stdout)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="A saved HTML page.", callback=_existing_file)],
+    url: Annotated[str | None, typer.Option(help="The page's URL, for relative links "
+                                                 "and the canonical URL.")] = None,
+) -> None:
+    """The article in one saved page, as JSON."""
+    from crawler.extract import extract_page
+
+    result = extract_page(file.read_bytes(), url)
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+
+
+# -- database and subscribers --------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    from store.db import database_url, get_engine, head_revision, redact
+
+    get_engine()
+    out.print(f"{redact(database_url())} is at schema revision {head_revision()}")
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    email: str,
+    name: Annotated[str | None, typer.Option(help="Name for the greeting.")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Only these topics "
+                                                         "(repeatable).")] = None,
+    actor: Annotated[list[str] | None, typer.Option(help="Only these actors "
+                                                         "(repeatable).")] = None,
+) -> None:
+    """Subscribe someone to the weekly digest."""
+    _not_built("subscribers add")
+
+
+@subscribers_app.command("list")
+def subscribers_list() -> None:
+    """List subscribers and their filters."""
+    _not_built("subscribers list")
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(email: str) -> None:
+    """Unsubscribe someone."""
+    _not_built("subscribers remove")
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app; user errors become one line on stderr, never a traceback."""
+    command = typer.main.get_command(app)
+    try:
+        # Without standalone mode, an Exit raised by a command comes back as its return value.
+        result = command.main(args=argv, prog_name="pcnwatch", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("pcnwatch: aborted")
+        return 130
+    except Exception as exc:
+        return _report(exc)
+    return result if isinstance(result, int) else 0
+
+
+def _report(exc: Exception) -> int:
+    """One line on stderr for `exc`, and the exit code it deserves."""
+    if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Typer's usage errors
+        message, code = exc.format_message(), exc.exit_code
+    elif isinstance(exc, ValueError):  # every layer's user-facing errors subclass ValueError
+        message, code = str(exc), EXIT_BAD_INPUT
+    elif isinstance(exc, OSError):
+        message, code = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_BAD_INPUT
+    else:
+        message, code = f"unexpected {type(exc).__name__}: {exc} (--verbose shows more)", 1
+    if _State.verbose:
+        log.error("failed", exc_info=exc)
+    err.print(f"pcnwatch: error: {message}", markup=False)
+    return code
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

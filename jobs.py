@@ -1,0 +1,285 @@
+"""The jobs that join the layers: crawl, process, timeline, digest, and the demo.
+
+Data flows one way: sources → crawler → store → nlp → store → timeline →
+publish. Each job here is what `pcnwatch <job>` and the scheduler run: it
+records its run in `job_run` (start, end, status, counts, error) and does its
+writes in transactions, so a job killed half-way leaves nothing half-written
+and the next run picks up where it stopped.
+"""
+
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from store import get_engine, session_scope
+from store.models import JobRun, utcnow
+
+log = logging.getLogger(__name__)
+
+
+# -- run records ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def recorded_run(job: str, database_url: str | None = None) -> Iterator[dict]:
+    """Record a run of `job`; the block fills the yielded dict with counts."""
+    engine = get_engine(database_url)
+    with session_scope(engine) as s:
+        run = JobRun(job=job)
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    counts: dict[str, Any] = {}
+    status, error = "ok", None
+    try:
+        yield counts
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "error"
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        raise
+    finally:
+        if counts.get("failed") and status == "ok":
+            status = "error"
+            error = error or str(counts.get("error") or "some items failed")
+        with session_scope(engine) as s:
+            run = s.get(JobRun, run_id)
+            run.finished_at, run.status, run.error = utcnow(), status, error
+            run.counts = json.loads(json.dumps(counts, default=str))
+            s.add(run)
+
+
+def _progress(console: Console | None) -> Progress | nullcontext:
+    if console is None:
+        return nullcontext()
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=console, transient=True)
+
+
+# -- crawl ---------------------------------------------------------------------------------------
+
+
+def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
+          database_url: str | None = None, console: Console | None = None,
+          timeout: float = 3600) -> dict:
+    """Crawl the sources (all, or `names`) in a child process and store what is new."""
+    from crawler.run import run_crawl
+    from crawler.sources import load_sources, select
+
+    from store.db import database_url as resolve_url
+
+    select(load_sources(sources_file), names)  # unknown names fail here, before any work
+    url = resolve_url(database_url)
+    with recorded_run("crawl", url) as counts, _progress(console) as progress:
+        task = progress.add_task("crawling", total=None) if progress else None
+
+        def on_event(event: dict) -> None:
+            if progress is not None and event.get("event") == "page":
+                progress.update(task, advance=1,
+                                description=f"crawling {event.get('source', '')}")
+
+        summary = run_crawl(sources_file=sources_file, names=names, database_url=url,
+                            timeout=timeout, on_event=on_event)
+        counts.update(summary.as_dict())
+    if console is not None:
+        _print_crawl_summary(console, counts)
+    return counts
+
+
+def _print_crawl_summary(console: Console, counts: dict) -> None:
+    per_source = counts.get("sources") or {}
+    table = Table(title="crawl", title_justify="left")
+    cols = ["fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "errors"]
+    table.add_column("source")
+    for c in cols:
+        table.add_column(c.replace("_", "-"), justify="right")
+    for name, row in sorted(per_source.items()):
+        table.add_row(name, *(str(row.get(c, 0)) for c in cols))
+    console.print(table)
+    if counts.get("failed"):
+        console.print(f"[red]crawl failed:[/red] {counts.get('error', 'see the log')}")
+
+
+# -- process -------------------------------------------------------------------------------------
+
+
+def _actor_info() -> dict:
+    """What the store should know of each actor id the analysis can produce."""
+    from nlp.registry import load_registry
+    from store.analysis import ActorInfo
+
+    return {a.id: ActorInfo(a.id, a.name, a.kind, a.parent) for a in load_registry().actors()}
+
+
+def _pending(engine, version: str, page: int = 200) -> Iterator[tuple[int, dict]]:
+    """Articles to analyse, read a page at a time so memory stays flat."""
+    from store.analysis import articles_to_analyse
+
+    after = 0
+    while True:
+        with session_scope(engine) as s:
+            batch = articles_to_analyse(s, version, limit=page, after_id=after)
+            rows = [(a.id, {"id": str(a.id), "text": a.text, "title": a.title,
+                            "published": a.published.isoformat() if a.published else None})
+                    for a in batch]
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1][0]
+
+
+def process(*, database_url: str | None = None, workers: int = 1, batch_size: int = 32,
+            console: Console | None = None) -> dict:
+    """Analyse every stored article not yet analysed by this pipeline version."""
+    from nlp import PIPELINE_VERSION, analyze_records, build_pipeline
+    from store.analysis import count_to_analyse
+
+    engine = get_engine(database_url)
+    with recorded_run("process", database_url) as counts, _progress(console) as progress:
+        with session_scope(engine) as s:
+            total = count_to_analyse(s, PIPELINE_VERSION)
+        counts.update(analysed=0, errors=0, pending=total, version=PIPELINE_VERSION)
+        if total == 0:
+            return counts
+        task = progress.add_task("analysing", total=total) if progress else None
+        nlp, info = build_pipeline(), _actor_info()
+        records = (rec for _, rec in _pending(engine, PIPELINE_VERSION))
+        results = analyze_records(records, nlp=nlp, batch_size=batch_size, n_process=workers)
+        for chunk in _chunks(results, batch_size):
+            _save_chunk(engine, chunk, PIPELINE_VERSION, info, counts)
+            if progress is not None:
+                progress.update(task, advance=len(chunk))
+    if console is not None:
+        console.print(f"process: {counts['analysed']} analysed, {counts['errors']} with errors "
+                      f"(pipeline {PIPELINE_VERSION})")
+    return counts
+
+
+def _chunks(pairs: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for pair in pairs:
+        chunk.append(pair)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _save_chunk(engine, chunk: list, version: str, info: dict, counts: dict) -> None:
+    """One transaction per chunk: a killed run leaves whole chunks or nothing."""
+    from store.analysis import save_analysis
+    from store.models import Article
+
+    with session_scope(engine) as s:
+        for result in chunk:  # each result carries its article id as "id"
+            article = s.get(Article, int(result["id"]))
+            if article is None:
+                continue
+            if "error" in result:
+                log.warning("article %s (%s): analysis failed: %s", article.id, article.url,
+                            result["error"])
+                counts["errors"] += 1
+                result = {}
+            save_analysis(s, article, result, version, info)
+            counts["analysed"] += 1
+
+
+# -- analyze (no storage) -----------------------------------------------------------------------
+
+
+def _read_jsonl(stream: IO[str]) -> Iterator[dict]:
+    for n, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield {"id": f"line-{n}", "_error": f"line {n} is not valid JSON: {exc.msg}"}
+            continue
+        if not isinstance(rec, dict):
+            yield {"id": f"line-{n}", "_error": f"line {n} is not a JSON object"}
+            continue
+        yield rec
+
+
+def _read_files(files: list[Path], published: date | None) -> Iterator[dict]:
+    for path in files:
+        raw = path.read_bytes()
+        record = {"id": str(path), "published": published.isoformat() if published else None,
+                  "title": None}
+        if path.suffix.lower() in (".html", ".htm") or raw.lstrip()[:1] == b"<":
+            from crawler.errors import ExtractionFailed
+            from crawler.extract import extract_page
+
+            try:
+                page = extract_page(raw)
+            except ExtractionFailed as exc:
+                yield {**record, "_error": f"{path}: {exc}"}
+                continue
+            record.update(text=page["text"], title=page["title"],
+                          published=record["published"] or page["published"])
+        else:
+            record["text"] = raw.decode("utf-8", errors="replace")
+        yield record
+
+
+def analyze(*, files: list[Path], jsonl: Path | None, published: date | None,
+            stdout: IO[str]) -> int:
+    """Analyse inputs without storing them, one JSON line out per input; returns failures."""
+    from nlp import analyze_records
+
+    if jsonl is not None:
+        stream = sys.stdin if str(jsonl) == "-" else open(jsonl, encoding="utf-8")  # noqa: SIM115
+        records = _read_jsonl(stream)
+    else:
+        records = _read_files(files, published)
+    failed = 0
+    for result in _with_input_errors(records, analyze_records):
+        failed += "error" in result
+        stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return failed
+
+
+def _with_input_errors(records: Iterable[dict], analyse: Callable) -> Iterator[dict]:
+    """Pass good records to the analysis, keeping input order, and error objects for bad ones."""
+    pending_errors: dict[int, dict] = {}
+    good: list[dict] = []
+
+    def gen():
+        for n, rec in enumerate(records):
+            if "_error" in rec:
+                pending_errors[n] = {"id": rec.get("id"), "error": rec["_error"]}
+            else:
+                good.append(n)
+                yield rec
+
+    results = analyse(gen())
+    emitted = 0
+    for result in results:
+        target = good.pop(0)
+        while emitted < target:
+            yield pending_errors.pop(emitted)
+            emitted += 1
+        yield result
+        emitted += 1
+    for n in sorted(pending_errors):
+        yield pending_errors[n]
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+def demo(*, out_dir: Path, console: Console) -> None:
+    """The whole pipeline, offline, on the bundled sample sites."""
+    raise NotImplementedError("demo is wired once the crawler exists")
