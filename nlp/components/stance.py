@@ -1,34 +1,552 @@
 """Stance of each quote and each actor toward the national policy for general practice.
 
-Labels follow contract section 4: support / oppose / mixed / neutral.
+Labels follow contract section 4: support / oppose / mixed / neutral. The method is a
+weighted cue lexicon (``nlp/data/stance_cues.toml``) read over tokens the tagger has already
+made, so it costs little beyond a dictionary lookup per token:
+
+1. Cue phrases are found by lower-case form or lemma, each with a side (support, oppose,
+   condition, defend) and a weight.
+2. A negator a few tokens before a cue, inside its clause, flips it ("not supportive",
+   "no longer concerned", "far from prepared").
+3. Contrast re-weights clauses: after "but"/"however" counts more, a "while"/"although"
+   clause counts less than the main clause that follows it.
+4. Intensifiers and scare quotes raise a cue, hedges lower it.
+5. Totals for (P)ro and (N)ot decide: neutral when both are small, one side when it
+   dominates, mixed when real benefits and serious reservations stand together.
+
+A policy maker (NHS England, the Government …) explaining its own policy counts as support
+unless it voices strong opposition. Every judgement keeps the sentences and cue phrases that
+decided it, so a reader can check it.
 """
 
 from __future__ import annotations
 
+import math
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+__all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
 
-# The quotes component owns pcnwatch_quotes/pcnwatch_reported; this module
-# registers only what it sets itself and reads the others defensively.
 if not Doc.has_extension("pcnwatch_stances"):
     Doc.set_extension("pcnwatch_stances", default=None)
 
+STANCES = ("support", "oppose", "mixed", "neutral")
+_GAP = "*"
+_MAX_GAP = 3
+_NORMAL = {"n't": "not", "ca": "can", "wo": "will", "\u2019s": "'s", "cannot": "can"}
+_QUOTE_MARKS = {'"', "'", "\u2018", "\u2019", "\u201c", "\u201d"}
+_CLAUSE_BREAK = {",", ";", ":", "(", ")", "-", "\u2013", "\u2014", ".", "!", "?"}
+
+
+def _norm(word: str) -> str:
+    word = word.lower().replace("\u2019", "'")
+    return _NORMAL.get(word, word)
+
+
+def load_stance_cues(path: str | None = None) -> dict[str, Any]:
+    """Read the stance cue file (the packaged one unless `path` is given)."""
+    if path is None:
+        data = resources.files("nlp.data").joinpath("stance_cues.toml").read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass(frozen=True)
+class CueMatch:
+    start: int  # token index into the forms list
+    end: int
+    phrase: str
+    value: Any
+
+
+class CuePhrases:
+    """Multi-word phrase lookup over (lower, lemma) token forms, with "*" gaps.
+
+    Shared by the stance, events and topics components: each gives its own phrase table.
+    """
+
+    def __init__(self, tokenizer: Any, phrases: dict[str, Any]) -> None:
+        self._by_first: dict[str, list[tuple[list[str], str, Any]]] = defaultdict(list)
+        for phrase, value in phrases.items():
+            words = [_GAP if t.text == _GAP else _norm(t.text) for t in tokenizer(phrase)]
+            if not words or words[0] == _GAP:
+                raise ValueError(f"cue phrase {phrase!r} must start with a word")
+            self._by_first[words[0]].append((words, phrase, value))
+        for entries in self._by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+
+    @staticmethod
+    def forms(tokens: Iterable[Any]) -> list[tuple[str, str]]:
+        """The (lower, lemma) pair of each token, computed once per document."""
+        return [(_norm(t.text), _norm(t.lemma_ or t.text)) for t in tokens]
+
+    def _match_at(self, forms: Sequence[tuple[str, str]], words: list[str], i: int,
+                  limit: int) -> int | None:
+        pos = i
+        k = 0
+        while k < len(words):
+            word = words[k]
+            if word == _GAP:
+                nxt = words[k + 1]
+                for gap in range(_MAX_GAP + 1):
+                    j = pos + gap
+                    if j < limit and nxt in forms[j]:
+                        pos = j
+                        break
+                else:
+                    return None
+                k += 1
+                continue
+            if pos >= limit or word not in forms[pos]:
+                return None
+            pos += 1
+            k += 1
+        return pos
+
+    def find(self, forms: Sequence[tuple[str, str]], start: int = 0,
+             end: int | None = None) -> list[CueMatch]:
+        """Longest non-overlapping matches in forms[start:end], left to right."""
+        limit = len(forms) if end is None else end
+        found: list[CueMatch] = []
+        i = start
+        while i < limit:
+            lower, lemma = forms[i]
+            candidates = self._by_first.get(lower, [])
+            if lemma != lower:
+                candidates = candidates + self._by_first.get(lemma, [])
+            best: CueMatch | None = None
+            for words, phrase, value in candidates:
+                stop = self._match_at(forms, words, i, limit)
+                if stop is not None and (best is None or stop > best.end):
+                    best = CueMatch(i, stop, phrase, value)
+            if best is not None:
+                found.append(best)
+                i = best.end
+            else:
+                i += 1
+        return found
+
+
+@dataclass
+class Judgement:
+    stance: str
+    confidence: float
+    support: float = 0.0
+    oppose: float = 0.0
+    cues: list[str] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Hit:
+    side: str
+    weight: float
+    cue: str
+    sentence: int
+
+
+class StanceJudge:
+    """Scores token ranges of a Doc with the cue lexicon; no Doc state of its own."""
+
+    def __init__(self, tokenizer: Any, cues: dict[str, Any]) -> None:
+        self.settings = cues["settings"]
+        table: dict[str, tuple[str, float]] = {}
+        for side in ("defend", "condition", "support", "oppose"):
+            for phrase, weight in cues.get(side, {}).items():
+                table[phrase] = (side, float(weight))
+        self.cues = CuePhrases(tokenizer, table)
+        self.negators = set(cues["negators"]["words"])
+        self.negator_phrases = [
+            [_norm(t.text) for t in tokenizer(p)] for p in cues["negators"]["phrases"]
+        ]
+        self.not_negating = [
+            [_norm(t.text) for t in tokenizer(p)] for p in cues["negators"]["not_negating"]
+        ]
+        self.after = set(cues["contrast"]["after"])
+        self.concession_words = [
+            [_norm(t.text) for t in tokenizer(p)] for p in cues["contrast"]["concession"]
+        ]
+        self.intensifiers = set(cues["intensifiers"]["words"])
+        self.hedges = set(cues["hedges"]["words"])
+        self.target = CuePhrases(tokenizer, {t: 1 for t in cues["target"]["terms"]})
+        self.off_target = CuePhrases(tokenizer, {t: 1 for t in cues["off_target"]["terms"]})
+        actors = cues["actors"]
+        self.policy_makers = set(actors["policy_makers"])
+        self.policy_prefixes = tuple(actors["policy_maker_prefixes"])
+        self.silent_kinds = set(actors["silent_kinds"])
+        self.position_verbs = set(actors["position_verbs"])
+        self.carry_over = set(actors["carry_over"])
+
+    def is_policy_maker(self, actor_id: str | None) -> bool:
+        return bool(actor_id) and (
+            actor_id in self.policy_makers or actor_id.startswith(self.policy_prefixes)
+        )
+
+    # -- clause weights -------------------------------------------------------------------
+
+    def _clause_weights(self, forms: Sequence[tuple[str, str]], texts: Sequence[str],
+                        start: int, end: int) -> list[float]:
+        s = self.settings
+        weights = [1.0] * (end - start)
+        first = start
+        while first < end and texts[first] in _QUOTE_MARKS:
+            first += 1
+        for i in range(start, end):
+            lower = forms[i][0]
+            if lower in self.after and not (i + 1 < end and forms[i + 1][0] == "also"):
+                if lower in ("still", "though") and i != first:
+                    continue  # mid-sentence "still"/"though" rarely turns the argument
+                for j in range(start, i):
+                    weights[j - start] *= s["before_contrast"]
+                for j in range(i + 1, end):
+                    weights[j - start] *= s["after_contrast"]
+                if i == first:
+                    weights = [w * s["sentence_contrast"] / s["after_contrast"] for w in weights]
+                continue
+            for words in self.concession_words:
+                if [f[0] for f in forms[i:i + len(words)]] != words:
+                    continue
+                if i > first and texts[i - 1] not in (",", ";", "that"):
+                    break  # "while" mid-clause is usually temporal
+                j = i
+                while j < end and texts[j] != ",":
+                    j += 1
+                for k in range(i, j):
+                    weights[k - start] *= s["concession"]
+                for k in range(j, end):
+                    weights[k - start] *= s["after_concession"]
+                break
+        return weights
+
+    def _negated(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
+                 floor: int) -> bool:
+        window = int(self.settings["negation_window"])
+        j = i - 1
+        while j >= max(floor, i - window):
+            if texts[j] in _CLAUSE_BREAK or forms[j][0] in self.after:
+                return False
+            if any([f[0] for f in forms[j:j + len(w)]] == w for w in self.not_negating):
+                j -= 1
+                continue
+            if forms[j][0] in self.negators:
+                return True
+            for words in self.negator_phrases:
+                n = len(words)
+                if j - n + 1 >= floor and [f[0] for f in forms[j - n + 1:j + 1]] == words:
+                    return True
+            j -= 1
+        return False
+
+    def _modifier(self, forms: Sequence[tuple[str, str]], i: int, floor: int) -> float:
+        s = self.settings
+        factor = 1.0
+        if i - 1 >= floor and forms[i - 1][0] in self.intensifiers:
+            factor *= s["intensifier"]
+        for j in range(max(floor, i - 4), i):
+            if forms[j][0] in self.hedges:
+                factor *= s["hedge"]
+                break
+        return factor
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def hits(self, doc: Doc, forms: Sequence[tuple[str, str]], ranges: Iterable[tuple[int, int]],
+             *, speaker_is_policy_maker: bool = False) -> list[_Hit]:
+        """Weighted cue hits over token ranges, sentence by sentence."""
+        s = self.settings
+        texts = [t.text for t in doc]
+        out: list[_Hit] = []
+        for start, end in ranges:
+            if end <= start:
+                continue
+            for sent in doc[start:end].sents:
+                a, b = max(sent.start, start), min(sent.end, end)
+                if b <= a:
+                    continue
+                weights = self._clause_weights(forms, texts, a, b)
+                for m in self.cues.find(forms, a, b):
+                    side, weight = m.value
+                    if side == "defend" and not speaker_is_policy_maker:
+                        continue
+                    phrase_words = {f[0] for f in forms[m.start:m.end]}
+                    negated = not (phrase_words & self.negators) and self._negated(
+                        forms, texts, m.start, a
+                    )
+                    label = m.phrase
+                    if negated:
+                        if side in ("support", "defend"):
+                            side, weight = "oppose", weight * s["negated_support"]
+                        elif side == "oppose":
+                            side, weight = "support", weight * s["negated_oppose"]
+                        label = f"not {m.phrase}"
+                    weight *= self._modifier(forms, m.start, a) * weights[m.start - a]
+                    if (m.start > a and m.end < b and texts[m.start - 1] in _QUOTE_MARKS
+                            and texts[m.end] in _QUOTE_MARKS and m.end - m.start <= 3):
+                        weight *= s["scare_quote"]
+                        label = f"\u201c{m.phrase}\u201d"
+                    if side == "defend":
+                        side = "support"
+                    out.append(_Hit(side, weight, label, sent.start))
+        return out
+
+    def on_target(self, forms: Sequence[tuple[str, str]],
+                  ranges: Iterable[tuple[int, int]]) -> bool:
+        """False when the text speaks only of something other than GP policy."""
+        target = off = 0
+        for start, end in ranges:
+            target += len(self.target.find(forms, start, end))
+            off += len(self.off_target.find(forms, start, end))
+        return not (off and not target)
+
+    def decide(self, hits: Sequence[_Hit], *, on_target: bool = True,
+               policy_maker: bool = False, spoke: bool = True) -> Judgement:
+        s = self.settings
+        pro = sum(h.weight for h in hits if h.side == "support")
+        con = sum(h.weight for h in hits if h.side in ("oppose", "condition"))
+        strong_con = sum(
+            h.weight for h in hits if h.side == "oppose" and h.weight >= s["strong"]
+        )
+        if not on_target:
+            return Judgement("neutral", 0.7, pro, con)
+        total = pro + con
+        if policy_maker and spoke and con < s["strong"] * 1.5 and pro + 0.5 >= con * 0.5:
+            # A body speaking of its own policy defends it unless it turns on it.
+            stance = "support"
+            confidence = 0.6 + 0.35 * (1 - math.exp(-max(pro - con, 0.0) / 2))
+        elif total < s["min_evidence"]:
+            stance = "neutral"
+            confidence = 0.75 if total == 0 else 0.55
+        elif con >= pro * s["oppose_dominance"] or (strong_con > pro and con > pro * 1.2):
+            stance = "oppose"
+            confidence = 0.55 + 0.4 * (1 - math.exp(-(con - pro) / 2))
+        elif pro >= con * s["support_dominance"]:
+            stance = "support"
+            confidence = 0.55 + 0.4 * (1 - math.exp(-(pro - con) / 2))
+        else:
+            stance = "mixed"
+            confidence = 0.5 + 0.3 * min(pro, con) / max(pro, con)
+        if stance == "support":
+            chosen = [h for h in hits if h.side == "support"]
+        elif stance == "oppose":
+            chosen = [h for h in hits if h.side != "support"]
+        else:
+            chosen = list(hits)
+        chosen.sort(key=lambda h: -h.weight)
+        cues = []
+        for h in chosen:
+            if h.cue not in cues:
+                cues.append(h.cue)
+        return Judgement(stance, round(min(confidence, 0.97), 3), round(pro, 3), round(con, 3),
+                         cues[:8])
+
+    def judge_ranges(self, doc: Doc, forms: Sequence[tuple[str, str]],
+                     ranges: Sequence[tuple[int, int]], *, actor_id: str | None = None,
+                     spoke: bool = True) -> tuple[Judgement, list[_Hit]]:
+        policy_maker = self.is_policy_maker(actor_id)
+        hits = self.hits(doc, forms, ranges, speaker_is_policy_maker=policy_maker)
+        judgement = self.decide(
+            hits, on_target=self.on_target(forms, ranges), policy_maker=policy_maker, spoke=spoke
+        )
+        return judgement, hits
+
+
+def _token_range(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    return span.start, span.end
+
+
+def _subtract(rng: tuple[int, int], holes: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    pieces = [rng]
+    for h0, h1 in holes:
+        nxt = []
+        for a, b in pieces:
+            if h1 <= a or h0 >= b:
+                nxt.append((a, b))
+                continue
+            if a < h0:
+                nxt.append((a, h0))
+            if h1 < b:
+                nxt.append((h1, b))
+        pieces = nxt
+    return [(a, b) for a, b in pieces if b > a]
+
+
+def _ext(doc: Doc, name: str) -> Any:
+    return getattr(doc._, name) if Doc.has_extension(name) else None
+
 
 class StanceTagger:
-    def __init__(self, nlp: Language, name: str) -> None:
+    """Sets quote stances and one stance per speaking actor (doc._.pcnwatch_stances)."""
+
+    def __init__(self, nlp: Language, name: str, *, max_evidence: int = 3,
+                 cues_path: str | None = None) -> None:
         self.name = name
+        self.max_evidence = max_evidence
+        self.judge = StanceJudge(nlp.tokenizer, load_stance_cues(cues_path))
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.pcnwatch_stances = []
+        forms = CuePhrases.forms(doc)
+        quotes = _ext(doc, "pcnwatch_quotes") or []
+        quote_ranges: list[tuple[int, int]] = []
+        for quote in quotes:
+            rng = _token_range(doc, quote["start"], quote["end"])
+            quote_ranges.append(rng or (0, 0))
+            if rng is None:
+                quote.update(stance="neutral", confidence=0.5, evidence=[], cues=[])
+                continue
+            judgement, _ = self.judge.judge_ranges(doc, forms, [rng],
+                                                   actor_id=quote.get("actor_id"))
+            quote.update(
+                stance=judgement.stance,
+                confidence=judgement.confidence,
+                evidence=[quote["text"]] if judgement.stance != "neutral" else [],
+                cues=judgement.cues,
+            )
+        doc._.pcnwatch_stances = self._actor_stances(doc, forms, quotes, quote_ranges)
         return doc
+
+    def judge_doc(self, doc: Doc, *, actor_id: str | None = None) -> Judgement:
+        """The stance of a whole Doc read as one statement by `actor_id`."""
+        forms = CuePhrases.forms(doc)
+        judgement, hits = self.judge.judge_ranges(doc, forms, [(0, len(doc))],
+                                                  actor_id=actor_id)
+        judgement.sentences = [doc[h.sentence].sent.text for h in hits][:3]
+        return judgement
+
+    # -- who says what --------------------------------------------------------------------
+
+    def _speaker_mentions(self, doc: Doc) -> list[tuple[int, int, str, str]]:
+        """(token start, token end, actor_id, kind) for every actor and linked person."""
+        mentions = []
+        if "pcnwatch_actors" in doc.spans:
+            for span in doc.spans["pcnwatch_actors"]:
+                if span.kb_id_:
+                    mentions.append((span.start, span.end, span.kb_id_, span.label_))
+        for person in _ext(doc, "pcnwatch_people") or []:
+            if not person.get("actor_id"):
+                continue
+            rng = _token_range(doc, person["start"], person["end"])
+            if rng:
+                mentions.append((rng[0], rng[1], person["actor_id"], "person"))
+        mentions.sort()
+        return mentions
+
+    def _is_position_subject(self, span: Span) -> bool:
+        root = span.root
+        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+            root = root.head
+        if root.dep_ not in ("nsubj", "nsubjpass"):
+            return False
+        head = root.head
+        if head.lemma_.lower() in self.judge.position_verbs:
+            return True
+        # "X is deeply concerned", "X is supportive of"
+        return head.lemma_ == "be" and any(c.dep_ in ("acomp", "attr") for c in head.children)
+
+    def _subject_sentences(self, doc: Doc, mentions: Sequence[tuple[int, int, str, str]],
+                           kinds: dict[str, str]) -> dict[str, list[Span]]:
+        found: dict[str, list[Span]] = defaultdict(list)
+        by_sentence: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
+        for m in mentions:
+            by_sentence[doc[m[0]].sent.start].append(m)
+        last_speaker: tuple[str, int] | None = None
+        for index, sent in enumerate(doc.sents):
+            speaker = None
+            for start, end, actor_id, _kind in by_sentence.get(sent.start, []):
+                if kinds.get(actor_id) in self.judge.silent_kinds:
+                    continue
+                if self._is_position_subject(doc[start:end]):
+                    speaker = actor_id
+                    break
+            if speaker is None and last_speaker and index - last_speaker[1] <= 2:
+                for tok in sent:
+                    if (tok.dep_ == "nsubj" and tok.lower_ in self.judge.carry_over
+                            and tok.head.lemma_.lower() in self.judge.position_verbs):
+                        speaker = last_speaker[0]
+                        break
+            if speaker is not None:
+                found[speaker].append(sent)
+                last_speaker = (speaker, index)
+        return found
+
+    def _actor_stances(self, doc: Doc, forms: Sequence[tuple[str, str]],
+                       quotes: Sequence[dict[str, Any]],
+                       quote_ranges: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+        mentions = self._speaker_mentions(doc)
+        kinds = {actor_id: kind for _, _, actor_id, kind in mentions if kind != "person"}
+        statements: dict[str, list[tuple[list[tuple[int, int]], str]]] = defaultdict(list)
+        seen: dict[str, set[tuple[int, int]]] = defaultdict(set)
+
+        def add(actor_id: str | None, ranges: list[tuple[int, int]], text: str) -> None:
+            if not actor_id or kinds.get(actor_id) in self.judge.silent_kinds:
+                return
+            ranges = [r for r in ranges if r not in seen[actor_id] and r[1] > r[0]]
+            if not ranges:
+                return
+            seen[actor_id].update(ranges)
+            statements[actor_id].append((ranges, text))
+
+        for quote, rng in zip(quotes, quote_ranges, strict=True):
+            add(quote.get("actor_id"), [rng], quote["text"])
+        holes = [r for r in quote_ranges if r[1] > r[0]]
+        for item in _ext(doc, "pcnwatch_reported") or []:
+            rng = _token_range(doc, item["start"], item["end"])
+            if rng:
+                add(item.get("actor_id"), _subtract(rng, holes), item.get("text") or
+                    doc[rng[0]:rng[1]].text)
+        for actor_id, sents in self._subject_sentences(doc, mentions, kinds).items():
+            for sent in sents:
+                covered = any(
+                    a <= sent.start and sent.end <= b for a, b in seen[actor_id]
+                )
+                if not covered:
+                    add(actor_id, _subtract((sent.start, sent.end), holes), sent.text.strip())
+
+        out = []
+        for actor_id, items in statements.items():
+            ranges = [r for rs, _ in items for r in rs]
+            judgement, hits = self.judge.judge_ranges(doc, forms, ranges, actor_id=actor_id)
+            evidence = self._evidence(doc, forms, items, judgement, actor_id)
+            out.append({
+                "actor_id": actor_id,
+                "stance": judgement.stance,
+                "confidence": judgement.confidence,
+                "evidence": evidence,
+                "cues": judgement.cues,
+            })
+        return out
+
+    def _evidence(self, doc: Doc, forms: Sequence[tuple[str, str]],
+                  items: Sequence[tuple[list[tuple[int, int]], str]], judgement: Judgement,
+                  actor_id: str) -> list[str]:
+        scored = []
+        for ranges, text in items:
+            single, _ = self.judge.judge_ranges(doc, forms, ranges, actor_id=actor_id)
+            agrees = single.stance == judgement.stance or (
+                judgement.stance == "mixed" and single.stance != "neutral"
+            )
+            strength = single.support + single.oppose
+            scored.append((not agrees, -strength, text))
+        scored.sort()
+        return [text for _, _, text in scored[: self.max_evidence]]
 
 
 @Language.factory(
     "pcnwatch_stance",
     assigns=["doc._.pcnwatch_quotes", "doc._.pcnwatch_stances"],
-    requires=["doc.sents", "doc._.pcnwatch_quotes", "doc._.pcnwatch_reported"],
-    default_config={},
+    requires=["doc.sents", "token.lemma"],
+    default_config={"max_evidence": 3, "cues_path": None},
 )
-def make_stance(nlp: Language, name: str) -> StanceTagger:
-    return StanceTagger(nlp, name)
+def make_stance(nlp: Language, name: str, *, max_evidence: int, cues_path: str | None
+                ) -> StanceTagger:
+    return StanceTagger(nlp, name, max_evidence=max_evidence, cues_path=cues_path)
