@@ -67,3 +67,24 @@ def sqlite_url(tmp_path) -> str:
     dispose_engines()
     yield f"sqlite:///{tmp_path / 'pcnwatch.db'}"
     dispose_engines()
+
+
+@pytest.fixture
+def pcnwatch(tmp_path, sqlite_url):
+    """Run the installed `pcnwatch` console script in a scratch directory, as a user would.
+
+    Returns a function: `pcnwatch("query", "quotes", env={...}, input="...")` gives the
+    CompletedProcess (text mode). DATABASE_URL defaults to an empty SQLite file.
+    """
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "pcnwatch"
+
+    def run(*args: str, env: dict | None = None, input: str | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, "DATABASE_URL": sqlite_url, **(env or {})}
+        return subprocess.run([str(script), *args], cwd=tmp_path, env=full_env, input=input,
+                              capture_output=True, text=True, timeout=timeout)
+
+    return run

@@ -1,0 +1,68 @@
+"""The database: URLs, SQLite settings and migrations applied once, on both backends."""
+
+import pytest
+import sqlalchemy as sa
+
+from store import BadDatabaseURL, get_engine
+from store.db import current_revision, database_url, dispose_engines, head_revision, upgrade
+
+TABLES = {"article", "actor", "person", "mention", "quote", "actor_stance", "policy_event",
+          "timeline_entry", "reaction", "story", "source", "job_run", "subscriber",
+          "digest_send", "scheduler_lease", "article_person", "article_topic"}
+
+
+def test_get_engine_creates_the_schema_by_migration(fresh_store):
+    names = set(sa.inspect(fresh_store).get_table_names())
+    assert names >= TABLES
+    assert "alembic_version" in names
+    assert current_revision(fresh_store) == head_revision()
+
+
+def test_upgrade_is_idempotent(store_url):
+    engine = get_engine(store_url)
+    dispose_engines()
+    again = get_engine(store_url)  # a second process start: nothing to do, nothing breaks
+    assert upgrade(again) == head_revision()
+    assert set(sa.inspect(again).get_table_names()) >= TABLES
+    engine.dispose()
+
+
+def test_sqlite_uses_wal_foreign_keys_and_busy_timeout(sqlite_url):
+    engine = get_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_sqlite_enforces_foreign_keys(sqlite_url):
+    engine = get_engine(sqlite_url)
+    with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.exec_driver_sql("INSERT INTO quote (article_id, text, evidence, pipeline_version) "
+                             "VALUES (999, 'x', '[]', 'v')")
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),  # steer to the driver we install
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),    # Heroku-style scheme
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_database_url_normalises_postgres_schemes(url, expected):
+    assert database_url(url) == expected
+
+
+def test_database_url_defaults_to_sqlite_file_in_working_directory(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_url() == "sqlite:///pcnwatch.db"
+
+
+@pytest.mark.parametrize("url, message", [
+    ("nosuchdb://x", "is not a database URL"),
+    ("not a url at all", "is not a database URL"),
+    ("postgresql://nobody:secret@127.0.0.1:1/none", "cannot connect"),
+    ("sqlite:////nonexistent-dir/sub/x.db", "cannot connect"),
+])
+def test_get_engine_bad_url_is_one_clear_error(url, message):
+    with pytest.raises(BadDatabaseURL, match=message) as info:
+        get_engine(url)
+    assert "secret" not in str(info.value)  # passwords never reach messages
