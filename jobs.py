@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
@@ -74,7 +74,6 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
     """Crawl the sources (all, or `names`) in a child process and store what is new."""
     from crawler.run import run_crawl
     from crawler.sources import load_sources, select
-
     from store.db import database_url as resolve_url
 
     select(load_sources(sources_file), names)  # unknown names fail here, before any work
@@ -112,12 +111,29 @@ def _print_crawl_summary(console: Console, counts: dict) -> None:
 # -- process -------------------------------------------------------------------------------------
 
 
-def _actor_info() -> dict:
-    """What the store should know of each actor id the analysis can produce."""
-    from nlp.registry import load_registry
-    from store.analysis import ActorInfo
+class _RegistryActors(Mapping):
+    """The nlp actor registry, seen as the store's ActorInfo by id (family ids included)."""
 
-    return {a.id: ActorInfo(a.id, a.name, a.kind, a.parent) for a in load_registry().actors()}
+    def __init__(self) -> None:
+        from nlp.registry import load_registry
+
+        self._registry = load_registry()
+
+    def __getitem__(self, actor_id: str):
+        from nlp.errors import UnknownActor
+        from store.analysis import ActorInfo
+
+        try:
+            actor = self._registry.get(actor_id)
+        except UnknownActor:
+            raise KeyError(actor_id) from None
+        return ActorInfo(actor.id, actor.name, actor.kind, actor.parent or None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._registry.actors)
+
+    def __len__(self) -> int:
+        return len(self._registry.actors)
 
 
 def _pending(engine, version: str, page: int = 200) -> Iterator[tuple[int, dict]]:
@@ -151,7 +167,7 @@ def process(*, database_url: str | None = None, workers: int = 1, batch_size: in
         if total == 0:
             return counts
         task = progress.add_task("analysing", total=total) if progress else None
-        nlp, info = build_pipeline(), _actor_info()
+        nlp, info = build_pipeline(), _RegistryActors()
         records = (rec for _, rec in _pending(engine, PIPELINE_VERSION))
         results = analyze_records(records, nlp=nlp, batch_size=batch_size, n_process=workers)
         for chunk in _chunks(results, batch_size):
