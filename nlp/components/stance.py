@@ -42,6 +42,7 @@ _GAP = "*"
 _MAX_GAP = 3
 _NORMAL = {"n't": "not", "ca": "can", "wo": "will", "\u2019s": "'s", "cannot": "can"}
 _QUOTE_MARKS = {'"', "'", "\u2018", "\u2019", "\u201c", "\u201d"}
+_COMPLEMENT_DEPS = {"acomp", "attr", "advmod", "xcomp", "amod", "npadvmod", "oprd"}
 _CLAUSE_BREAK = {",", ";", ":", "(", ")", "-", "\u2013", "\u2014", ".", "!", "?"}
 
 
@@ -151,6 +152,7 @@ class _Hit:
     weight: float
     cue: str
     sentence: int
+    base: float = 0.0
 
 
 class StanceJudge:
@@ -159,7 +161,7 @@ class StanceJudge:
     def __init__(self, tokenizer: Any, cues: dict[str, Any]) -> None:
         self.settings = cues["settings"]
         table: dict[str, tuple[str, float]] = {}
-        for side in ("defend", "condition", "support", "oppose"):
+        for side in ("condition", "support", "oppose"):
             for phrase, weight in cues.get(side, {}).items():
                 table[phrase] = (side, float(weight))
         self.cues = CuePhrases(tokenizer, table)
@@ -174,6 +176,10 @@ class StanceJudge:
         self.concession_words = [
             [_norm(t.text) for t in tokenizer(p)] for p in cues["contrast"]["concession"]
         ]
+        self.reducers = set(cues["negators"]["reducers"])
+        self.defend = CuePhrases(tokenizer, {
+            p: ("defend", float(w)) for p, w in cues.get("defend", {}).items()
+        })
         self.intensifiers = set(cues["intensifiers"]["words"])
         self.hedges = set(cues["hedges"]["words"])
         self.target = CuePhrases(tokenizer, {t: 1 for t in cues["target"]["terms"]})
@@ -226,23 +232,46 @@ class StanceJudge:
                 break
         return weights
 
-    def _negated(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
-                 floor: int) -> bool:
+    def _negated(self, doc: Doc, forms: Sequence[tuple[str, str]], texts: Sequence[str],
+                 i: int, floor: int) -> bool:
+        """True when a negator governs the cue at token i.
+
+        A "not" negates the verb it hangs on and that verb's complements ("are not
+        supportive", "do not support") but not its object ("does not address the shortage"
+        is no praise of shortages); "no", "far from", "without" negate what follows closely.
+        """
         window = int(self.settings["negation_window"])
+        cue = doc[i]
         j = i - 1
         while j >= max(floor, i - window):
             if texts[j] in _CLAUSE_BREAK or forms[j][0] in self.after:
                 return False
+            if doc[j].dep_ in ("nsubj", "nsubjpass") and doc[j].pos_ == "PRON":
+                return False
             if any([f[0] for f in forms[j:j + len(w)]] == w for w in self.not_negating):
                 j -= 1
                 continue
-            if forms[j][0] in self.negators:
-                return True
             for words in self.negator_phrases:
                 n = len(words)
                 if j - n + 1 >= floor and [f[0] for f in forms[j - n + 1:j + 1]] == words:
-                    return True
+                    return i - j <= 3
+            if forms[j][0] in self.negators:
+                tok = doc[j]
+                if tok.dep_ == "neg":
+                    head = tok.head
+                    return head.i == i or (
+                        cue.head.i == head.i and cue.dep_ in _COMPLEMENT_DEPS
+                    ) or i - j == 1
+                return i - j <= 2
             j -= 1
+        return False
+
+    def _reduced(self, forms: Sequence[tuple[str, str]], i: int, floor: int) -> bool:
+        """True when a trouble word is the object of relief: "cut bureaucracy"."""
+        for j in range(max(floor, i - 3), i):
+            if forms[j][1] in self.reducers or forms[j][0] in self.reducers:
+                before = forms[max(floor, j - 2):j]
+                return not any(f[0] in self.negators for f in before)
         return False
 
     def _modifier(self, forms: Sequence[tuple[str, str]], i: int, floor: int) -> float:
@@ -272,14 +301,18 @@ class StanceJudge:
                 if b <= a:
                     continue
                 weights = self._clause_weights(forms, texts, a, b)
-                for m in self.cues.find(forms, a, b):
+                matches = self.cues.find(forms, a, b)
+                if speaker_is_policy_maker:
+                    matches += self.defend.find(forms, a, b)
+                for m in matches:
                     side, weight = m.value
-                    if side == "defend" and not speaker_is_policy_maker:
-                        continue
+                    base = weight
                     phrase_words = {f[0] for f in forms[m.start:m.end]}
                     negated = not (phrase_words & self.negators) and self._negated(
-                        forms, texts, m.start, a
+                        doc, forms, texts, m.start, a
                     )
+                    if not negated and side == "oppose" and self._reduced(forms, m.start, a):
+                        negated = True
                     label = m.phrase
                     if negated:
                         if side in ("support", "defend"):
@@ -294,7 +327,7 @@ class StanceJudge:
                         label = f"\u201c{m.phrase}\u201d"
                     if side == "defend":
                         side = "support"
-                    out.append(_Hit(side, weight, label, sent.start))
+                    out.append(_Hit(side, weight, label, sent.start, base))
         return out
 
     def on_target(self, forms: Sequence[tuple[str, str]],
@@ -310,26 +343,30 @@ class StanceJudge:
                policy_maker: bool = False, spoke: bool = True) -> Judgement:
         s = self.settings
         pro = sum(h.weight for h in hits if h.side == "support")
-        con = sum(h.weight for h in hits if h.side in ("oppose", "condition"))
-        strong_con = sum(
-            h.weight for h in hits if h.side == "oppose" and h.weight >= s["strong"]
-        )
+        opp = sum(h.weight for h in hits if h.side == "oppose")
+        cond = sum(h.weight for h in hits if h.side == "condition")
+        con = opp + cond
+        strong = any(h.side == "oppose" and h.base >= s["strong"] for h in hits)
         if not on_target:
             return Judgement("neutral", 0.7, pro, con)
         total = pro + con
-        if policy_maker and spoke and con < s["strong"] * 1.5 and pro + 0.5 >= con * 0.5:
-            # A body speaking of its own policy defends it unless it turns on it.
+        side_min = s["min_evidence"] * 0.5
+        if policy_maker and spoke and pro >= side_min and not (strong and opp > pro):
+            # A body speaking for its own policy defends it unless it turns on it.
             stance = "support"
             confidence = 0.6 + 0.35 * (1 - math.exp(-max(pro - con, 0.0) / 2))
         elif total < s["min_evidence"]:
             stance = "neutral"
             confidence = 0.75 if total == 0 else 0.55
-        elif con >= pro * s["oppose_dominance"] or (strong_con > pro and con > pro * 1.2):
+        elif pro < side_min or con < side_min:
+            stance = "support" if pro > con else "oppose"
+            confidence = 0.55 + 0.4 * (1 - math.exp(-abs(pro - con) / 2))
+        elif (strong and opp >= pro) or opp >= pro * s["oppose_dominance"]:
             stance = "oppose"
-            confidence = 0.55 + 0.4 * (1 - math.exp(-(con - pro) / 2))
+            confidence = 0.5 + 0.4 * (1 - math.exp(-(con - pro) / 2))
         elif pro >= con * s["support_dominance"]:
             stance = "support"
-            confidence = 0.55 + 0.4 * (1 - math.exp(-(pro - con) / 2))
+            confidence = 0.5 + 0.4 * (1 - math.exp(-(pro - con) / 2))
         else:
             stance = "mixed"
             confidence = 0.5 + 0.3 * min(pro, con) / max(pro, con)
