@@ -1,0 +1,175 @@
+"""Turn input records into contract section 2 analysis dicts.
+
+``analyze_records`` streams records through one ``nlp.pipe`` call (so ``n_process``
+workers stay up for the whole run), keeps the input order, and answers a bad record
+with ``{"id": …, "error": "…"}`` instead of stopping.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from functools import cache
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .errors import BadDate, BadRecord, NlpError, NotEnglish, NotPlainText, TextTooLong
+from .registry import load_registry, read_data_file
+
+logger = logging.getLogger(__name__)
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HTML_TAG = re.compile(r"<\s*(?:html|head|body|div|p|span|a|br|script|style|table|article|"
+                       r"section|meta|link|h[1-6]|ul|li|!doctype)\b[^>]*>", re.I)
+_WORD = re.compile(r"[^\W\d_]+")
+
+_nlp: Language | None = None
+
+
+def _default_nlp() -> Language:
+    global _nlp
+    if _nlp is None:
+        from .pipeline import build_pipeline
+
+        _nlp = build_pipeline()
+    return _nlp
+
+
+def parse_published(value: Any) -> date | None:
+    """``YYYY-MM-DD`` or null -> date; anything else raises :class:`BadDate`."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise BadDate(f"published {value!r} is not a date as YYYY-MM-DD (or null)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadDate(f"published {value!r} is not a real date (YYYY-MM-DD)") from None
+
+
+@cache
+def _checks() -> dict[str, Any]:
+    return read_data_file("analysis.toml")
+
+
+def check_text(text: Any, *, max_chars: int | None = None) -> str:
+    """The text if it can be analysed, else a :class:`BadRecord` saying why."""
+    checks = _checks()
+    max_chars = max_chars or checks["max_chars"]
+    english = frozenset(checks["english_words"])
+    if not isinstance(text, str):
+        raise BadRecord("record has no text (\"text\" must be a string)")
+    if not text.strip():
+        raise BadRecord("record text is empty")
+    if len(text) > max_chars:
+        raise TextTooLong(f"text is {len(text):,} characters, over the {max_chars:,} limit "
+                          "for one article; send the article body alone")
+    head = text[:5000]
+    if len(_HTML_TAG.findall(head)) >= 3 or head.lstrip()[:15].lower().startswith(
+            ("<!doctype", "<html")):
+        raise NotPlainText("text is HTML, not plain text; extract the article first "
+                           "(pcnwatch extract FILE.html, or pcnwatch analyze FILE.html)")
+    words = _WORD.findall(text[:20000].lower())
+    share = sum(w in english for w in words) / len(words) if words else 1.0
+    if len(words) >= 30 and share < checks["min_english_share"]:
+        raise NotEnglish("text does not read as English (too few common English words); "
+                         "pcnwatch analyses English news only")
+    return text
+
+
+def _prepare(record: Any, nlp: Language) -> Doc:
+    if not isinstance(record, dict):
+        raise BadRecord(f"record is {type(record).__name__}, not a JSON object")
+    if "error" in record and "text" not in record:
+        raise BadRecord(str(record["error"]))
+    published = parse_published(record.get("published"))
+    text = check_text(record.get("text"))
+    doc = nlp.make_doc(text)
+    doc._.pcnwatch_published = published
+    return doc
+
+
+def _ext(doc: Doc, name: str) -> Any:
+    return getattr(doc._, name, None) if Doc.has_extension(name) else None
+
+
+def analysis_from_doc(doc: Doc) -> dict[str, Any]:
+    """The contract section 2 fields (all but ``id``) read from an analysed Doc."""
+    registry = load_registry()
+    names = _ext(doc, "pcnwatch_actor_names") or {}
+    counts: dict[str, int] = {}
+    for span in doc.spans.get("pcnwatch_actors", []):
+        counts[span.kb_id_] = counts.get(span.kb_id_, 0) + 1
+    actors = []
+    for actor_id, mentions in counts.items():
+        actor = registry.get(actor_id)
+        actors.append({"id": actor_id, "name": names.get(actor_id, actor.name),
+                       "kind": actor.kind, "mentions": mentions})
+    people = [{"name": p["name"], "role": p.get("role"), "actor_id": p.get("actor_id")}
+              for p in _ext(doc, "pcnwatch_people") or []]
+    quotes = [{"text": q["text"], "speaker": q.get("speaker"), "actor_id": q.get("actor_id"),
+               "stance": q.get("stance"), "confidence": q.get("confidence"),
+               "start": q["start"], "end": q["end"]}
+              for q in _ext(doc, "pcnwatch_quotes") or []]
+    stances = [{"actor_id": s["actor_id"], "stance": s["stance"],
+                "confidence": s.get("confidence"), "evidence": list(s.get("evidence") or [])}
+               for s in _ext(doc, "pcnwatch_stances") or []]
+    events = [{"action": e["action"], "actor_id": e.get("actor_id"), "object": e.get("object"),
+               "date": _iso(e.get("date")), "sentence": e.get("sentence")}
+              for e in _ext(doc, "pcnwatch_events") or []]
+    topics = list(_ext(doc, "pcnwatch_topics") or [])
+    return {"actors": actors, "people": people, "quotes": quotes, "stances": stances,
+            "events": events, "topics": topics}
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _record_id(record: Any) -> Any:
+    return record.get("id") if isinstance(record, dict) else None
+
+
+def analyze_records(records: Iterable[dict[str, Any]], *, nlp: Language | None = None,
+                    batch_size: int = 32, n_process: int = 1) -> Iterator[dict[str, Any]]:
+    """Analyse ``{"id", "text", "published", "title"}`` records, yielding one result each.
+
+    Results come in input order. A record that cannot be analysed yields
+    ``{"id": …, "error": "…"}`` and the run goes on.
+    """
+    nlp = nlp or _default_nlp()
+    pending: dict[int, dict[str, Any]] = {}
+    ids: dict[int, Any] = {}
+    next_out = 0
+
+    def docs() -> Iterator[tuple[Doc, int]]:
+        for index, record in enumerate(records):
+            ids[index] = _record_id(record)
+            try:
+                doc = _prepare(record, nlp)
+            except NlpError as exc:
+                pending[index] = {"id": ids.pop(index), "error": str(exc)}
+                continue
+            yield doc, index
+
+    for doc, index in nlp.pipe(docs(), as_tuples=True, batch_size=batch_size,
+                               n_process=n_process):
+        # Every record before this one has been read, so its error (if any) is waiting.
+        while next_out < index:
+            yield pending.pop(next_out)
+            next_out += 1
+        try:
+            result = {"id": ids.pop(index), **analysis_from_doc(doc)}
+        except NlpError as exc:
+            result = {"id": ids.pop(index, None), "error": str(exc)}
+        yield result
+        next_out = index + 1
+    while pending:
+        yield pending.pop(next_out)
+        next_out += 1

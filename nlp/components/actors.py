@@ -1,0 +1,228 @@
+"""``pcnwatch_actors``: mentions of registered bodies, by registry, never by statistical NER.
+
+Three passes over the Doc, all with matchers compiled once from the registry:
+
+1. aliases of registered actors (PhraseMatcher on the exact text);
+2. families, "<Place> LMC", "NHS <Place> CCG", "<Place> Primary Care Network"
+   (token Matcher on capitalised words before the head);
+3. short forms ("the college", "the LMC") resolved to the last candidate mentioned.
+
+The spans go to ``doc.spans[spans_key]`` with ``kb_id_`` = actor id and ``label_`` =
+kind; ``doc._.pcnwatch_actor_names`` maps each id found to its display name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import srsly
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path, filter_spans, registry
+
+from ..registry import Actor, Registry, read_registry_data
+
+VERSION = "pcnwatch.actors.v1"
+DEFAULT_SPANS_KEY = "pcnwatch_actors"
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
+# A capitalised word, or a joiner inside a place name ("Kent and Medway", "Stoke-on-Trent").
+_PLACE_WORD = re.compile(r"^[A-Z][A-Za-z'\u2019.]*$")
+_MAX_PLACE_TOKENS = 7
+_PLACE_JOINER = {"and", "&", "-", "on", "upon", "under", "le", "in", "of"}
+
+if not Doc.has_extension("pcnwatch_actor_names"):
+    Doc.set_extension("pcnwatch_actor_names", default=None)
+
+
+@registry.misc("pcnwatch.actor_registry.v1")
+def make_actor_registry_reader(path: str | None = None) -> Callable[[], dict[str, Any]]:
+    """A reader of the registry TOML; ``path=None`` reads the packaged file."""
+
+    def read() -> dict[str, Any]:
+        return read_registry_data(path)
+
+    return read
+
+
+class ActorRecognizer:
+    """Find registered actors and family members in a Doc.
+
+    nlp (Language): the pipeline, for its vocab and tokenizer.
+    name (str): the component name.
+    spans_key (str): the ``doc.spans`` key written.
+    registry_reader (callable): returns the registry data (parsed TOML).
+    """
+
+    def __init__(self, nlp: Language, name: str = "pcnwatch_actors", *,
+                 spans_key: str = DEFAULT_SPANS_KEY,
+                 registry_reader: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        data = registry_reader() if registry_reader is not None else read_registry_data()
+        self.set_registry(data)
+
+    # -- data in and out -------------------------------------------------------
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
+                   nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
+        """Load registry ``data`` (parsed TOML); without it, the packaged file."""
+        self.set_registry(data if data is not None else read_registry_data())
+
+    def set_registry(self, data: dict[str, Any]) -> None:
+        self.registry = Registry.from_data(data)
+        self._compile()
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "registry.json", self.registry.source)
+        srsly.write_json(path / "cfg", {"spans_key": self.spans_key})
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ActorRecognizer:
+        path = ensure_path(path)
+        self.spans_key = srsly.read_json(path / "cfg")["spans_key"]
+        self.set_registry(srsly.read_json(path / "registry.json"))
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps({"registry": self.registry.source, "spans_key": self.spans_key})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> ActorRecognizer:
+        msg = srsly.msgpack_loads(data)
+        self.spans_key = msg["spans_key"]
+        self.set_registry(msg["registry"])
+        return self
+
+    # -- matching ---------------------------------------------------------------
+    def _compile(self) -> None:
+        vocab = self.nlp.vocab
+        make_doc = self.nlp.make_doc
+        self._alias = PhraseMatcher(vocab, attr="ORTH")
+        self._weak = PhraseMatcher(vocab, attr="ORTH")
+        self._short = PhraseMatcher(vocab, attr="ORTH")
+        self._keys: dict[int, Any] = {}
+        for actor in self.registry.actors.values():
+            for matcher, aliases in ((self._alias, actor.aliases),
+                                     (self._weak, actor.weak_aliases)):
+                variants = {v for a in aliases for v in (a, a.replace("'", "\u2019"))}
+                if variants:
+                    key = f"actor:{actor.id}"
+                    self._keys[vocab.strings.add(key)] = actor
+                    matcher.add(key, [make_doc(v) for v in sorted(variants)])
+        for i, short in enumerate(self.registry.short_forms):
+            key = f"short:{i}"
+            self._keys[vocab.strings.add(key)] = short
+            variants = set()
+            for phrase in short.phrases:
+                for form in (phrase, phrase[:1].upper() + phrase[1:]):
+                    variants.update({form, form.replace("'", "\u2019")})
+            self._short.add(key, [make_doc(v) for v in sorted(variants)])
+        self._family = PhraseMatcher(vocab, attr="ORTH")
+        self._head_ends: set[str] = set()
+        for i, family in enumerate(self.registry.families):
+            key = f"family:{i}"
+            self._keys[vocab.strings.add(key)] = family
+            heads = [make_doc(head) for head in family.heads]
+            self._family.add(key, heads)
+            self._head_ends.update(h[-1].text for h in heads)
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: list[Span] = []
+        for key, start, end in self._alias(doc):
+            actor = self._keys[key]
+            if self._guarded(doc, start, end, actor):
+                continue
+            found.append(Span(doc, start, end, label=actor.kind, kb_id=actor.id))
+        for key, start, end in self._weak(doc):
+            actor = self._keys[key]
+            if self._guarded(doc, start, end, actor) or not _is_subject(doc[start:end]):
+                continue
+            found.append(Span(doc, start, end, label=actor.kind, kb_id=actor.id))
+        names: dict[str, str] = {}
+        family_names: dict[tuple[int, int], str] = {}
+        taken = {i for span in found for i in range(span.start, span.end)}
+        for key, start, end in self._family(doc):
+            family = self._keys[key]
+            place_start = self._place_start(doc, start, taken)
+            if place_start is None:
+                continue
+            actor = family.actor(doc[place_start:start].text)
+            family_names[(place_start, end)] = actor.name
+            found.append(Span(doc, place_start, end, label=actor.kind, kb_id=actor.id))
+        shorts = [(start, end, self._keys[key]) for key, start, end in self._short(doc)]
+        for start, end, _short in shorts:
+            found.append(Span(doc, start, end, label="", kb_id="?"))
+        spans = sorted(filter_spans(found), key=lambda s: s.start)
+        resolved: list[Span] = []
+        short_at = {start: short for start, _end, short in shorts}
+        for span in spans:
+            if span.kb_id_ == "?":
+                actor = self._resolve_short(short_at[span.start], resolved)
+                if actor is None:
+                    continue
+                span = Span(doc, span.start, span.end, label=actor.kind, kb_id=actor.id)
+            resolved.append(span)
+            if span.kb_id_ not in names:
+                names[span.kb_id_] = (family_names.get((span.start, span.end))
+                                      or self.registry.get(span.kb_id_).name)
+        doc.spans[self.spans_key] = resolved
+        doc._.pcnwatch_actor_names = names
+        return doc
+
+    def _guarded(self, doc: Doc, start: int, end: int, actor: Actor) -> bool:
+        if actor.not_before and end < len(doc) and doc[end].text in actor.not_before:
+            return True
+        return bool(actor.not_after and start > 0 and doc[start - 1].text in actor.not_after)
+
+    def _place_start(self, doc: Doc, head_start: int, taken: set[int]) -> int | None:
+        """Where the place name before a family head starts, or None when there is none."""
+        i = head_start
+        # Walk back over capitalised words and joiners; a registered actor, another
+        # family head or a sentence start ends the place.
+        while i > 0 and head_start - i < _MAX_PLACE_TOKENS:
+            prev = doc[i - 1]
+            if (i - 1) in taken or prev.text in self._head_ends or doc[i].is_sent_start:
+                break
+            if not (_PLACE_WORD.match(prev.text) or prev.lower_ in _PLACE_JOINER):
+                break
+            i -= 1
+        stop = self.registry.stop_words
+        while i < head_start and (doc[i].lower_ in stop or doc[i].lower_ in _PLACE_JOINER
+                                  or not doc[i].text[:1].isupper()):
+            i += 1
+        if i >= head_start or doc[head_start - 1].lower_ in _PLACE_JOINER:
+            return None
+        return i
+
+    def _resolve_short(self, short: Any, before: list[Span]) -> Actor | None:
+        for span in reversed(before):
+            if short.accepts(span.kb_id_):
+                return self.registry.get(span.kb_id_)
+        return self.registry.get(short.default) if short.default else None
+
+
+def _is_subject(span: Span) -> bool:
+    root = span.root
+    if root.dep_ in _SUBJECT_DEPS:
+        return True
+    # "the government's plans": a possessive of the subject still names the body acting.
+    if root.dep_ == "poss" and root.head.dep_ in _SUBJECT_DEPS:
+        return True
+    # "according to ministers"
+    return root.dep_ == "pobj" and root.head.lower_ == "to" and root.head.head.lower_ == "according"
+
+
+@Language.factory(
+    "pcnwatch_actors",
+    assigns=["doc.spans", "doc._.pcnwatch_actor_names"],
+    requires=["token.dep", "token.is_sent_start"],
+    default_config={"spans_key": DEFAULT_SPANS_KEY,
+                    "registry_reader": {"@misc": "pcnwatch.actor_registry.v1", "path": None}},
+)
+def make_actor_recognizer(nlp: Language, name: str, *, spans_key: str,
+                          registry_reader: Callable[[], dict[str, Any]]) -> ActorRecognizer:
+    return ActorRecognizer(nlp, name, spans_key=spans_key, registry_reader=registry_reader)

