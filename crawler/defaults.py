@@ -1,0 +1,55 @@
+"""Every PCNWATCH_* setting of the crawler, declared once with its default and a help line.
+
+`crawler/settings.py` loads these defaults; a component reads its own from
+`crawler.settings` in `from_crawler`, so a test or `run_crawl` can change any of
+them without touching the code.
+"""
+
+from typing import Any, NamedTuple
+
+
+class Setting(NamedTuple):
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PCNWATCH_DATABASE_URL", None,
+            "SQLAlchemy URL of the store; None means DATABASE_URL or ./pcnwatch.db"),
+    Setting("PCNWATCH_SOURCES_FILE", None,
+            "sources TOML file (contract section 7); None means the shipped crawler/sources.toml"),
+    Setting("PCNWATCH_SOURCE", None,
+            "name of the source a spider crawls (set by run_crawl or `-a source=NAME`)"),
+    Setting("PCNWATCH_CANONICAL_ENABLED", True,
+            "strip tracking parameters and fragments and honour rel=canonical"),
+    Setting("PCNWATCH_EXTRACT_ENABLED", True,
+            "extract the article (text, title, date, author, language) from each page"),
+    Setting("PCNWATCH_MIN_TEXT_CHARS", 250,
+            "an extracted body shorter than this many characters is not an article"),
+    Setting("PCNWATCH_RELEVANCE_ENABLED", True,
+            "drop items that are not about primary care or general practice"),
+    Setting("PCNWATCH_RELEVANCE_THRESHOLD", 1.0,
+            "least relevance score (weighted primary-care terms per 100 words) an item needs"),
+    Setting("PCNWATCH_DEDUP_ENABLED", True,
+            "drop exact duplicates within a crawl and sign each text with MinHash"),
+    Setting("PCNWATCH_MINHASH_PERM", 128, "number of MinHash permutations (signature length)"),
+    Setting("PCNWATCH_MINHASH_SEED", 1, "MinHash seed; must stay the same for stored signatures"),
+    Setting("PCNWATCH_SHINGLE_WORDS", 2, "words per shingle for MinHash"),
+    Setting("PCNWATCH_STORE_ENABLED", True, "write articles to the store"),
+    Setting("PCNWATCH_INCREMENTAL_ENABLED", True,
+            "skip stored articles whose feed/sitemap date did not change and send "
+            "If-None-Match/If-Modified-Since for the rest"),
+    Setting("PCNWATCH_RETRY_BACKOFF_BASE", 1.0,
+            "seconds before the first retry of a 429/5xx; doubles each retry (Retry-After wins)"),
+    Setting("PCNWATCH_RETRY_BACKOFF_MAX", 60.0, "longest wait before a retry, in seconds"),
+    Setting("PCNWATCH_LISTING_PAGE_LIMIT", 20,
+            "most listing pages a listing spider follows per source and crawl"),
+    Setting("PCNWATCH_ERRORS_ENABLED", True,
+            "count and log every failed request (HTTP errors, timeouts, robots.txt, size)"),
+    Setting("PCNWATCH_EVENTS_ENABLED", False,
+            "write one JSON line per page and per finished source (for run_crawl's progress)"),
+    Setting("PCNWATCH_EVENTS_FILE", "-", "where events go: a path, or '-' for standard output"),
+)
+
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}

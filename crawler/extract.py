@@ -1,0 +1,309 @@
+"""Turning one HTML page into one article: body text, title, date, author, language, URL.
+
+The body comes from trafilatura, run on a copy of the page from which the
+parts that are never the article (rating widgets, author boxes, related-post
+lists, comment forms, newsletter prompts, old-browser banners) have been cut
+by class, id and tag; paragraphs that still look like boilerplate are dropped
+by the patterns in `crawler/data/rules.toml`. Metadata that the site states
+(JSON-LD, Open Graph, rel=canonical, <html lang>) wins over guesses
+(htmldate's search of the page, trafilatura's heuristics).
+"""
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import htmldate
+import lxml.etree
+import lxml.html
+import trafilatura
+from lxml.cssselect import CSSSelector
+from w3lib.encoding import html_to_unicode
+
+from crawler.errors import ExtractionFailed
+from crawler.rules import compile_lines, load_rules
+
+log = logging.getLogger(__name__)
+
+_ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle",
+                  "analysisnewsarticle", "opinionnewsarticle", "webpage", "report",
+                  "pressrelease"}
+_KEEP_TAGS = {"html", "body", "main", "article"}
+_DATE_META = ("article:published_time", "og:published_time", "datepublished",
+              "date", "dc.date", "dc.date.issued", "dcterms.created", "pubdate",
+              "publish-date", "sailthru.date", "parsely-pub-date")
+# Only a pipe separates a site name reliably; dashes are common inside headlines.
+_TITLE_SUFFIX = re.compile(r"\s+\|\s+[^|]{2,60}$")
+_BYLINE = re.compile(r"^(?:by|written by)\s+", re.IGNORECASE)
+_EN_WORDS = frozenset(["the", "and", "of", "to", "a", "in", "that", "is", "for", "it", "with", "as", "was", "on", "be", "by", "are", "said", "has", "have", "from", "this", "will", "not", "at", "they", "their", "which"])
+_EARLIEST = date(1995, 1, 1)
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How to extract: the shipped rules plus a source's hints (one frozen object)."""
+
+    min_text_chars: int = 250
+    drop_css: tuple[str, ...] = ()
+    drop_lines: tuple[str, ...] = ()
+
+
+DEFAULT_OPTIONS = ExtractOptions()
+
+
+def extract_page(html: str | bytes, url: str | None = None, *,
+                 options: ExtractOptions = DEFAULT_OPTIONS) -> dict[str, Any]:
+    """The article in `html`: url, title, text, published, author, lang (contract section 1).
+
+    Raises ExtractionFailed when the page holds no article.
+    """
+    text_html = _decode(html)
+    if not text_html.strip():
+        raise ExtractionFailed("the page is empty", url)
+    try:
+        tree = lxml.html.document_fromstring(text_html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractionFailed(f"the page is not HTML ({exc})", url) from exc
+    meta = _metadata(tree, url)
+    _strip_boilerplate(tree, options)
+    try:
+        doc = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
+            include_images=False, include_links=False, favor_precision=False,
+            deduplicate=False)
+    except (ValueError, TypeError, lxml.etree.LxmlError) as exc:
+        raise ExtractionFailed(f"trafilatura failed ({exc})", url) from exc
+    if doc is None:
+        raise ExtractionFailed("no main text found", url)
+    found = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    title = meta["title"] or _clean_title(found.get("title"))
+    paragraphs = _paragraphs(found.get("text") or "", title, options)
+    text = "\n\n".join(paragraphs)
+    if len(text) < options.min_text_chars:
+        raise ExtractionFailed(f"body too short ({len(text)} characters, need "
+                               f"{options.min_text_chars})", url)
+    if not title:
+        raise ExtractionFailed("no title", url)
+    published = meta["published"] or _guess_date(text_html, url) or _iso(found.get("date"))
+    return {
+        "url": meta["canonical"] or url,
+        "title": title,
+        "text": text,
+        "published": published,
+        "author": meta["author"] or _clean_author(found.get("author")),
+        "lang": meta["lang"] or _guess_lang(text),
+    }
+
+
+def find_canonical(html: str | bytes, url: str | None = None) -> str | None:
+    """The absolute rel=canonical (or og:url) URL the page declares, if any."""
+    try:
+        tree = lxml.html.document_fromstring(_decode(html))
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    return _canonical(tree, url)
+
+
+def _decode(html: str | bytes) -> str:
+    if isinstance(html, str):
+        return html
+    # Declared charset (BOM, <meta>) first; else UTF-8, and Windows-1252 as the web's
+    # usual undeclared encoding.
+    _, text = html_to_unicode(None, html, auto_detect_fun=_detect)
+    return text
+
+
+def _detect(data: bytes) -> str:
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _metadata(tree: lxml.html.HtmlElement, url: str | None) -> dict[str, Any]:
+    ld = _json_ld(tree)
+    og = {(m.get("property") or m.get("name") or m.get("itemprop") or "").lower():
+          (m.get("content") or "").strip()
+          for m in tree.iter("meta") if m.get("content")}
+    title = _text(ld.get("headline")) or og.get("og:title") or _h1(tree)
+    published = _iso(ld.get("datePublished")) or next(
+        (d for d in (_iso(og.get(k)) for k in _DATE_META) if d), None)
+    if published is None:
+        for node in tree.iter("time"):
+            if node.get("itemprop") == "datePublished" or "published" in (
+                    node.get("class") or ""):
+                published = _iso(node.get("datetime"))
+                if published:
+                    break
+    author = _ld_author(ld.get("author"))
+    if not author:
+        for key in ("author", "article:author", "parsely-author", "dc.creator"):
+            value = og.get(key, "")
+            if value and not value.startswith("http"):
+                author = _clean_author(value)
+                break
+    lang = (tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+            or og.get("content-language") or _http_equiv_lang(tree) or og.get("og:locale")
+            or _text(ld.get("inLanguage")))
+    return {"title": _clean_title(title), "published": published, "author": author,
+            "lang": _norm_lang(lang), "canonical": _canonical(tree, url)}
+
+
+def _json_ld(tree: lxml.html.HtmlElement) -> dict[str, Any]:
+    """The first JSON-LD object that describes an article (or page), else {}."""
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except json.JSONDecodeError:
+            continue
+        for obj in _ld_objects(data):
+            kinds = obj.get("@type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if any(isinstance(k, str) and k.lower() in _ARTICLE_TYPES for k in kinds):
+                return obj
+    return {}
+
+
+def _ld_objects(data: Any) -> list[dict]:
+    if isinstance(data, list):
+        return [o for d in data for o in _ld_objects(d)]
+    if isinstance(data, dict):
+        return [data, *_ld_objects(data.get("@graph", []))]
+    return []
+
+
+def _ld_author(value: Any) -> str | None:
+    if isinstance(value, list):
+        names = [n for n in (_ld_author(v) for v in value) if n]
+        return ", ".join(names) or None
+    if isinstance(value, dict):
+        return _clean_author(_text(value.get("name")))
+    return _clean_author(_text(value))
+
+
+def _canonical(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            return urljoin(url or "", link.get("href").strip())
+    for m in tree.iter("meta"):
+        if (m.get("property") or "").lower() == "og:url" and m.get("content"):
+            return urljoin(url or "", m.get("content").strip())
+    return None
+
+
+def _http_equiv_lang(tree: lxml.html.HtmlElement) -> str | None:
+    for m in tree.iter("meta"):
+        if (m.get("http-equiv") or "").lower() == "content-language":
+            return m.get("content")
+    return None
+
+
+def _h1(tree: lxml.html.HtmlElement) -> str | None:
+    heads = tree.xpath("//article//h1") or tree.xpath("//h1")
+    return heads[0].text_content().strip() if heads else None
+
+
+def _strip_boilerplate(tree: lxml.html.HtmlElement, options: ExtractOptions) -> None:
+    rules = load_rules()
+    body_len = len(tree.text_content())
+    doomed = [el for el in tree.iter(*rules.boilerplate_tags)]
+    for el in tree.iter(lxml.etree.Element):
+        if el.tag in _KEEP_TAGS or el.tag in rules.boilerplate_tags:
+            continue
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if marks.strip() and rules.boilerplate_node.search(marks):
+            # A wrapper whose class merely mentions a sidebar may hold the article itself.
+            if len(el.text_content()) < body_len / 2:
+                doomed.append(el)
+    for selector in options.drop_css:
+        doomed.extend(CSSSelector(selector)(tree))
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def _paragraphs(text: str, title: str | None, options: ExtractOptions) -> list[str]:
+    rules = load_rules()
+    extra = compile_lines(options.drop_lines)
+    out: list[str] = []
+    lines = [re.sub(r"[ \t\u00a0]+", " ", x).strip() for x in text.splitlines()]
+    lines = [x for x in lines if x]
+    total, seen = sum(map(len, lines)), 0
+    for line in lines:
+        if seen >= total / 2 and rules.is_tail_marker(line):
+            break
+        seen += len(line)
+        if title and line == title:
+            continue
+        if rules.is_boilerplate_line(line) or any(p.fullmatch(line) for p in extra):
+            continue
+        out.append(line)
+    return out
+
+
+def _guess_date(html: str, url: str | None) -> str | None:
+    try:
+        found = htmldate.find_date(html, url=url, original_date=True, extensive_search=True,
+                                   min_date=_EARLIEST.isoformat())
+    except (ValueError, TypeError):
+        return None
+    return _iso(found)
+
+
+def _iso(value: Any) -> str | None:
+    """YYYY-MM-DD from an ISO date or datetime string, if plausible."""
+    value = _text(value)
+    if not value:
+        return None
+    match = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
+    if not match:
+        return None
+    try:
+        day = date(*map(int, match.groups()))
+    except ValueError:
+        return None
+    if not _EARLIEST <= day <= datetime.now().date():
+        return None
+    return day.isoformat()
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _clean_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    title = re.sub(r"\s+", " ", title).strip()
+    return _TITLE_SUFFIX.sub("", title) if _TITLE_SUFFIX.search(title) else title
+
+
+def _clean_author(author: str | None) -> str | None:
+    if not author:
+        return None
+    author = _BYLINE.sub("", re.sub(r"\s+", " ", author).strip())
+    return author or None
+
+
+def _norm_lang(lang: str | None) -> str | None:
+    if not lang:
+        return None
+    return lang.strip().replace("_", "-").split("-")[0].lower() or None
+
+
+def _guess_lang(text: str) -> str | None:
+    # Only English matters to pcnwatch; a page that does not say is English if it reads so.
+    words = re.findall(r"[a-z]+", text.lower())
+    if not words:
+        return None
+    share = sum(w in _EN_WORDS for w in words) / len(words)
+    return "en" if share > 0.15 else None
