@@ -1,28 +1,268 @@
-"""Policy events (contract section 5): who changed what practices must do, and when."""
+"""Policy events (contract section 5): who changed what practices must do, and when.
+
+A sentence yields an event when it holds a trigger from nlp/data/event_triggers.toml and
+the act belongs to a policy maker: the named policy maker in the sentence (its subject
+first), or, when none is named ("Five objectives have been cut to two"), the policy maker
+the article is about. Sentences whose subject is some other body (an LMC complaining about
+"the proposals") and quotes from people who are not policy makers give no event. Noun
+triggers ("draft proposals", "funding") need a named policy maker or a publishing verb.
+The date is the date phrase nearest the trigger, resolved by nlp.dates against
+doc._.pcnwatch_published. One event per (actor, action, object) per article.
+"""
 
 from __future__ import annotations
 
+import tomllib
+from collections import Counter
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
+
+from ..dates import find_dates
+from .stance import CuePhrases
+
+__all__ = ["EventExtractor", "load_event_triggers"]
+
+ACTIONS = ("announce", "propose", "require", "reduce", "delay", "fund", "agree", "withdraw")
 
 if not Doc.has_extension("pcnwatch_events"):
     Doc.set_extension("pcnwatch_events", default=None)
 
+_STOP_OBJECT = {"which", "that", "who", "whose", "where", "while", "but", "because", ";", ":",
+                "\u2013", "\u2014", "(", ")"}
+
+
+def load_event_triggers(path: str | None = None) -> dict[str, Any]:
+    """Read the trigger lexicon (the packaged file unless `path` is given)."""
+    if path is None:
+        data = resources.files("nlp.data").joinpath("event_triggers.toml").read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _ext(doc: Doc, name: str) -> Any:
+    return getattr(doc._, name) if Doc.has_extension(name) else None
+
 
 class EventExtractor:
-    def __init__(self, nlp: Language, name: str) -> None:
+    """Sets doc._.pcnwatch_events from trigger words in policy makers' sentences."""
+
+    def __init__(self, nlp: Language, name: str, *, max_object_tokens: int | None = None,
+                 triggers_path: str | None = None) -> None:
         self.name = name
+        data = load_event_triggers(triggers_path)
+        settings = data["settings"]
+        self.max_object_tokens = int(max_object_tokens or settings["max_object_tokens"])
+        self.publish_verbs = set(settings["publish_verbs"])
+        self.policy_makers = set(settings["policy_makers"])
+        self.policy_prefixes = tuple(settings["policy_maker_prefixes"])
+        self.policy_kinds = set(settings["policy_maker_kinds"])
+        self.policy_terms = CuePhrases(nlp.tokenizer, {t: 1 for t in settings["policy_terms"]})
+        table: dict[str, tuple[str, str]] = {}
+        for action in ACTIONS:
+            for kind in ("verbs", "nouns"):
+                for phrase in data[action].get(kind, []):
+                    table.setdefault(phrase, (action, kind))
+        self.triggers = CuePhrases(nlp.tokenizer, table)
+
+    def is_policy_maker(self, actor_id: str, kind: str = "") -> bool:
+        return (actor_id in self.policy_makers or actor_id.startswith(self.policy_prefixes)
+                or kind in self.policy_kinds)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.pcnwatch_events = []
+        doc._.pcnwatch_events = self.extract(doc)
         return doc
+
+    def extract(self, doc: Doc) -> list[dict[str, Any]]:
+        if not len(doc):
+            return []
+        actors = list(doc.spans["pcnwatch_actors"]) if "pcnwatch_actors" in doc.spans else []
+        policy_counts = Counter(
+            s.kb_id_ for s in actors if s.kb_id_ and self.is_policy_maker(s.kb_id_, s.label_)
+        )
+        focus = policy_counts.most_common(1)[0][0] if policy_counts else None
+        muted = self._muted_quotes(doc)
+        published = _ext(doc, "pcnwatch_published")
+        forms = CuePhrases.forms(doc)
+        events: list[dict[str, Any]] = []
+        seen: set[tuple[str, str, str]] = set()
+        for sent in doc.sents:
+            matches = self.triggers.find(forms, sent.start, sent.end)
+            if not matches:
+                continue
+            if not self.policy_terms.find(forms, sent.start, sent.end):
+                continue
+            in_sent = [s for s in actors if sent.start <= s.start and s.end <= sent.end]
+            named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
+            subject_other = any(
+                self._is_subject(s) and not self.is_policy_maker(s.kb_id_, s.label_)
+                for s in in_sent
+            )
+            dates = None
+            for m in matches:
+                action, kind = m.value
+                if any(a <= m.start < b for a, b in muted):
+                    continue
+                trigger = doc[m.start:m.end]
+                head = self._trigger_head(trigger)
+                if kind == "verbs" and not any(t.pos_ in ("VERB", "AUX") for t in trigger) \
+                        and head.pos_ not in ("VERB", "AUX", "ADJ"):
+                    continue
+                if action != "delay" and any(c.dep_ == "neg" for c in head.children):
+                    continue
+                if self._hypothetical(head):
+                    continue
+                if kind == "nouns" and not named and not any(
+                    t.lemma_.lower() in self.publish_verbs for t in sent
+                ):
+                    continue
+                actor_id = self._actor(named, head)
+                if actor_id is None:
+                    if subject_other or focus is None:
+                        continue
+                    actor_id = focus
+                obj = self._object(doc, head, trigger)
+                key = (actor_id, action, obj.lower())
+                if key in seen:
+                    continue
+                seen.add(key)
+                if dates is None:
+                    dates = find_dates(sent.text, published)
+                events.append({
+                    "action": action,
+                    "actor_id": actor_id,
+                    "object": obj,
+                    "date": self._nearest_date(dates, trigger.start_char - sent.start_char),
+                    "sentence": sent.text.strip(),
+                    "start": sent.start_char,
+                    "end": sent.end_char,
+                    "trigger": trigger.text,
+                })
+        return events
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _muted_quotes(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token ranges of quotes by speakers who are not policy makers."""
+        muted = []
+        for quote in _ext(doc, "pcnwatch_quotes") or []:
+            actor_id = quote.get("actor_id") or ""
+            if actor_id and self.is_policy_maker(actor_id):
+                continue
+            span = doc.char_span(quote["start"], quote["end"], alignment_mode="expand")
+            if span is not None:
+                muted.append((span.start, span.end))
+        return muted
+
+    @staticmethod
+    def _hypothetical(head: Token) -> bool:
+        """True inside "whether ..." or "if ...": a question about an act, not the act."""
+        tok = head
+        for _ in range(4):
+            if any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for c in tok.children):
+                return True
+            if tok.head is tok:
+                break
+            tok = tok.head
+        return False
+
+    @staticmethod
+    def _is_subject(span: Span) -> bool:
+        root = span.root
+        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+            root = root.head
+        return root.dep_ in ("nsubj", "nsubjpass") or (
+            root.dep_ == "poss" and root.head.dep_ in ("nsubj", "nsubjpass")
+        )
+
+    def _actor(self, named: Sequence[Span], head: Token) -> str | None:
+        if not named:
+            return None
+        for span in named:
+            if self._is_subject(span):
+                return span.kb_id_
+        # "set by NHS England", "guidance from NHS England": the nearest named one.
+        return min(named, key=lambda s: abs(s.root.i - head.i)).kb_id_
+
+    @staticmethod
+    def _trigger_head(trigger: Span) -> Token:
+        for tok in trigger:
+            if tok.pos_ == "VERB":
+                return tok
+        return trigger.root
+
+    def _object(self, doc: Doc, head: Token, trigger: Span) -> str:
+        target: Token | None = None
+        if head.pos_ in ("VERB", "AUX", "ADJ"):
+            verb = head
+            if verb.dep_ in ("relcl", "acl") and verb.head is not verb:
+                # "the measures we are setting out": what is set out is the noun it modifies
+                return self._phrase(doc, verb.head)
+            for dep in ("nsubjpass", "dobj", "attr"):
+                target = next((c for c in verb.children if c.dep_ == dep), None)
+                if target is not None:
+                    break
+            if target is None:
+                for child in verb.children:
+                    if child.dep_ in ("xcomp", "ccomp"):
+                        target = next((c for c in child.children
+                                       if c.dep_ in ("dobj", "nsubjpass")), None)
+                        if target is not None:
+                            break
+            if target is None:
+                prep = next((c for c in verb.children if c.dep_ in ("prep", "prt")
+                             and c.lower_ in ("on", "to", "for", "back")), None)
+                if prep is not None:
+                    target = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if target is None and verb.dep_ in ("xcomp", "aux", "auxpass") and \
+                    verb.head is not verb:
+                target = next((c for c in verb.head.children
+                               if c.dep_ in ("nsubjpass", "nsubj", "dobj")), None)
+            if target is None:
+                target = next((c for c in verb.children if c.dep_ == "nsubj"
+                               and c.pos_ != "PRON"), None)
+        else:
+            target = head
+        if target is None:
+            return trigger.text
+        return self._phrase(doc, target)
+
+    def _phrase(self, doc: Doc, target: Token) -> str:
+        tokens = []
+        for tok in target.subtree:
+            if tok.i > target.i and (tok.lower_ in _STOP_OBJECT or tok.dep_ == "relcl"
+                                     or (tok.text == "," and tok.i > target.i)):
+                break
+            tokens.append(tok)
+        tokens = tokens[: self.max_object_tokens]
+        while tokens and (tokens[0].pos_ in ("DET", "PUNCT") or tokens[0].lower_ in ("its",
+                                                                                     "their")):
+            tokens = tokens[1:]
+        while tokens and tokens[-1].pos_ in ("PUNCT", "ADP", "CCONJ", "DET"):
+            tokens = tokens[:-1]
+        if not tokens:
+            return target.text
+        return " ".join(doc[tokens[0].i:tokens[-1].i + 1].text.split())
+
+    @staticmethod
+    def _nearest_date(dates: Sequence[Any], offset: int) -> str | None:
+        if not dates:
+            return None
+        best = min(dates, key=lambda d: min(abs(d.start - offset), abs(d.end - offset)))
+        return best.date.isoformat()
 
 
 @Language.factory(
     "pcnwatch_events",
     assigns=["doc._.pcnwatch_events"],
-    requires=["doc.sents", "doc.spans"],
-    default_config={},
+    requires=["doc.sents", "token.dep", "token.lemma"],
+    default_config={"max_object_tokens": None, "triggers_path": None},
 )
-def make_events(nlp: Language, name: str) -> EventExtractor:
-    return EventExtractor(nlp, name)
+def make_events(nlp: Language, name: str, *, max_object_tokens: int | None,
+                triggers_path: str | None) -> EventExtractor:
+    return EventExtractor(nlp, name, max_object_tokens=max_object_tokens,
+                          triggers_path=triggers_path)
