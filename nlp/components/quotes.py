@@ -1,0 +1,528 @@
+"""``pcnwatch_quotes``: direct quotations with speaker and body, scare quotes and reported speech.
+
+Quotations are found by scanning the characters of the text, paragraph by paragraph
+(a paragraph is a non-empty line): curly and straight, double and single marks, with
+apostrophes inside words left alone. A quotation that is still open at the end of a
+paragraph goes on only when the next paragraph opens with a quote mark (the news
+convention for a quote over several paragraphs); otherwise it ends with its paragraph,
+so an unbalanced mark never swallows the article. Quotations shorter than
+``min_quote_words`` are scare quotes ("overwhelm") and go to ``doc._.pcnwatch_scare_quotes``.
+
+The speaker is read from the attribution around the quote: the subject of a speech
+verb before it (``X said: "…"``, ``It said the plans "…"``) or after it (``"…," X said``,
+``"…," said X``), ``according to X``, or the speaker of the quote just before when a
+paragraph is only a quotation. Pronouns and short forms go to the person ("he",
+"she") or body ("it", "the LMC") last in focus.
+
+Sets ``doc._.pcnwatch_quotes``: ``{"text", "start", "end", "speaker", "actor_id",
+"stance", "confidence", "evidence"}``; ``doc._.pcnwatch_reported``: ``{"actor_id",
+"speaker", "text", "start", "end", "verb"}`` for sentences outside quotes whose subject
+(a body, a person or a pronoun for one) has a speech or position verb.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from ._data import make_data_file_reader, read_component_data, write_component_data
+
+VERSION = "pcnwatch.quotes.v1"
+_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+_OPEN_DOUBLE = "\u201c\u201e"
+_CLOSE_DOUBLE = "\u201d"
+_OPEN_SINGLE = "\u2018"
+_CLOSE_SINGLE = "\u2019"
+_PAIR_MARKS = _OPEN_DOUBLE + _CLOSE_DOUBLE + _OPEN_SINGLE + _CLOSE_SINGLE + "\"'"
+# The end of a sentence inside an attribution fragment.
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
+_FRAGMENT_START = re.compile(r"^[\s,;:\u2013\u2014-]+")
+
+for _name in ("pcnwatch_quotes", "pcnwatch_reported", "pcnwatch_scare_quotes"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+@dataclass
+class Quotation:
+    """Character offsets of one quotation: marks at ``open``/``close``, content between."""
+
+    open: int
+    start: int
+    end: int
+    close: int | None  # None when the quotation runs to the end of a paragraph unclosed
+    paragraph_start: int
+    multi: bool = False
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.rstrip()
+        lead = len(line) - len(line.lstrip())
+        if stripped.strip():
+            spans.append((pos + lead, pos + len(stripped)))
+        pos += len(line) + 1
+    return spans
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
+    """Every quotation in ``text``, in order, balanced or not; see the module docstring."""
+    out: list[Quotation] = []
+    paragraphs = _paragraphs(text)
+    n = len(text)
+    kind: str | None = None  # "double" or "single" while a quotation is open
+    q_open = q_start = para_start = 0
+    used = 0
+    for p_index, (p_start, p_end) in enumerate(paragraphs):
+        i = p_start
+        if kind is not None:
+            i += 1  # the opening mark that continues the quotation
+        while i < p_end:
+            ch = text[i]
+            prev = text[i - 1] if i > 0 else " "
+            nxt = text[i + 1] if i + 1 < n else " "
+            if kind is None:
+                if ch in _OPEN_DOUBLE or (ch == '"' and not _is_word_char(prev)):
+                    kind, q_open, q_start, para_start, used = "double", i, i + 1, p_start, 1
+                elif ((ch == _OPEN_SINGLE or ch == "'") and not _is_word_char(prev)
+                      and _is_word_char(nxt)):
+                    kind, q_open, q_start, para_start, used = "single", i, i + 1, p_start, 1
+            elif kind == "double":
+                # A second opening curly mark after a word is a mistyped closing mark.
+                if (ch in _CLOSE_DOUBLE or ch == '"'
+                        or (ch in _OPEN_DOUBLE and not prev.isspace() and not nxt.isalnum())):
+                    out.append(Quotation(q_open, q_start, i, i, para_start, used > 1))
+                    kind = None
+            elif kind == "single" and (ch in (_CLOSE_SINGLE, "'") and not prev.isspace()
+                    and not _is_word_char(nxt) and not _plural_possessive(text, i)):
+                out.append(Quotation(q_open, q_start, i, i, para_start, used > 1))
+                kind = None
+            i += 1
+        if kind is not None:
+            following = paragraphs[p_index + 1] if p_index + 1 < len(paragraphs) else None
+            opener = text[following[0]] if following else ""
+            continues = (following is not None and used < max_paragraphs
+                         and ((kind == "double" and (opener in _OPEN_DOUBLE or opener == '"'))
+                              or (kind == "single" and opener in (_OPEN_SINGLE, "'"))))
+            if continues:
+                used += 1
+            else:
+                out.append(Quotation(q_open, q_start, p_end, None, para_start, used > 1))
+                kind = None
+    return out
+
+
+def _plural_possessive(text: str, i: int) -> bool:
+    """``GPs’ time``: an apostrophe after a plural s, followed by a lower-case word."""
+    return (text[i - 1:i] == "s" and text[i + 1:i + 2] == " "
+            and text[i + 2:i + 3].islower())
+
+
+class QuoteFinder:
+    """Find quotations, attribute them, and collect reported speech.
+
+    nlp (Language): the pipeline.
+    name (str): the component name.
+    spans_key (str): where the actors component put its spans.
+    min_quote_words (int): quotations with fewer words are scare quotes.
+    max_paragraphs (int): the most paragraphs one quotation may run over.
+    data_reader (callable): returns the parsed ``speech_verbs.toml``.
+    """
+
+    def __init__(self, nlp: Language, name: str = "pcnwatch_quotes", *,
+                 spans_key: str = "pcnwatch_actors", min_quote_words: int = 4,
+                 max_paragraphs: int = 8,
+                 data_reader: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.min_quote_words = min_quote_words
+        self.max_paragraphs = max_paragraphs
+        self.set_data((data_reader or make_data_file_reader("speech_verbs.toml"))())
+
+    def set_data(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.quote_forms = frozenset(data["quote_forms"])
+        self.report_lemmas = frozenset(data["report_lemmas"])
+        self.speaker_nouns = frozenset(data["speaker_nouns"])
+        self.person_pronouns = frozenset(data["person_pronouns"])
+        self.body_pronouns = frozenset(data["body_pronouns"])
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
+                   nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
+        self.set_data(data if data is not None else make_data_file_reader("speech_verbs.toml")())
+
+    def _cfg(self) -> dict[str, Any]:
+        return {"spans_key": self.spans_key, "min_quote_words": self.min_quote_words,
+                "max_paragraphs": self.max_paragraphs}
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        write_component_data(path, self.data, self._cfg())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> QuoteFinder:
+        data, cfg = read_component_data(path)
+        self.spans_key = cfg["spans_key"]
+        self.min_quote_words = cfg["min_quote_words"]
+        self.max_paragraphs = cfg["max_paragraphs"]
+        self.set_data(data)
+        return self
+
+    # -- the pass ------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        ctx = _Context(doc, self)
+        quotes: list[dict[str, Any]] = []
+        scare: list[dict[str, Any]] = []
+        previous: dict[str, Any] | None = None
+        previous_q: Quotation | None = None
+        for q in find_quotations(doc.text, max_paragraphs=self.max_paragraphs):
+            content = doc.text[q.start:q.end]
+            if len(content.split()) < self.min_quote_words:
+                scare.append({"text": content, "start": q.start, "end": q.end})
+                continue
+            speaker, actor_id = self._attribute(ctx, q, previous, previous_q)
+            item = {"text": content, "start": q.start, "end": q.end, "speaker": speaker,
+                    "actor_id": actor_id, "stance": None, "confidence": None, "evidence": []}
+            quotes.append(item)
+            previous, previous_q = item, q
+        doc._.pcnwatch_quotes = quotes
+        doc._.pcnwatch_scare_quotes = scare
+        doc._.pcnwatch_reported = self._reported(ctx)
+        return doc
+
+    def _attribute(self, ctx: _Context, q: Quotation, previous: dict[str, Any] | None,
+                   previous_q: Quotation | None) -> tuple[str | None, str | None]:
+        text = ctx.text
+        tail = text[q.start:q.end].rstrip()
+        comma_led = tail.endswith(",") or (q.close is not None
+                                           and text[q.close + 1:q.close + 2] == ",")
+        order = ("post", "pre") if comma_led else ("pre", "post")
+        for side in order:
+            found = self._from_side(ctx, q, side)
+            if found is not None:
+                return found
+        # A paragraph that is only a quotation continues the speaker of the quote before it.
+        if (previous is not None and previous_q is not None and q.open == q.paragraph_start
+                and previous_q.paragraph_start < q.paragraph_start):
+            gap = text[(previous_q.close or previous_q.end) + 1:q.open]
+            if "\n" in gap and len(gap.strip()) < 3:
+                return previous["speaker"], previous["actor_id"]
+        return None, None
+
+    def _from_side(self, ctx: _Context, q: Quotation,
+                   side: str) -> tuple[str | None, str | None] | None:
+        text = ctx.text
+        if side == "pre":
+            lo, hi = self._pre_fragment(ctx, q)
+        else:
+            if q.close is None:
+                return None
+            lo = q.close + 1
+            par_end = text.find("\n", lo)
+            hi = len(text) if par_end < 0 else par_end
+            match = _SENTENCE_END.search(text, lo, hi)
+            # Another quotation later in the paragraph ends the fragment too.
+            for mark in range(lo, hi):
+                if text[mark] in _OPEN_DOUBLE + _OPEN_SINGLE:
+                    hi = mark
+                    break
+            if match is not None and match.start() < hi:
+                hi = match.start() + 1
+        if hi <= lo:
+            return None
+        span = ctx.doc.char_span(lo, hi, alignment_mode="contract")
+        if span is None or len(span) == 0:
+            return None
+        tokens = [t for t in span if not ctx.in_quote(t.idx)]
+        verb = self._speech_verb(tokens, prefer_last=(side == "pre"))
+        if verb is not None:
+            subject = self._subject(verb, span.start, span.end)
+            if subject is not None:
+                return ctx.resolve(subject, span.start, span.end, q.open)
+        # "according to X"
+        for tok in tokens:
+            if tok.lower_ == "according" and tok.i + 2 < span.end and tok.nbor(1).lower_ == "to":
+                return ctx.resolve(tok.nbor(2), tok.i + 2, span.end, q.open)
+        return None
+
+    def _pre_fragment(self, ctx: _Context, q: Quotation) -> tuple[int, int]:
+        text = ctx.text
+        lo = ctx.paragraph_start(q.open)
+        prior = ctx.last_quote_end_before(q.open, lo)
+        if prior is not None:
+            lo = max(lo, prior)
+        if lo == q.open:
+            # The quotation opens its paragraph: an attribution ending in ":" may precede it.
+            prev_par = ctx.previous_paragraph(lo)
+            if prev_par is not None and text[prev_par[0]:prev_par[1]].rstrip().endswith(":"):
+                lo = prev_par[0]
+                hi = prev_par[1]
+                ends = list(_SENTENCE_END.finditer(text, lo, hi))
+                return (ends[-1].end() if ends else lo), hi
+            return lo, lo
+        ends = list(_SENTENCE_END.finditer(text, lo, q.open))
+        if ends:
+            lo = ends[-1].end()
+        return lo, q.open
+
+    def _speech_verb(self, tokens: list[Token], prefer_last: bool) -> Token | None:
+        seq = reversed(tokens) if prefer_last else iter(tokens)
+        for tok in seq:
+            if tok.lower_ in self.quote_forms and tok.pos_ in ("VERB", "AUX", "NOUN", "ADJ",
+                                                                "PROPN"):
+                return tok
+        return None
+
+    def _subject(self, verb: Token, lo: int, hi: int) -> Token | None:
+        head = verb
+        for _ in range(3):
+            subjects = [c for c in head.children if c.dep_ in _SUBJECT_DEPS and lo <= c.i < hi]
+            if subjects:
+                # "NHS England director Dr A Smith said": two subjects; the name is nearest.
+                before = [c for c in subjects if c.i < head.i]
+                return before[-1] if before else subjects[0]
+            if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head is not head:
+                head = head.head
+            else:
+                break
+        # The parser lost the subject: take a name, body or pronoun right next to the verb.
+        doc = verb.doc
+        for i in list(range(verb.i - 1, lo - 1, -1)) + list(range(verb.i + 1, hi)):
+            tok = doc[i]
+            if tok.pos_ in ("ADV", "AUX", "PART"):
+                continue
+            if tok.pos_ in ("PROPN", "NOUN", "PRON") or tok.lower_ == "another":
+                return tok
+            break
+        return None
+
+    # -- reported speech --------------------------------------------------------------
+    def _reported(self, ctx: _Context) -> list[dict[str, Any]]:
+        out = []
+        doc = ctx.doc
+        for sent in doc.sents:
+            if ctx.in_quote(sent.start_char) and ctx.in_quote(sent.end_char - 1):
+                continue
+            for tok in sent:
+                if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in self.report_lemmas:
+                    continue
+                if ctx.in_quote(tok.idx) or ctx.opens_quote(tok, sent):
+                    continue
+                subject = next((c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
+                if subject is None and tok.dep_ == "conj":
+                    subject = next((c for c in tok.head.children if c.dep_ in _SUBJECT_DEPS),
+                                   None)
+                if subject is None or ctx.in_quote(subject.idx):
+                    continue
+                resolved = ctx.resolve(subject, sent.start, sent.end, tok.idx, strict=True)
+                if resolved is None:
+                    continue
+                speaker, actor_id = resolved
+                if speaker is None:
+                    continue
+                start, end = ctx.clip_to_paragraph(sent.start_char, sent.end_char, tok.idx)
+                out.append({"actor_id": actor_id, "speaker": speaker,
+                            "text": ctx.text[start:end], "start": start, "end": end,
+                            "verb": tok.lemma_.lower()})
+                break
+            self._according(ctx, sent, out)
+        return out
+
+    def _according(self, ctx: _Context, sent: Span, out: list[dict[str, Any]]) -> None:
+        for tok in sent:
+            if (tok.lower_ == "according" and tok.i + 2 < sent.end
+                    and tok.nbor(1).lower_ == "to" and not ctx.in_quote(tok.idx)):
+                resolved = ctx.resolve(tok.nbor(2), tok.i + 2, sent.end, tok.idx, strict=True)
+                if resolved is not None and resolved[0] is not None and resolved[1]:
+                    start, end = ctx.clip_to_paragraph(sent.start_char, sent.end_char, tok.idx)
+                    out.append({"actor_id": resolved[1], "speaker": resolved[0],
+                                "text": ctx.text[start:end], "start": start, "end": end,
+                                "verb": "according"})
+                return
+
+
+class _Context:
+    """Lookups shared by the passes over one Doc: quotations, actors, people, focus."""
+
+    def __init__(self, doc: Doc, finder: QuoteFinder) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.finder = finder
+        self.paragraphs = _paragraphs(self.text)
+        self.quotes = find_quotations(self.text, max_paragraphs=finder.max_paragraphs)
+        self.quote_ranges = [(q.start, q.end) for q in self.quotes
+                             if len(self.text[q.start:q.end].split()) >= finder.min_quote_words]
+        names = doc._.pcnwatch_actor_names or {}
+        self.actor_names: dict[str, str] = names
+        self.actors: list[Span] = list(doc.spans.get(finder.spans_key, []))
+        self.actor_at: dict[int, Span] = {i: s for s in self.actors
+                                          for i in range(s.start, s.end)}
+        self.people: list[dict[str, Any]] = list(doc._.pcnwatch_people or [])
+        mentions = []
+        for person in self.people:
+            for start, end in person["mentions"]:
+                mentions.append((start, end, person))
+        mentions.sort(key=lambda m: m[0])
+        self.person_mentions = mentions
+        self.media = {s.kb_id_ for s in self.actors if s.label_ == "media"}
+
+    def in_quote(self, char: int) -> bool:
+        return any(s <= char < e for s, e in self.quote_ranges)
+
+    def opens_quote(self, verb: Token, sent: Span) -> bool:
+        """Whether this verb attributes a direct quotation in its sentence."""
+        for s, e in self.quote_ranges:
+            if sent.start_char <= s - 1 <= sent.end_char or sent.start_char <= e <= sent.end_char:
+                return True
+        return False
+
+    def clip_to_paragraph(self, start: int, end: int, at: int) -> tuple[int, int]:
+        """The part of [start, end) inside the paragraph holding ``at``, spaces trimmed."""
+        for p_start, p_end in self.paragraphs:
+            if p_start <= at <= p_end:
+                start, end = max(start, p_start), min(end, p_end)
+                break
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return start, end
+
+    def paragraph_start(self, char: int) -> int:
+        for p_start, p_end in self.paragraphs:
+            if p_start <= char <= p_end:
+                return p_start
+        return 0
+
+    def previous_paragraph(self, p_start: int) -> tuple[int, int] | None:
+        prev = None
+        for par in self.paragraphs:
+            if par[0] >= p_start:
+                return prev
+            prev = par
+        return prev
+
+    def last_quote_end_before(self, char: int, lo: int) -> int | None:
+        best = None
+        for q in self.quotes:
+            close = q.close if q.close is not None else q.end
+            if lo <= close < char:
+                best = close + 1
+        return best
+
+    def person_at(self, lo_char: int, hi_char: int) -> dict[str, Any] | None:
+        for start, end, person in self.person_mentions:
+            if start < hi_char and end > lo_char:
+                return person
+        return None
+
+    def last_person(self, before: int) -> dict[str, Any] | None:
+        best = None
+        for start, _end, person in self.person_mentions:
+            if start >= before:
+                break
+            if not self.in_quote(start):
+                best = person
+        return best
+
+    def last_body(self, before: int) -> Span | None:
+        fallback = None
+        for span in self.actors:
+            if span.start_char >= before:
+                break
+            if self.in_quote(span.start_char):
+                continue
+            if span.label_ == "media":
+                fallback = span
+            else:
+                fallback = span if fallback is None or fallback.label_ == "media" else span
+        return fallback
+
+    def name_of(self, span: Span) -> str:
+        first = span[0].lower_
+        # A short form ("the LMC", "the college") is named by the body it stands for.
+        if first == "the" and span.kb_id_ in self.actor_names:
+            return self.actor_names[span.kb_id_]
+        return span.text
+
+    def resolve(self, subject: Token, lo: int, hi: int, at_char: int,
+                strict: bool = False) -> tuple[str | None, str | None] | None:
+        """(speaker, actor_id) named by a subject token; ``strict`` drops unknown nouns."""
+        doc = self.doc
+        left = max(subject.left_edge.i, lo)
+        right = min(subject.right_edge.i + 1, hi)
+        # Keep the subject phrase to the clause around it: stop at a quotation.
+        phrase = [t for t in doc[left:right] if not self.in_quote(t.idx) and not t.is_quote]
+        if not phrase:
+            return None
+        p_lo, p_hi = phrase[0].idx, phrase[-1].idx + len(phrase[-1])
+        head_person = self.person_at(subject.idx, subject.idx + len(subject))
+        if head_person is not None:
+            return head_person["name"], head_person.get("actor_id")
+        word = subject.lower_
+        if word in self.finder.person_pronouns:
+            person = self.last_person(at_char)
+            return (person["name"], person.get("actor_id")) if person else (subject.text, None)
+        head_actor = self.actor_at.get(subject.i)
+        if head_actor is not None:
+            return self.name_of(head_actor), head_actor.kb_id_
+        if word in self.finder.body_pronouns:
+            if word == "we":
+                return None if strict else (subject.text, None)
+            body = self.last_body(at_char)
+            if body is None:
+                return None if strict else (subject.text, None)
+            return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+        person = self.person_at(p_lo, p_hi)
+        if person is not None:
+            return person["name"], person.get("actor_id")
+        inner = next((self.actor_at[t.i] for t in phrase if t.i in self.actor_at), None)
+        if strict and inner is None and subject.lower_ not in self.finder.speaker_nouns:
+            return None
+        if subject.pos_ == "PRON" and word not in ("another", "one"):
+            return None if strict else (subject.text, None)
+        words = _trim_phrase(phrase)
+        if not words:
+            return None
+        return "".join(t.text_with_ws for t in words).strip(), (inner.kb_id_ if inner else None)
+
+
+_PHRASE_EDGE = {",", "-", "\u2013", "\u2014", "(", ")", ":", ";", "and", "but", "however"}
+
+
+def _trim_phrase(tokens: list[Token]) -> list[Token]:
+    words = list(tokens)
+    # An apposition after the head ("one GP, who asked not to be named,") is left out.
+    for i, tok in enumerate(words):
+        if tok.text == "," and i > 0:
+            words = words[:i]
+            break
+    while words and words[0].lower_ in _PHRASE_EDGE:
+        words.pop(0)
+    while words and words[-1].lower_ in _PHRASE_EDGE:
+        words.pop()
+    return words[:12]
+
+
+@Language.factory(
+    "pcnwatch_quotes",
+    assigns=["doc._.pcnwatch_quotes", "doc._.pcnwatch_reported", "doc._.pcnwatch_scare_quotes"],
+    requires=["doc.spans", "doc._.pcnwatch_people", "token.dep", "token.lemma"],
+    default_config={"spans_key": "pcnwatch_actors", "min_quote_words": 4, "max_paragraphs": 8,
+                    "data_reader": {"@misc": "pcnwatch.data_file.v1",
+                                    "name": "speech_verbs.toml", "path": None}},
+)
+def make_quote_finder(nlp: Language, name: str, *, spans_key: str, min_quote_words: int,
+                      max_paragraphs: int,
+                      data_reader: Callable[[], dict[str, Any]]) -> QuoteFinder:
+    return QuoteFinder(nlp, name, spans_key=spans_key, min_quote_words=min_quote_words,
+                       max_paragraphs=max_paragraphs, data_reader=data_reader)
