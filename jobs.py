@@ -299,3 +299,22 @@ def _with_input_errors(records: Iterable[dict], analyse: Callable) -> Iterator[d
 def demo(*, out_dir: Path, console: Console) -> None:
     """The whole pipeline, offline, on the bundled sample sites."""
     raise NotImplementedError("demo is wired once the crawler exists")
+
+
+# -- timeline ------------------------------------------------------------------------------------
+
+
+def timeline(*, database_url: str | None = None, console: Console | None = None) -> dict:
+    """Bring the timeline up to date with the stored analysis (incremental, one transaction)."""
+    from store.timeline import rebuild_timeline
+
+    engine = get_engine(database_url)
+    # The rebuild commits inside the run record, so a failed commit is recorded as an error.
+    with recorded_run("timeline", database_url) as counts, session_scope(engine) as s:
+        counts.update(rebuild_timeline(s))
+    if console is not None:
+        console.print(f"timeline: {counts['articles']} articles taken in, "
+                      f"{counts['entries_created']} entries created, "
+                      f"{counts['reactions_linked']} reactions linked, "
+                      f"{counts['reactions_unlinked']} unlinked")
+    return counts
