@@ -84,7 +84,9 @@ def eval_events(nlp, rows: list[dict], show_errors: bool) -> float:
     tp = fp = fn = 0
     date_right = date_total = 0
     for row in rows:
-        doc = nlp.make_doc(row["text"])
+        # "context" names the policy maker an article is about when the sentence does not.
+        text = f"{row['context']} {row['text']}" if row.get("context") else row["text"]
+        doc = nlp.make_doc(text)
         doc._.pcnwatch_published = (
             date.fromisoformat(row["published"]) if row.get("published") else None
         )
@@ -94,7 +96,9 @@ def eval_events(nlp, rows: list[dict], show_errors: bool) -> float:
             doc = proc(doc)
         spans = []
         for actor in row.get("actors", []):
-            start = row["text"].find(actor["text"])
+            start = text.lower().find(actor["text"].lower())
+            if start < 0:
+                continue
             span = doc.char_span(start, start + len(actor["text"]), label=actor.get("kind", ""),
                                  kb_id=actor["id"])
             if span is not None:
