@@ -318,3 +318,56 @@ def timeline(*, database_url: str | None = None, console: Console | None = None)
                       f"{counts['reactions_linked']} reactions linked, "
                       f"{counts['reactions_unlinked']} unlinked")
     return counts
+
+
+# -- digest --------------------------------------------------------------------------------------
+
+
+def registry_actors() -> dict[str, str | None]:
+    """Actor ids the nlp registry knows, with parents, so filters accept actors not yet seen."""
+    try:
+        from nlp.registry import load_registry
+
+        return {a.id: a.parent or None for a in load_registry().actors()}
+    except (ImportError, ValueError) as exc:  # a broken registry must not stop the outputs
+        log.warning("actor registry unavailable (%s); using the actor table only", exc)
+        return {}
+
+
+def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None = None,
+           database_url: str | None = None, console: Console | None = None,
+           stdout: IO[str] | None = None) -> dict:
+    """Build the weekly digest: write it (`out_dir`), send it (`send`), or print its text."""
+    from publish.digest import SAMPLE, last_complete_week, message_for, parse_week, write_files
+    from publish.mail import SmtpSettings, send_week
+
+    week = week or last_complete_week()
+    parse_week(week)  # a bad week fails here, before a run is recorded
+    settings = SmtpSettings.from_env() if send else None
+    extra = registry_actors()
+    engine = get_engine(database_url)
+    with recorded_run("digest", database_url) as counts:
+        counts["week"] = week
+        if out_dir is not None:
+            paths = write_files(engine, week, out_dir, extra_actors=extra,
+                                mail_from=settings.mail_from if settings else None)
+            counts["written"] = [str(p) for p in paths]
+        if settings is not None:
+            from publish.digest import recipient_of
+
+            send_week(engine, week, lambda sub: message_for(
+                engine, week, recipient_of(sub), mail_from=settings.mail_from,
+                extra_actors=extra), settings, counts)
+        if out_dir is None and settings is None:
+            msg = message_for(engine, week, SAMPLE, extra_actors=extra)
+            (stdout or sys.stdout).write(msg.get_body(("plain",)).get_content())
+    if console is not None:
+        if out_dir is not None:
+            console.print(f"digest {week}: wrote {len(counts['written'])} files to {out_dir}")
+        if send:
+            console.print(f"digest {week}: {counts['sent']} sent, {counts['refused']} refused, "
+                          f"{counts['skipped']} already sent"
+                          + (f", {counts['unknown']} left unknown by a crashed run"
+                             if counts["unknown"] else "")
+                          + (f", {counts['failed']} not built" if counts.get("failed") else ""))
+    return counts

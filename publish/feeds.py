@@ -1,0 +1,209 @@
+"""Headlines written out: text, Markdown, JSON, CSV, RSS 2.0, Atom and JSON Feed 1.1.
+
+RSS and Atom come from feedgen, which escapes what it writes. Entry ids are the
+story's canonical URL (stable across runs and rebuilds); `updated` is the real
+last change of the story's copies. The feed's own `updated` is the newest
+entry's, so writing the same headlines twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from datetime import UTC, datetime, time
+from typing import Any
+
+from publish.errors import BadFilter
+
+FORMATS = ("text", "md", "json", "csv", "rss", "atom", "jsonfeed")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8001"
+FEED_TITLE = "pcnwatch: primary care network news"
+# When no entry gives one: a fixed instant, so empty feeds are reproducible too.
+_EPOCH = datetime(2019, 1, 1, tzinfo=UTC)
+
+
+def public_url() -> str:
+    """Where pcnwatch's pages are served, from PCNWATCH_PUBLIC_URL; no trailing slash."""
+    return (os.environ.get("PCNWATCH_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def _when(h: dict) -> datetime:
+    if h.get("published"):
+        return datetime.combine(h["published"], time(0), UTC)
+    return h["updated"]
+
+
+def _stances(h: dict) -> str:
+    return "; ".join(f"{a['name']}: {a['stance']}" if a.get("stance") else a["name"]
+                     for a in h["actors"])
+
+
+def render(items: list[dict], fmt: str, *, title: str = FEED_TITLE,
+           link: str | None = None, feed_url: str | None = None) -> str:
+    """`items` from `publish.headlines.headlines` in format `fmt`, as text."""
+    if fmt not in FORMATS:
+        raise BadFilter(f"unknown headline format {fmt!r}; use one of {', '.join(FORMATS)}")
+    link = link or public_url() + "/"
+    return _RENDER[fmt](items, title=title, link=link,
+                        feed_url=feed_url or f"{public_url()}/headlines.{_EXT[fmt]}")
+
+
+_EXT = {"text": "txt", "md": "md", "json": "json", "csv": "csv", "rss": "xml", "atom": "xml",
+        "jsonfeed": "json"}
+
+
+def _text(items: list[dict], **_: Any) -> str:
+    lines = []
+    for h in items:
+        day = h["published"].isoformat() if h["published"] else "undated"
+        who = f" [{_stances(h)}]" if h["actors"] else ""
+        summary = f" \u2014 {h['summary']}" if h["summary"] else ""
+        lines.append(f"{day}  {h['title']}{summary}{who} ({', '.join(h['sources'])}) {h['url']}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside Markdown: its syntax characters escaped, HTML turned into entities."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_url(url: str) -> str:
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C")
+
+
+def _md(items: list[dict], *, title: str, **_: Any) -> str:
+    out = [f"# {md_escape(title)}", ""]
+    for h in items:
+        day = h["published"].isoformat() if h["published"] else "undated"
+        line = f"- **[{md_escape(h['title'])}]({_md_url(h['url'])})** ({day}, " \
+               f"{md_escape(', '.join(h['sources']))})"
+        if h["summary"]:
+            line += f" \u2014 {md_escape(h['summary'])}"
+        if h["actors"]:
+            line += f" _{md_escape(_stances(h))}_"
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _plain(h: dict) -> dict:
+    return {**h, "published": h["published"].isoformat() if h["published"] else None,
+            "updated": h["updated"].isoformat()}
+
+
+def _json(items: list[dict], **_: Any) -> str:
+    return json.dumps([_plain(h) for h in items], ensure_ascii=False, indent=2) + "\n"
+
+
+def _csv(items: list[dict], **_: Any) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["id", "published", "updated", "title", "sources", "url", "summary",
+                     "actors", "topics"])
+    for h in items:
+        writer.writerow([h["id"], h["published"] or "", h["updated"].isoformat(), h["title"],
+                         "; ".join(h["sources"]), h["url"], h["summary"], _stances(h),
+                         "; ".join(h["topics"])])
+    return buf.getvalue()
+
+
+def _feed(items: list[dict], *, title: str, link: str, feed_url: str):
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    fg.id(feed_url)
+    fg.title(title)
+    fg.link(href=link, rel="alternate")
+    fg.link(href=feed_url, rel="self")
+    fg.description("One line per story: the news on primary care networks and the reactions "
+                   "to it, de-duplicated across sources.")
+    fg.language("en-GB")
+    newest = max((h["updated"] for h in items), default=_EPOCH)
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    for h in items:
+        fe = fg.add_entry(order="append")
+        fe.id(h["id"])
+        fe.guid(h["id"], permalink=h["id"].startswith(("http://", "https://")))
+        fe.title(h["title"])
+        fe.link(href=h["url"])
+        fe.published(_when(h))
+        fe.updated(h["updated"])
+        summary = h["summary"]
+        if h["actors"]:
+            summary = f"{summary} ({_stances(h)})".strip()
+        fe.description(summary or h["title"])
+        for source in h["sources"]:
+            fe.author(name=source)
+        for topic in h["topics"]:
+            fe.category(term=topic)
+    return fg
+
+
+def _rss(items: list[dict], **kw: Any) -> str:
+    return _feed(items, **kw).rss_str(pretty=True).decode("utf-8")
+
+
+def _atom(items: list[dict], **kw: Any) -> str:
+    return _feed(items, **kw).atom_str(pretty=True).decode("utf-8")
+
+
+def jsonfeed(items: list[dict], *, title: str = FEED_TITLE, link: str | None = None,
+             feed_url: str | None = None) -> dict:
+    """A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1) as a dict."""
+    link = link or public_url() + "/"
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": title,
+        "home_page_url": link,
+        "feed_url": feed_url or f"{public_url()}/headlines.json",
+        "language": "en-GB",
+        "items": [{
+            "id": h["id"],
+            "url": h["url"],
+            "title": h["title"],
+            "content_text": h["summary"] or h["title"],
+            "summary": h["summary"],
+            "date_published": _when(h).isoformat(),
+            "date_modified": h["updated"].isoformat(),
+            "authors": [{"name": s} for s in h["sources"]],
+            "tags": h["topics"],
+            "_pcnwatch": {"sources": h["sources"], "copies": h["urls"],
+                          "actors": h["actors"], "story": h["story"]},
+        } for h in items],
+    }
+
+
+def _jsonfeed(items: list[dict], **kw: Any) -> str:
+    return json.dumps(jsonfeed(items, **kw), ensure_ascii=False, indent=2) + "\n"
+
+
+_RENDER = {"text": _text, "md": _md, "json": _json, "csv": _csv, "rss": _rss, "atom": _atom,
+           "jsonfeed": _jsonfeed}
+
+
+def write_headlines(fmt: str, *, output: Any = None, stream: Any = None,
+                    database_url: str | None = None, filters: Any = None,
+                    extra_actors: Any = None) -> int:
+    """Query the headlines and write them as `fmt`; returns how many stories."""
+    from publish.headlines import HeadlineFilters, headlines
+    from store.db import get_engine, session_scope
+
+    with session_scope(get_engine(database_url)) as session:
+        items = headlines(session, filters or HeadlineFilters(), extra_actors)
+    text = render(items, fmt)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    else:
+        stream.write(text)
+    return len(items)
+
+
+__all__ = ["FORMATS", "jsonfeed", "md_escape", "public_url", "render", "write_headlines"]

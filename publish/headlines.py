@@ -1,0 +1,170 @@
+"""Headlines for newsletter editors: one per story, however many sites carried it.
+
+A story's headline is told by its first-published copy (earliest date, then
+lowest id): its title, its link (the canonical URL, also the entry's stable
+id) and its first sentence as the summary. The date is that first
+publication; `updated` is the latest `updated_at` of any copy, so a feed
+reader sees a correction. Sources, actors and their stances are gathered
+from every copy. Newest story first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import exists, or_
+from sqlmodel import Session, select
+
+from publish.queries import actor_family, check_topic
+from store.models import Actor, ActorStance, Article, ArticleTopic, Mention
+
+SUMMARY_MAX = 280
+# A full stop after these is not the end of a sentence ("Dr. Smith", "No. 10").
+_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "st", "no", "e.g", "i.e", "etc", "vs", "cllr"}
+_SENTENCE_END = re.compile(r"([.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9£])")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class HeadlineFilters:
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+    topic: str | None = None
+    actor: str | None = None
+    limit: int | None = None
+
+
+def first_sentence(text: str, title: str = "") -> str:
+    """The article's first sentence (its standfirst, usually), at most SUMMARY_MAX characters."""
+    paragraphs = [_SPACE.sub(" ", p).strip() for p in re.split(r"\n\s*\n|\n", text or "")]
+    paragraphs = [p for p in paragraphs if p and p.casefold() != (title or "").strip().casefold()]
+    if not paragraphs:
+        return ""
+    para = paragraphs[0]
+    sentence = para
+    for m in _SENTENCE_END.finditer(para):
+        before = para[:m.start(1)].rsplit(" ", 1)[-1].lower().rstrip(".")
+        if m.group(1) == "." and (before in _ABBREVIATIONS or len(before) == 1):
+            continue
+        sentence = para[:m.end()].strip()
+        break
+    if len(sentence) > SUMMARY_MAX:
+        sentence = sentence[:SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "\u2026"
+    return sentence
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def headlines(session: Session, filters: HeadlineFilters = HeadlineFilters(),
+              extra_actors: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
+    """One dict per story that has a copy passing `filters`, newest first."""
+    cond = []
+    if filters.since:
+        cond.append(Article.published >= filters.since)
+    if filters.until:
+        cond.append(Article.published <= filters.until)
+    if filters.source:
+        cond.append(Article.source == filters.source)
+    if filters.topic:
+        check_topic(session, filters.topic)
+        cond.append(exists().where(ArticleTopic.article_id == Article.id,
+                                   ArticleTopic.topic == filters.topic))
+    if filters.actor:
+        family = actor_family(session, filters.actor, extra_actors)
+        cond.append(exists().where(Mention.article_id == Article.id,
+                                   Mention.actor_id.in_(family)))
+    matched = list(session.exec(select(Article.id, Article.story_id).where(*cond)))
+    story_ids = {s for _, s in matched if s is not None}
+    lone_ids = {a for a, s in matched if s is None}
+    if not matched:
+        return []
+    which = []
+    if story_ids:
+        which.append(Article.story_id.in_(story_ids))
+    if lone_ids:
+        which.append(Article.id.in_(lone_ids))
+    copies_query = select(Article).where(or_(*which))
+    stories: dict[Any, list[Article]] = defaultdict(list)
+    for art in session.exec(copies_query):
+        stories[art.story_id if art.story_id is not None else f"a{art.id}"].append(art)
+    article_ids = [a.id for copies in stories.values() for a in copies]
+    names = dict(session.exec(select(Actor.id, Actor.name)))
+    stances = _stances_by_article(session, article_ids)
+    mentions = _mentions_by_article(session, article_ids)
+    topics = _topics_by_article(session, article_ids)
+    items = [_headline(key, copies, names, stances, mentions, topics)
+             for key, copies in stories.items()]
+    items.sort(key=lambda h: (h["published"] or date.min, h["updated"], h["url"]), reverse=True)
+    items.sort(key=lambda h: h["published"] is None)
+    return items[:filters.limit] if filters.limit else items
+
+
+def _headline(key: Any, copies: list[Article], names: dict, stances: dict, mentions: dict,
+              topics: dict) -> dict[str, Any]:
+    copies.sort(key=lambda a: (a.published or date.max, a.id))
+    lead = copies[0]
+    best: dict[str, tuple[str, float]] = {}
+    counts: dict[str, int] = defaultdict(int)
+    for art in copies:
+        for actor_id, stance, conf in stances.get(art.id, ()):
+            if actor_id not in best or (conf or 0) > best[actor_id][1]:
+                best[actor_id] = (stance, conf or 0)
+        for actor_id, count in mentions.get(art.id, ()):
+            counts[actor_id] += count
+    order = sorted(set(best) | set(counts), key=lambda a: (a not in best, -counts[a], a))
+    story_topics = list(dict.fromkeys(t for art in copies for t in topics.get(art.id, ())))
+    return {
+        "id": lead.url,
+        "story": key if isinstance(key, int) else None,
+        "title": lead.title,
+        "published": lead.published,
+        "updated": max(_aware(a.updated_at) for a in copies),
+        "url": lead.url,
+        "urls": [a.url for a in copies],
+        "sources": sorted({a.source for a in copies}),
+        "summary": first_sentence(lead.text, lead.title),
+        "actors": [{"actor_id": a, "name": names.get(a, a),
+                    "stance": best[a][0] if a in best else None} for a in order],
+        "topics": story_topics,
+    }
+
+
+def _stances_by_article(session: Session, ids: list[int]) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for i in range(0, len(ids), 500):
+        for art_id, actor_id, stance, conf in session.exec(
+                select(ActorStance.article_id, ActorStance.actor_id, ActorStance.stance,
+                       ActorStance.confidence).where(ActorStance.article_id.in_(ids[i:i + 500]))):
+            out[art_id].append((actor_id, stance, conf))
+    return out
+
+
+def _mentions_by_article(session: Session, ids: list[int]) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for i in range(0, len(ids), 500):
+        for art_id, actor_id, count in session.exec(
+                select(Mention.article_id, Mention.actor_id, Mention.count)
+                .where(Mention.article_id.in_(ids[i:i + 500]))):
+            out[art_id].append((actor_id, count))
+    return out
+
+
+def _topics_by_article(session: Session, ids: list[int]) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for i in range(0, len(ids), 500):
+        for art_id, topic in session.exec(
+                select(ArticleTopic.article_id, ArticleTopic.topic)
+                .where(ArticleTopic.article_id.in_(ids[i:i + 500]))
+                .order_by(ArticleTopic.article_id, ArticleTopic.rank)):
+            out[art_id].append(topic)
+    return out

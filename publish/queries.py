@@ -1,0 +1,340 @@
+"""Research queries: filter articles, quotes, stances and events, and export them.
+
+Every row carries the canonical `url` of the article it comes from and the
+keys of contract section 8 (more are added: `published`, `source`, `title`).
+Filters, all optional and combined with AND:
+
+- `actor`: an actor id *and its children*, so `bma` also finds `bma-gpc`, and
+  `lmcs` every `lmc-<place>`. Rows are the quotes, stances or events of those
+  actors; for articles, the articles that mention one of them.
+- `stance`: support, oppose, mixed or neutral (quotes and stances; for
+  articles, those where some actor, or the `actor`, takes that stance).
+- `topic`: articles tagged with the topic, and the rows that come from them.
+- `since` / `until`: the article's published date, both ends included.
+- `source`: the source name of the article.
+- `search`: full-text search of quotes (quotes table) or of articles (others).
+
+An unknown actor, topic or stance is an error that lists the known values.
+The same code runs on SQLite and PostgreSQL: plain SQLAlchemy, no dialect SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import exists
+from sqlmodel import Session, select
+
+from publish.errors import BadFilter, OutputRequired, UnknownActor, UnknownStance, UnknownTopic
+from store.models import (
+    Actor,
+    ActorStance,
+    Article,
+    ArticleTopic,
+    Mention,
+    PolicyEvent,
+    Quote,
+)
+from store.search import matching_article_ids, matching_quote_ids
+
+log = logging.getLogger(__name__)
+
+STANCES = ("support", "oppose", "mixed", "neutral")
+# Contract section 6: always valid, even before any article carries them.
+CONTRACT_TOPICS = ("pcn-targets", "gp-contract", "workforce", "funding", "care-homes",
+                   "medication-reviews", "access", "workload", "covid", "digital")
+TABLES = ("articles", "quotes", "stances", "events")
+FORMATS = ("table", "csv", "json", "jsonl", "parquet")
+
+# Columns shown by `--format table`, where long texts would drown the rest.
+TABLE_COLUMNS = {
+    "articles": ("published", "source", "title", "actors", "topics", "story", "url"),
+    "quotes": ("published", "speaker", "actor_id", "stance", "confidence", "text", "url"),
+    "stances": ("published", "actor_id", "stance", "confidence", "evidence", "url"),
+    "events": ("date", "action", "actor_id", "object", "url"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to select; every field is optional."""
+
+    actor: str | None = None
+    stance: str | None = None
+    topic: str | None = None
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+    search: str | None = None
+    limit: int | None = None
+
+
+# -- known values --------------------------------------------------------------------------------
+
+
+def known_actors(session: Session, extra: Mapping[str, str | None] | None = None
+                 ) -> dict[str, str | None]:
+    """Every known actor id with its parent: the actor table, plus `extra` (the registry)."""
+    parents = dict(extra or {})
+    for actor_id, parent in session.exec(select(Actor.id, Actor.parent_id)):
+        parents[actor_id] = parent or parents.get(actor_id)
+    return parents
+
+
+def actor_family(session: Session, actor_id: str,
+                 extra: Mapping[str, str | None] | None = None) -> set[str]:
+    """`actor_id` and all its descendants; UnknownActor if nobody knows it."""
+    parents = known_actors(session, extra)
+    if actor_id not in parents:
+        raise UnknownActor(f"unknown actor {actor_id!r}; known actors: "
+                           f"{', '.join(sorted(parents)) or '(none yet: run pcnwatch process)'}")
+    family, grew = {actor_id}, True
+    while grew:
+        more = {a for a, p in parents.items() if p in family and a not in family}
+        family |= more
+        grew = bool(more)
+    return family
+
+
+def known_topics(session: Session) -> list[str]:
+    stored = set(session.exec(select(ArticleTopic.topic).distinct()))
+    return sorted(set(CONTRACT_TOPICS) | stored)
+
+
+def check_topic(session: Session, topic: str) -> str:
+    topics = known_topics(session)
+    if topic not in topics:
+        raise UnknownTopic(f"unknown topic {topic!r}; known topics: {', '.join(topics)}")
+    return topic
+
+
+def check_stance(stance: str) -> str:
+    if stance not in STANCES:
+        raise UnknownStance(f"unknown stance {stance!r}; use one of {', '.join(STANCES)}")
+    return stance
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+
+def query_rows(session: Session, table: str, filters: Filters = Filters(),
+               extra_actors: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
+    """The rows of `table` (articles, quotes, stances, events) that pass `filters`."""
+    if table not in TABLES:
+        raise BadFilter(f"unknown table {table!r}; use one of {', '.join(TABLES)}")
+    family = actor_family(session, filters.actor, extra_actors) if filters.actor else None
+    if filters.topic:
+        check_topic(session, filters.topic)
+    if filters.stance:
+        check_stance(filters.stance)
+        if table == "events":
+            raise BadFilter("--stance does not apply to events; filter quotes or stances")
+    return _QUERIES[table](session, filters, family)
+
+
+def _article_conditions(session: Session, f: Filters, *, search_articles: bool = True) -> list:
+    cond = []
+    if f.since:
+        cond.append(Article.published >= f.since)
+    if f.until:
+        cond.append(Article.published <= f.until)
+    if f.source:
+        cond.append(Article.source == f.source)
+    if f.topic:
+        cond.append(exists().where(ArticleTopic.article_id == Article.id,
+                                   ArticleTopic.topic == f.topic))
+    if f.search and search_articles:
+        cond.append(Article.id.in_(matching_article_ids(session, f.search)))
+    return cond
+
+
+def _newest_first(query):
+    return query.order_by(Article.published.is_(None), Article.published.desc(), Article.id)
+
+
+def _articles(session: Session, f: Filters, family: set[str] | None) -> list[dict]:
+    query = select(Article).where(*_article_conditions(session, f))
+    if family:
+        query = query.where(exists().where(Mention.article_id == Article.id,
+                                           Mention.actor_id.in_(family)))
+    if f.stance:
+        stance_cond = [ActorStance.article_id == Article.id, ActorStance.stance == f.stance]
+        if family:
+            stance_cond.append(ActorStance.actor_id.in_(family))
+        query = query.where(exists().where(*stance_cond))
+    query = _newest_first(query)
+    if f.limit:
+        query = query.limit(f.limit)
+    articles = list(session.exec(query))
+    ids = [a.id for a in articles]
+    actors: dict[int, list[str]] = {i: [] for i in ids}
+    topics: dict[int, list[str]] = {i: [] for i in ids}
+    for chunk in _chunks(ids, 500):
+        for art_id, actor_id in session.exec(
+                select(Mention.article_id, Mention.actor_id)
+                .where(Mention.article_id.in_(chunk))
+                .order_by(Mention.article_id, Mention.count.desc(), Mention.actor_id)):
+            actors[art_id].append(actor_id)
+        for art_id, topic in session.exec(
+                select(ArticleTopic.article_id, ArticleTopic.topic)
+                .where(ArticleTopic.article_id.in_(chunk))
+                .order_by(ArticleTopic.article_id, ArticleTopic.rank)):
+            topics[art_id].append(topic)
+    return [{"url": a.url, "title": a.title, "published": a.published, "source": a.source,
+             "text": a.text, "actors": actors[a.id], "topics": topics[a.id],
+             "story": a.story_id,
+             "author": a.author}
+            for a in articles]
+
+
+def _article_keys(a: Article) -> dict:
+    return {"published": a.published, "source": a.source, "title": a.title}
+
+
+def _quotes(session: Session, f: Filters, family: set[str] | None) -> list[dict]:
+    query = (select(Quote, Article).join(Article, Quote.article_id == Article.id)
+             .where(*_article_conditions(session, f, search_articles=False)))
+    if f.search:
+        query = query.where(Quote.id.in_(matching_quote_ids(session, f.search)))
+    if family:
+        query = query.where(Quote.actor_id.in_(family))
+    if f.stance:
+        query = query.where(Quote.stance == f.stance)
+    query = _newest_first(query).order_by(Quote.start, Quote.id)
+    if f.limit:
+        query = query.limit(f.limit)
+    return [{"url": a.url, "text": q.text, "speaker": q.speaker, "actor_id": q.actor_id,
+             "stance": q.stance, "confidence": q.confidence, "evidence": list(q.evidence or []),
+             **_article_keys(a)}
+            for q, a in session.exec(query)]
+
+
+def _stances(session: Session, f: Filters, family: set[str] | None) -> list[dict]:
+    query = (select(ActorStance, Article).join(Article, ActorStance.article_id == Article.id)
+             .where(*_article_conditions(session, f)))
+    if family:
+        query = query.where(ActorStance.actor_id.in_(family))
+    if f.stance:
+        query = query.where(ActorStance.stance == f.stance)
+    query = _newest_first(query).order_by(ActorStance.actor_id)
+    if f.limit:
+        query = query.limit(f.limit)
+    return [{"url": a.url, "actor_id": s.actor_id, "stance": s.stance,
+             "confidence": s.confidence, "evidence": list(s.evidence or []), **_article_keys(a)}
+            for s, a in session.exec(query)]
+
+
+def _events(session: Session, f: Filters, family: set[str] | None) -> list[dict]:
+    query = (select(PolicyEvent, Article).join(Article, PolicyEvent.article_id == Article.id)
+             .where(*_article_conditions(session, f)))
+    if family:
+        query = query.where(PolicyEvent.actor_id.in_(family))
+    query = _newest_first(query).order_by(PolicyEvent.start, PolicyEvent.id)
+    if f.limit:
+        query = query.limit(f.limit)
+    return [{"url": a.url, "action": e.action, "actor_id": e.actor_id, "object": e.object,
+             "date": e.date, "sentence": e.sentence, **_article_keys(a)}
+            for e, a in session.exec(query)]
+
+
+_QUERIES = {"articles": _articles, "quotes": _quotes, "stances": _stances, "events": _events}
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(_plain(value))
+
+
+def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
+               output: Path | None = None, table: str = "rows", console: Any = None) -> None:
+    """Write `rows` as `fmt` to `output` (a path) or `stream`; parquet needs `output`."""
+    if fmt not in FORMATS:
+        raise BadFilter(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        if output is None:
+            raise OutputRequired("parquet is binary: give --output FILE.parquet")
+        _write_parquet(rows, output)
+        return
+    if output is not None:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            write_rows(rows, fmt, stream=fh, table=table)
+        return
+    if fmt == "table":
+        _write_table(rows, table, stream, console)
+        return
+    assert stream is not None, "give stream or output"
+    if fmt == "json":
+        json.dump([{k: _plain(v) for k, v in r.items()} for r in rows], stream,
+                  ensure_ascii=False, indent=2)
+        stream.write("\n")
+    elif fmt == "jsonl":
+        for r in rows:
+            stream.write(json.dumps({k: _plain(v) for k, v in r.items()}, ensure_ascii=False))
+            stream.write("\n")
+    elif fmt == "csv":
+        columns = list(rows[0]) if rows else list(TABLE_COLUMNS.get(table, ()))
+        writer = csv.writer(stream)
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([_cell(r.get(c)) for c in columns])
+
+
+def _write_table(rows: list[dict], table: str, stream: IO[str] | None, console: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    columns = TABLE_COLUMNS.get(table) or (tuple(rows[0]) if rows else ())
+    grid = Table(*columns, show_lines=False, title=f"{len(rows)} {table}")
+    for r in rows:
+        grid.add_row(*(_cell(r.get(c)) for c in columns))
+    if console is None:
+        console = Console(file=stream or io.StringIO(), highlight=False, width=200)
+    console.print(grid)
+
+
+def _write_parquet(rows: list[dict], output: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = pa.Table.from_pylist(rows) if rows else pa.table({})
+    pq.write_table(data, output)
+
+
+def export(table: str, filters: Filters, fmt: str, *, output: Path | None = None,
+           stream: IO[str] | None = None, console: Any = None, database_url: str | None = None,
+           extra_actors: Mapping[str, str | None] | None = None) -> int:
+    """Run a query and write its rows; returns how many rows were written."""
+    from store.db import get_engine, session_scope
+
+    if fmt == "parquet" and output is None:
+        raise OutputRequired("parquet is binary: give --output FILE.parquet")
+    with session_scope(get_engine(database_url)) as session:
+        rows = query_rows(session, table, filters, extra_actors)
+    write_rows(rows, fmt, stream=stream, output=output, table=table, console=console)
+    return len(rows)
+
