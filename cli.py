@@ -145,7 +145,14 @@ def timeline(
                                                 help="Write to a file.")] = None,
 ) -> None:
     """The timeline of policy changes and the reactions to each."""
-    _not_built("timeline")
+    import jobs
+    from publish.timeline import write_timeline
+
+    jobs.timeline()  # incremental: takes in only what was analysed since the last build
+    write_timeline(since=since, until=until, actor=actor, topic=topic, format=format.value,
+                   output=output, stream=sys.stdout)
+    if output is not None:
+        err.print(f"timeline written to {output}")
 
 
 @app.command()

@@ -316,7 +316,12 @@ def _refresh(entry: _Entry, ctx: _Context) -> None:
         entry.row.actor_id = min(actors, key=lambda a: (-actors[a], a != entry.root, a))
     objects = Counter(m.object for m in members if m.object)
     if objects:
-        entry.row.object = min(objects, key=lambda o: (-objects[o], -len(o), o))
+        # Most reports' wording; on a tie the first report's, which named the act first.
+        first = {}
+        for m in members:
+            day = ctx.article_day.get(m.article_id, date.max)
+            first[m.object] = min(first.get(m.object, day), day)
+        entry.row.object = min(objects, key=lambda o: (-objects[o], first[o], -len(o), o))
     topics: Counter[str] = Counter()
     for m in members:
         for rank, topic in enumerate(ctx.topics.get(m.article_id, [])):
