@@ -153,12 +153,18 @@ class ActorRecognizer:
             actor = family.actor(doc[place_start:start].text)
             family_names[(place_start, end)] = actor.name
             found.append(Span(doc, place_start, end, label=actor.kind, kb_id=actor.id))
-        shorts = [(start, end, self._keys[key]) for key, start, end in self._short(doc)]
-        for start, end, _short in shorts:
-            found.append(Span(doc, start, end, label="", kb_id="?"))
-        spans = sorted(filter_spans(found), key=lambda s: s.start)
+        spans = filter_spans(found)
+        # Short forms only fill gaps: "the PCN Network" is the alias, not "the PCN".
+        used = {i for span in spans for i in range(span.start, span.end)}
+        short_at: dict[int, Any] = {}
+        for key, start, end in sorted(self._short(doc), key=lambda m: (m[1], -m[2])):
+            if any(i in used for i in range(start, end)):
+                continue
+            used.update(range(start, end))
+            short_at[start] = self._keys[key]
+            spans.append(Span(doc, start, end, label="", kb_id="?"))
+        spans.sort(key=lambda s: s.start)
         resolved: list[Span] = []
-        short_at = {start: short for start, _end, short in shorts}
         for span in spans:
             if span.kb_id_ == "?":
                 actor = self._resolve_short(short_at[span.start], resolved)
@@ -207,6 +213,9 @@ class ActorRecognizer:
 
 def _is_subject(span: Span) -> bool:
     root = span.root
+    # "NHS England and the government published": a conjunct of the subject acts too.
+    while root.dep_ == "conj" and root.head is not root:
+        root = root.head
     if root.dep_ in _SUBJECT_DEPS:
         return True
     # "the government's plans": a possessive of the subject still names the body acting.

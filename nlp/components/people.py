@@ -30,8 +30,10 @@ _MAX_NAME_TOKENS = 5
 _MAX_PREMODIFIER = 10
 _MAX_APPOSITION = 18
 _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
-               "to", "on", "by", "with", "-", "\u2013"}
+               "to", "on", "by", "with", "-", "\u2013", "its", "their", "new", "former"}
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+# "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
+_BODY_DETERMINERS = {"its", "their"}
 
 if not Doc.has_extension("pcnwatch_people"):
     Doc.set_extension("pcnwatch_people", default=None)
@@ -198,7 +200,8 @@ class PeopleFinder:
 
     def _role(self, doc: Doc, name: Span, actor_at: dict[int, Span]) -> tuple[str | None,
                                                                               str | None]:
-        for segment in (self._apposition(doc, name), self._premodifier(doc, name)):
+        for segment in (self._apposition(doc, name), self._premodifier(doc, name),
+                        self._fronted_apposition(doc, name)):
             if segment is None:
                 continue
             role, actor_id = self._read_segment(doc, segment, actor_at)
@@ -233,16 +236,37 @@ class PeopleFinder:
             if tok.text in _POSSESSIVE and i - 2 >= 0:
                 i -= 1
                 continue
-            if tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX", "CCONJ", "SCONJ",
-                                                            "PRON"):
+            if tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX", "CCONJ", "SCONJ") or (
+                    tok.pos_ == "PRON" and tok.lower_ not in _BODY_DETERMINERS):
                 break
             if tok.lower_ in self.stops or tok.like_num:
                 break
             i -= 1
+            if tok.lower_ in _BODY_DETERMINERS:
+                break
         return (i, name.start) if i < name.start else None
+
+    def _fronted_apposition(self, doc: Doc, name: Span) -> tuple[int, int] | None:
+        """"Its chair, Dr X," / "The LMC's chief executive, Dr X,": a role before a comma."""
+        comma = name.start - 1
+        if comma < 1 or doc[comma].text != ",":
+            return None
+        i = comma
+        while i > 0 and comma - i < _MAX_PREMODIFIER:
+            tok = doc[i - 1]
+            if tok.text in _POSSESSIVE:
+                i -= 1
+                continue
+            if tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX", "CCONJ", "SCONJ"):
+                break
+            i -= 1
+            if tok.is_sent_start:
+                break
+        return (i, comma) if i < comma else None
 
     def _read_segment(self, doc: Doc, segment: tuple[int, int],
                       actor_at: dict[int, Span]) -> tuple[str | None, str | None]:
+        actor_spans = sorted(set(actor_at.values()), key=lambda s: s.start)
         start, end = segment
         actor_id = None
         words: list[Token] = []
@@ -258,11 +282,15 @@ class PeopleFinder:
             words.append(doc[i])
         # A role needs a role word, or it is a place or some other noun ("a GP in Leeds").
         has_role = any(w.lower_ in self.role_words for w in words)
+        body_det = any(w.lower_ in _BODY_DETERMINERS for w in words)
         while words and words[0].lower_ in _EDGE_WORDS:
             words.pop(0)
         while words and words[-1].lower_ in _EDGE_WORDS:
             words.pop()
         role = " ".join(w.text for w in words) if has_role and words else None
+        if role and actor_id is None and body_det:
+            before = [s for s in actor_spans if s.end <= start and s.label_ != "media"]
+            actor_id = before[-1].kb_id_ if before else None
         if role and actor_id is None:
             actor_id = self.implied.get(role.lower())
         if role is None and actor_id is not None and words:

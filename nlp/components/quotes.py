@@ -292,6 +292,9 @@ class QuoteFinder:
                 # "NHS England director Dr A Smith said": two subjects; the name is nearest.
                 before = [c for c in subjects if c.i < head.i]
                 return before[-1] if before else subjects[0]
+            if head.dep_ == "acl" and head.head.i < head.i and lo <= head.head.i:
+                # "The chair, Dr X, called it …": the verb hangs off the noun it describes.
+                return head.head
             if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head is not head:
                 head = head.head
             else:

@@ -1,0 +1,186 @@
+"""Score the analysis against gold sets and gate the scores on pinned floors.
+
+    python bench/eval.py                      # score and check floors
+    python bench/eval.py --update             # raise floors to today's scores (never lower)
+    python bench/eval.py --update --allow-regression   # also lower floors that fell
+
+Corpora: the shared dev set (``../shared/devset``, input built by its ``score.py
+input``) and every ``tests/data/*_gold.jsonl`` (texts named by each row's ``file``,
+relative to the repository, with TOML front matter between ``+++`` lines stripped).
+Analysis runs through the console command ``pcnwatch analyze --jsonl IN``; when that
+command is not installed yet, ``nlp.analysis.analyze_records`` runs in-process and the
+report says so. Scores come from the dev set's ``score.py score``.
+
+Floors live in ``bench/eval_floors.json`` per corpus, with the corpus hash they were
+pinned on. A score more than ``EPSILON`` below its floor fails the run (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEVSET = REPO.parent / "shared" / "devset"
+SEEDS = REPO.parent / "shared" / "seeds"
+FLOORS = REPO / "bench" / "eval_floors.json"
+EPSILON = 0.005
+# Metric name in the floors file -> how to read it from score.py's JSON.
+GATED = {
+    "actors_f1": ("actors_p_r_f1", 2),
+    "quotes_f1": ("quotes_p_r_f1", 2),
+    "quote_actor_acc": ("quote_actor_acc", None),
+    "quote_speaker_acc": ("quote_speaker_acc", None),
+    "actor_stance_acc": ("actor_stance_acc", None),
+    "events_f1": ("events_p_r_f1", 2),
+}
+
+
+def strip_front_matter(text: str) -> str:
+    if text.startswith("+++"):
+        end = text.find("\n+++", 3)
+        if end >= 0:
+            return text[end + 4:].lstrip("\n")
+    return text
+
+
+def _front_matter_date(text: str) -> str | None:
+    if not text.startswith("+++"):
+        return None
+    for line in text[3:text.find("\n+++", 3)].splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("published", "date"):
+            return value.strip().strip('"')[:10] or None
+    return None
+
+
+def build_input(gold: Path, out: Path) -> None:
+    if gold.parent == DEVSET:
+        with out.open("w", encoding="utf-8") as fh:
+            subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
+                            str(SEEDS)], stdout=fh, check=True)
+        return
+    with gold.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as fh:
+        for line in src:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            raw = (REPO / row["file"]).read_text(encoding="utf-8")
+            record = {"id": row["id"], "text": strip_front_matter(raw),
+                      "published": row.get("published") or _front_matter_date(raw),
+                      "title": row.get("title")}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _cli() -> Path | None:
+    exe = Path(sys.executable).parent / "pcnwatch"
+    if not exe.exists():
+        return None
+    probe = subprocess.run([str(exe), "analyze", "--help"], capture_output=True, text=True)
+    return exe if probe.returncode == 0 and "--jsonl" in probe.stdout else None
+
+
+def analyze(inp: Path, out: Path) -> str:
+    exe = _cli()
+    if exe is not None:
+        with out.open("w", encoding="utf-8") as fh:
+            subprocess.run([str(exe), "analyze", "--jsonl", str(inp)], stdout=fh, check=True)
+        return "pcnwatch analyze --jsonl"
+    sys.path.insert(0, str(REPO))
+    from nlp.analysis import analyze_records
+
+    with inp.open(encoding="utf-8") as src:
+        records = [json.loads(line) for line in src if line.strip()]
+    with out.open("w", encoding="utf-8") as fh:
+        for result in analyze_records(records):
+            fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return "nlp.analysis.analyze_records in-process (pcnwatch analyze is not installed yet)"
+
+
+def corpus_hash(inp: Path, gold: Path) -> str:
+    digest = hashlib.sha256()
+    digest.update(inp.read_bytes())
+    digest.update(gold.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def score(gold: Path, pred: Path) -> dict:
+    done = subprocess.run([sys.executable, str(DEVSET / "score.py"), "score", str(gold),
+                           str(pred), "--json"], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def gated_values(metrics: dict) -> dict[str, float]:
+    out = {}
+    for name, (key, index) in GATED.items():
+        value = metrics[key]
+        out[name] = float(value[index] if index is not None else value)
+    return out
+
+
+def corpora() -> list[tuple[str, Path]]:
+    found = [("devset", DEVSET / "seeds.gold.jsonl")]
+    for gold in sorted((REPO / "tests" / "data").glob("*_gold.jsonl")):
+        found.append((gold.name.removesuffix("_gold.jsonl"), gold))
+    return [(name, path) for name, path in found if path.exists()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--update", action="store_true",
+                        help="pin floors at today's scores (raising only, unless "
+                             "--allow-regression)")
+    parser.add_argument("--allow-regression", action="store_true",
+                        help="let --update lower a floor")
+    args = parser.parse_args(argv)
+    floors = json.loads(FLOORS.read_text()) if FLOORS.exists() else {}
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, gold in corpora():
+            inp, pred = Path(tmp) / f"{name}.in.jsonl", Path(tmp) / f"{name}.out.jsonl"
+            build_input(gold, inp)
+            how = analyze(inp, pred)
+            metrics = score(gold, pred)
+            chash = corpus_hash(inp, gold)
+            print(f"== {name}: {gold.relative_to(REPO.parent)} ({metrics['articles']} articles; "
+                  f"analysed by {how})")
+            for key, value in metrics.items():
+                print(f"  {key:24} {value}")
+            values = gated_values(metrics)
+            pinned = floors.get(name)
+            if pinned is None:
+                print(f"  no floors pinned for {name}; run with --update to pin them")
+            else:
+                if pinned.get("hash") != chash:
+                    print(f"  note: corpus {name} changed since its floors were pinned "
+                          f"({pinned.get('hash')} -> {chash})")
+                for metric, floor in pinned["floors"].items():
+                    if values[metric] < floor - EPSILON:
+                        failures.append(f"{name}: {metric} {values[metric]:.3f} is below "
+                                        f"its floor {floor:.3f}")
+            if args.update:
+                old = (pinned or {}).get("floors", {})
+                new = {}
+                for metric, value in values.items():
+                    floor = round(value, 3)
+                    if metric in old and floor < old[metric] and not args.allow_regression:
+                        floor = old[metric]
+                    new[metric] = floor
+                floors[name] = {"hash": chash, "floors": new}
+    if args.update:
+        FLOORS.write_text(json.dumps(floors, indent=2, sort_keys=True) + "\n")
+        print(f"floors written to {FLOORS.relative_to(REPO)}")
+    if failures:
+        print("FAIL:", *failures, sep="\n  ")
+        return 1
+    print("all floors met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
