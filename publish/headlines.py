@@ -25,7 +25,7 @@ from store.models import Actor, ActorStance, Article, ArticleTopic, Mention
 
 SUMMARY_MAX = 280
 # A full stop after these is not the end of a sentence ("Dr. Smith", "No. 10").
-_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "st", "no", "e.g", "i.e", "etc", "vs", "cllr"}
+_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "st", "e.g", "i.e", "vs", "cllr"}
 _SENTENCE_END = re.compile(r"([.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9£])")
 _SPACE = re.compile(r"\s+")
 
@@ -50,7 +50,8 @@ def first_sentence(text: str, title: str = "") -> str:
     sentence = para
     for m in _SENTENCE_END.finditer(para):
         before = para[:m.start(1)].rsplit(" ", 1)[-1].lower().rstrip(".")
-        if m.group(1) == "." and (before in _ABBREVIATIONS or len(before) == 1):
+        numbered = before == "no" and para[m.end():m.end() + 1].isdigit()  # "No. 10"
+        if m.group(1) == "." and (before in _ABBREVIATIONS or len(before) == 1 or numbered):
             continue
         sentence = para[:m.end()].strip()
         break
@@ -98,7 +99,7 @@ def headlines(session: Session, filters: HeadlineFilters = HeadlineFilters(),
     for art in session.exec(copies_query):
         stories[art.story_id if art.story_id is not None else f"a{art.id}"].append(art)
     article_ids = [a.id for copies in stories.values() for a in copies]
-    names = dict(session.exec(select(Actor.id, Actor.name)))
+    names = dict(session.exec(select(Actor.id, Actor.name)).all())
     stances = _stances_by_article(session, article_ids)
     mentions = _mentions_by_article(session, article_ids)
     topics = _topics_by_article(session, article_ids)
