@@ -245,13 +245,26 @@ def schedule(
                                                 callback=_existing_file)] = None,
 ) -> None:
     """Run the jobs on their timetable (APScheduler), in the foreground."""
-    _not_built("schedule")
+    import scheduler
+
+    settings = scheduler.load_config(config)
+    scheduler.configure_logging()
+    if once:
+        runs = scheduler.run_once(config=settings)
+        for job, run in runs.items():
+            out.print(f"{job}: {run['status']}" + (f" ({run['error']})" if run["error"] else ""))
+        if any(run["status"] != "ok" for run in runs.values()):
+            raise typer.Exit(1)
+        return
+    raise typer.Exit(scheduler.serve(settings))
 
 
 @app.command()
 def status() -> None:
     """The last runs of each job and when each runs next."""
-    _not_built("status")
+    import scheduler
+
+    scheduler.print_status(scheduler.status(), out)
 
 
 @app.command()

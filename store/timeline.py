@@ -23,6 +23,7 @@ killed run leaves the timeline as it was.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections import Counter, defaultdict
@@ -210,13 +211,18 @@ def rebuild_timeline(session: Session, options: TimelineOptions = DEFAULT_OPTION
         session.flush()
 
     touched: set[int] = set()
+    # Only entries of the same actor and action can take an event: index them so.
+    by_act: dict[tuple, list[_Entry]] = defaultdict(list)
+    for e in entries.values():
+        by_act[(e.row.action, e.root)].append(e)
     for event in _unplaced_events(session):
         member = _member(event, ctx)
-        entry = _best_entry(entries.values(), member, event.action, ctx.root(event.actor_id),
-                            options)
+        act = (event.action, ctx.root(event.actor_id))
+        entry = _best_entry(by_act[act], member, *act, options)
         if entry is None:
-            entry = _new_entry(session, member, ctx.root(event.actor_id), event.action)
+            entry = _new_entry(session, member, act[1], event.action)
             entries[entry.row.id] = entry
+            by_act[act].append(entry)
             counts["entries_created"] += 1
         entry.members.append(member)
         event.timeline_entry_id = entry.row.id
@@ -349,6 +355,7 @@ def _link_reactions(session: Session, ctx: _Context, entries: dict[int, _Entry],
         session.exec(sa.delete(Reaction).where(Reaction.article_id.in_(chunk)))
     topics_of = {eid: {t for m in e.members for t in ctx.topics.get(m.article_id, [])}
                  for eid, e in entries.items()}
+    dated = sorted((e.row.date, eid) for eid, e in entries.items() if e.row.date)
     by_article: dict[int, list[_Entry]] = defaultdict(list)
     for e in entries.values():
         for m in e.members:
@@ -363,7 +370,7 @@ def _link_reactions(session: Session, ctx: _Context, entries: dict[int, _Entry],
             if q.actor_id:
                 quotes[(q.article_id, q.actor_id)].append(q)
         for s in stances:
-            entry, reason = _choose_entry(s, ctx, entries, by_article, topics_of, options)
+            entry, reason = _choose_entry(s, ctx, entries, dated, by_article, topics_of, options)
             quote = clearest_quote(quotes.get((s.article_id, s.actor_id), []), s.stance)
             session.add(Reaction(timeline_entry_id=entry.row.id if entry else None,
                                  article_id=s.article_id, actor_id=s.actor_id, stance=s.stance,
@@ -384,7 +391,8 @@ def clearest_quote(quotes: list[Quote], stance: str) -> Quote | None:
 
 
 def _choose_entry(s: ActorStance, ctx: _Context, entries: dict[int, _Entry],
-                  by_article: dict[int, list[_Entry]], topics_of: dict[int, set[str]],
+                  dated: list[tuple[date, int]], by_article: dict[int, list[_Entry]],
+                  topics_of: dict[int, set[str]],
                   options: TimelineOptions) -> tuple[_Entry | None, str]:
     root = ctx.root(s.actor_id)
     day = ctx.article_day.get(s.article_id)
@@ -403,9 +411,10 @@ def _choose_entry(s: ActorStance, ctx: _Context, entries: dict[int, _Entry],
     window = options.reaction_window_days
     candidates = []
     same_actor = False
-    for eid, e in entries.items():
-        if e.row.date is None or not e.row.date <= day <= e.row.date + timedelta(days=window):
-            continue
+    lo = bisect.bisect_left(dated, (day - timedelta(days=window), -1))
+    hi = bisect.bisect_right(dated, (day, float("inf")))
+    for _, eid in dated[lo:hi]:
+        e = entries[eid]
         shared = article_topics & topics_of[eid]
         if not shared:
             continue
