@@ -123,6 +123,7 @@ class ActorRecognizer:
             self._short.add(key, [make_doc(v) for v in sorted(variants)])
         self._family = PhraseMatcher(vocab, attr="ORTH")
         self._head_ends: set[str] = set()
+        self._of_heads = frozenset(self.registry.source.get("stop", {}).get("of_heads", ()))
         for i, family in enumerate(self.registry.families):
             key = f"family:{i}"
             self._keys[vocab.strings.add(key)] = family
@@ -194,6 +195,12 @@ class ActorRecognizer:
             if (i - 1) in taken or prev.text in self._head_ends or doc[i].is_sent_start:
                 break
             if not (_PLACE_WORD.match(prev.text) or prev.lower_ in _PLACE_JOINER):
+                break
+            # "Dr Ann Ode LMC": a title or an opener is not part of the place.
+            if prev.lower_ in self.registry.stop_words and prev.lower_ not in _PLACE_JOINER:
+                break
+            # "of" joins a place only after words like "Isle" ("Dr Ben Ode of Wessex LMC").
+            if prev.lower_ == "of" and (i < 2 or doc[i - 2].text not in self._of_heads):
                 break
             i -= 1
         stop = self.registry.stop_words

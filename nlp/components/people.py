@@ -30,7 +30,7 @@ _MAX_NAME_TOKENS = 5
 _MAX_PREMODIFIER = 10
 _MAX_APPOSITION = 18
 _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
-               "to", "on", "by", "with", "-", "\u2013", "its", "their", "new", "former"}
+               "to", "on", "by", "with", "-", "\u2013", "its", "their"}
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
 _BODY_DETERMINERS = {"its", "their"}
