@@ -35,7 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
             "drop exact duplicates within a crawl and sign each text with MinHash"),
     Setting("PCNWATCH_MINHASH_PERM", 128, "number of MinHash permutations (signature length)"),
     Setting("PCNWATCH_MINHASH_SEED", 1, "MinHash seed; must stay the same for stored signatures"),
-    Setting("PCNWATCH_SHINGLE_WORDS", 2, "words per shingle for MinHash"),
+    Setting("PCNWATCH_SHINGLE_WORDS", 1,
+            "content words per MinHash shingle (1 groups rewritten copies; 3 only near-copies)"),
     Setting("PCNWATCH_STORE_ENABLED", True, "write articles to the store"),
     Setting("PCNWATCH_INCREMENTAL_ENABLED", True,
             "skip stored articles whose feed/sitemap date did not change and send "
@@ -45,8 +46,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCNWATCH_RETRY_BACKOFF_MAX", 60.0, "longest wait before a retry, in seconds"),
     Setting("PCNWATCH_LISTING_PAGE_LIMIT", 20,
             "most listing pages a listing spider follows per source and crawl"),
-    Setting("PCNWATCH_ERRORS_ENABLED", True,
-            "count and log every failed request (HTTP errors, timeouts, robots.txt, size)"),
     Setting("PCNWATCH_EVENTS_ENABLED", False,
             "write one JSON line per page and per finished source (for run_crawl's progress)"),
     Setting("PCNWATCH_EVENTS_FILE", "-", "where events go: a path, or '-' for standard output"),

@@ -39,7 +39,6 @@ _DATE_META = ("article:published_time", "og:published_time", "datepublished",
 # Only a pipe separates a site name reliably; dashes are common inside headlines.
 _TITLE_SUFFIX = re.compile(r"\s+\|\s+[^|]{2,60}$")
 _BYLINE = re.compile(r"^(?:by|written by)\s+", re.IGNORECASE)
-_EN_WORDS = frozenset(["the", "and", "of", "to", "a", "in", "that", "is", "for", "it", "with", "as", "was", "on", "be", "by", "are", "said", "has", "have", "from", "this", "will", "not", "at", "they", "their", "which"])
 _EARLIEST = date(1995, 1, 1)
 
 
@@ -216,10 +215,10 @@ def _strip_boilerplate(tree: lxml.html.HtmlElement, options: ExtractOptions) -> 
         if el.tag in _KEEP_TAGS or el.tag in rules.boilerplate_tags:
             continue
         marks = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if marks.strip() and rules.boilerplate_node.search(marks):
-            # A wrapper whose class merely mentions a sidebar may hold the article itself.
-            if len(el.text_content()) < body_len / 2:
-                doomed.append(el)
+        # A wrapper whose class merely mentions a sidebar may hold the article itself.
+        if (marks.strip() and rules.boilerplate_node.search(marks)
+                and len(el.text_content()) < body_len / 2):
+            doomed.append(el)
     for selector in options.drop_css:
         doomed.extend(CSSSelector(selector)(tree))
     for el in doomed:
@@ -305,5 +304,6 @@ def _guess_lang(text: str) -> str | None:
     words = re.findall(r"[a-z]+", text.lower())
     if not words:
         return None
-    share = sum(w in _EN_WORDS for w in words) / len(words)
-    return "en" if share > 0.15 else None
+    stop = load_rules().stopwords
+    share = sum(w in stop for w in words) / len(words)
+    return "en" if share > 0.25 else None

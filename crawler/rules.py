@@ -26,6 +26,7 @@ class Rules:
     tracking_params: frozenset[str]
     relevance_terms: tuple[Term, ...]
     title_bonus: float
+    stopwords: frozenset[str]
 
     def is_boilerplate_line(self, line: str) -> bool:
         line = line.strip()
@@ -57,4 +58,5 @@ def load_rules() -> Rules:
         tracking_params=frozenset(p.lower() for p in raw["canonical"]["tracking_params"]),
         relevance_terms=terms,
         title_bonus=float(rel["title_bonus"]),
+        stopwords=frozenset(raw["dedup"]["stopwords"].split()),
     )

@@ -51,7 +51,6 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 500,
 }
 EXTENSIONS = {
-    "crawler.middlewares.RequestErrorsExtension": 500,
     "crawler.middlewares.EventsExtension": 510,
 }
 
@@ -59,3 +58,4 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 globals().update(DEFAULTS)
+LOG_FORMATTER = "crawler.logformatter.PcnwatchLogFormatter"

@@ -1,0 +1,259 @@
+"""Downloader middlewares and extensions of the pcnwatch crawler.
+
+- `IncrementalMiddleware`: skips stored articles whose feed/sitemap date has not
+  changed, and sends If-None-Match / If-Modified-Since for the rest; a 304 counts
+  as unchanged.
+- `BackoffRetryMiddleware`: Scrapy's retries, waiting longer each time (and as
+  long as a Retry-After header asks) before trying again.
+- `EventsExtension`: one JSON line per page and per finished source, for
+  `crawler.run.run_crawl`'s progress display and summary.
+- `record_failure` / `record_problem`: every failed request or unusable page is
+  logged with its source and URL and counted under `pcnwatch/errors/<kind>`.
+"""
+
+import asyncio
+import json
+import logging
+import sys
+from typing import Any
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    NotConfigured,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet import error as tx_error
+from twisted.python.failure import Failure
+
+from crawler.dedup import canonical_url
+
+log = logging.getLogger(__name__)
+
+# Sent with keyword `event` (a dict) whenever something happens to a page.
+page_event = object()
+
+ARTICLE = "pcnwatch_article"
+LASTMOD = "pcnwatch_lastmod"
+
+
+class SkipUnchanged(IgnoreRequest):
+    """An article request not worth completing: the article has not changed."""
+
+
+def emit(crawler: Any, **event: Any) -> None:
+    crawler.signals.send_catch_log(page_event, event=event)
+
+
+def _source(spider: Any) -> str:
+    src = getattr(spider, "source", None)
+    return getattr(src, "name", None) or getattr(spider, "name", "?")
+
+
+def classify(failure: Failure) -> tuple[str, str]:
+    """(kind, detail) of a failed request, for counting and for the log."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http-{exc.response.status}", f"HTTP {exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "robots.txt" in text.lower():
+            return "robots", "forbidden by robots.txt"
+        return "ignored", text or "request ignored"
+    if isinstance(exc, DownloadCancelledError | defer.CancelledError) and (
+            "max size" in str(exc).lower()):
+        return "too-large", "larger than DOWNLOAD_MAXSIZE"
+    if isinstance(exc, DownloadTimeoutError | tx_error.TimeoutError | defer.TimeoutError):
+        return "timeout", "timed out (DOWNLOAD_TIMEOUT)"
+    if isinstance(exc, tx_error.DNSLookupError):
+        return "dns", "host not found"
+    if isinstance(exc, DownloadConnectionRefusedError | tx_error.ConnectionRefusedError
+                  | tx_error.ConnectError):
+        return "connection", str(exc) or "connection failed"
+    if isinstance(exc, DownloadCancelledError | defer.CancelledError):
+        return "cancelled", str(exc) or "download cancelled"
+    return "other", f"{type(exc).__name__}: {exc}"
+
+
+def record_failure(spider: Any, failure: Failure) -> None:
+    """Count and log a request that failed for good (after retries)."""
+    if failure.check(SkipUnchanged):
+        return
+    request = getattr(failure, "request", None) or getattr(failure.value, "request", None)
+    response = getattr(failure.value, "response", None)
+    url = request.url if request is not None else getattr(response, "url", "?")
+    kind, detail = classify(failure)
+    record_problem(spider, url, kind, detail)
+
+
+def record_problem(spider: Any, url: str, kind: str, detail: str) -> None:
+    """Count `pcnwatch/errors/<kind>` and log the URL and what went wrong."""
+    source = _source(spider)
+    spider.crawler.stats.inc_value(f"pcnwatch/errors/{kind}")
+    log.warning("source=%s url=%s error=%s: %s", source, url, kind, detail)
+    emit(spider.crawler, event="page", source=source, url=url, outcome="error", reason=kind,
+         detail=detail)
+
+
+class IncrementalMiddleware:
+    """Skip or re-validate articles the store already holds."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.database_url = crawler.settings.get("PCNWATCH_DATABASE_URL")
+        self.known: dict[str, Any] = {}
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "IncrementalMiddleware":
+        if not crawler.settings.getbool("PCNWATCH_INCREMENTAL_ENABLED"):
+            raise NotConfigured("PCNWATCH_INCREMENTAL_ENABLED is off")
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        from store import get_engine, known_articles, session_scope
+
+        engine = get_engine(self.database_url)
+        with session_scope(engine) as session:
+            self.known = known_articles(session, _source(spider))
+        log.info("source=%s %d stored articles known", _source(spider), len(self.known))
+
+    def process_request(self, request: Any, spider: Any = None) -> None:
+        if not request.meta.get(ARTICLE):
+            return None
+        known = self.known.get(canonical_url(request.url))
+        if known is None:
+            return None
+        lastmod = request.meta.get(LASTMOD)
+        if lastmod and known.source_lastmod == lastmod:
+            self._unchanged(request, "lastmod")
+        if known.etag and b"If-None-Match" not in request.headers:
+            request.headers[b"If-None-Match"] = known.etag
+        if known.last_modified and b"If-Modified-Since" not in request.headers:
+            request.headers[b"If-Modified-Since"] = known.last_modified
+        return None
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        if not request.meta.get(ARTICLE):
+            return response
+        if response.status == 304:
+            self.crawler.stats.inc_value("pcnwatch/not_modified")
+            self._unchanged(request, "304")
+        if 200 <= response.status < 300:
+            self.crawler.stats.inc_value("pcnwatch/fetched")
+        return response
+
+    def _unchanged(self, request: Any, why: str) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("pcnwatch/unchanged")
+        source = request.meta.get("pcnwatch_source") or _source(self.crawler.spider)
+        log.debug("source=%s url=%s unchanged (%s)", source, request.url, why)
+        emit(self.crawler, event="page", source=source, url=request.url, outcome="unchanged",
+             reason=why)
+        raise SkipUnchanged(f"unchanged ({why})")
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Retries 429/5xx and network errors, waiting base * 2**n seconds (or Retry-After)."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        self.base = crawler.settings.getfloat("PCNWATCH_RETRY_BACKOFF_BASE")
+        self.cap = crawler.settings.getfloat("PCNWATCH_RETRY_BACKOFF_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "BackoffRetryMiddleware":
+        if not crawler.settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured("RETRY_ENABLED is off")
+        return cls(crawler)
+
+    async def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        result = super().process_response(request, response)
+        if result is response:
+            return result
+        await self._wait(result, _retry_after(response), f"HTTP {response.status}")
+        return result
+
+    async def process_exception(self, request: Any, exception: Exception,
+                                spider: Any = None) -> Any:
+        result = super().process_exception(request, exception)
+        if result is None:
+            return result
+        await self._wait(result, None, type(exception).__name__)
+        return result
+
+    async def _wait(self, request: Any, retry_after: float | None, why: str) -> None:
+        tries = request.meta.get("retry_times", 1)
+        wait = min(self.cap, retry_after if retry_after is not None
+                   else self.base * 2 ** (tries - 1))
+        self.crawler.stats.inc_value("pcnwatch/retries")
+        log.info("url=%s retry %d in %.1fs after %s", request.url, tries, wait, why)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+def _retry_after(response: Any) -> float | None:
+    value = response.headers.get(b"Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.decode("latin-1")))
+    except ValueError:
+        return None
+
+
+class EventsExtension:
+    """Writes JSON lines: one per page outcome, one per finished source with its stats."""
+
+    def __init__(self, crawler: Any, stream: Any) -> None:
+        self.crawler = crawler
+        self.stream = stream
+        sig = crawler.signals
+        sig.connect(self.on_event, signal=page_event)
+        sig.connect(self.item_scraped, signal=signals.item_scraped)
+        sig.connect(self.item_dropped, signal=signals.item_dropped)
+        sig.connect(self.spider_opened, signal=signals.spider_opened)
+        sig.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "EventsExtension":
+        if not crawler.settings.getbool("PCNWATCH_EVENTS_ENABLED"):
+            raise NotConfigured("PCNWATCH_EVENTS_ENABLED is off")
+        target = crawler.settings.get("PCNWATCH_EVENTS_FILE") or "-"
+        stream = sys.stdout if target == "-" else open(target, "a", encoding="utf-8")  # noqa: SIM115
+        return cls(crawler, stream)
+
+    def write(self, event: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(event, default=str) + "\n")
+        self.stream.flush()
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        self.write(event)
+
+    def spider_opened(self, spider: Any) -> None:
+        self.write({"event": "start", "source": _source(spider), "spider": spider.name})
+
+    def item_scraped(self, item: Any, spider: Any = None) -> None:
+        self.write({"event": "page", "source": item.source, "url": item.canonical or item.url,
+                    "outcome": item.outcome or "stored", "title": item.title})
+
+    def item_dropped(self, item: Any, exception: Exception, spider: Any = None,
+                     response: Any = None) -> None:
+        reason = getattr(exception, "reason", None) or str(exception)
+        self.write({"event": "page", "source": item.source, "url": item.canonical or item.url,
+                    "outcome": "dropped", "reason": reason, "detail": str(exception)})
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = {k: v for k, v in self.crawler.stats.get_stats().items()
+                 if k.startswith("pcnwatch/") or k.startswith("retry/")
+                 or k.startswith("downloader/response_status_count/")}
+        self.write({"event": "source_done", "source": _source(spider), "spider": spider.name,
+                    "finish_reason": reason, "stats": stats})
+        if self.stream is not sys.stdout:
+            self.stream.close()
