@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .errors import BadDate, BadRecord, NlpError, NotEnglish, NotPlainText, TextTooLong
+from .pipeline import default_pipeline
 from .registry import load_registry, read_data_file
 
 logger = logging.getLogger(__name__)
@@ -27,16 +28,6 @@ _HTML_TAG = re.compile(r"<\s*(?:html|head|body|div|p|span|a|br|script|style|tabl
                        r"section|meta|link|h[1-6]|ul|li|!doctype)\b[^>]*>", re.I)
 _WORD = re.compile(r"[^\W\d_]+")
 
-_nlp: Language | None = None
-
-
-def _default_nlp() -> Language:
-    global _nlp
-    if _nlp is None:
-        from .pipeline import build_pipeline
-
-        _nlp = build_pipeline()
-    return _nlp
 
 
 def parse_published(value: Any) -> date | None:
@@ -143,7 +134,7 @@ def analyze_records(records: Iterable[dict[str, Any]], *, nlp: Language | None =
     Results come in input order. A record that cannot be analysed yields
     ``{"id": …, "error": "…"}`` and the run goes on.
     """
-    nlp = nlp or _default_nlp()
+    nlp = nlp or default_pipeline()
     pending: dict[int, dict[str, Any]] = {}
     ids: dict[int, Any] = {}
     next_out = 0

@@ -86,6 +86,12 @@ def build_pipeline(*, model: str = DEFAULT_MODEL,
     return nlp
 
 
+@cache
+def default_pipeline() -> Language:
+    """The shipped pipeline, built once per process on first use."""
+    return build_pipeline()
+
+
 def _data_digest() -> str:
     digest = hashlib.sha256()
     root = resources.files("nlp.data")

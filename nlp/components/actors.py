@@ -32,6 +32,9 @@ _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 # A capitalised word, or a joiner inside a place name ("Kent and Medway", "Stoke-on-Trent").
 _PLACE_WORD = re.compile(r"^[A-Z][A-Za-z'\u2019.]*$")
 _MAX_PLACE_TOKENS = 7
+# Closed-class openers the tagger knows are not names ("Then Kent LMC"); open classes are
+# left alone because the tagger takes a place for a verb at times ("Leeds LMC said").
+_NOT_PLACE_POS = frozenset({"ADV", "DET", "ADP", "PRON", "CCONJ", "SCONJ", "INTJ"})
 _PLACE_JOINER = {"and", "&", "-", "on", "upon", "under", "le", "in", "of"}
 
 if not Doc.has_extension("pcnwatch_actor_names"):
@@ -205,7 +208,8 @@ class ActorRecognizer:
             i -= 1
         stop = self.registry.stop_words
         while i < head_start and (doc[i].lower_ in stop or doc[i].lower_ in _PLACE_JOINER
-                                  or not doc[i].text[:1].isupper()):
+                                  or not doc[i].text[:1].isupper()
+                                  or doc[i].pos_ in _NOT_PLACE_POS):
             i += 1
         if i >= head_start or doc[head_start - 1].lower_ in _PLACE_JOINER:
             return None

@@ -66,6 +66,7 @@ class PeopleFinder:
         self.stops = frozenset(w.lower() for w in data["apposition_stops"])
         self.not_people = frozenset(data["not_people"])
         self.implied = {k.lower(): v for k, v in data.get("implied_actor", {}).items()}
+        self.leading_verbs = frozenset(data.get("leading_verbs", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -207,7 +208,20 @@ class PeopleFinder:
             role, actor_id = self._read_segment(doc, segment, actor_at)
             if role or actor_id:
                 return role, actor_id
-        return None, None
+        return None, self._led_body(name, actor_at)
+
+    def _led_body(self, name: Span, actor_at: dict[int, Span]) -> str | None:
+        """The body in "X leads/chairs/heads <body>" with X the subject."""
+        root = name.root
+        verb = root.head
+        if root.dep_ != "nsubj" or verb.lemma_ not in self.leading_verbs:
+            return None
+        for child in verb.children:
+            if child.dep_ == "dobj":
+                for tok in child.subtree:
+                    if tok.i in actor_at:
+                        return actor_at[tok.i].kb_id_
+        return None
 
     def _apposition(self, doc: Doc, name: Span) -> tuple[int, int] | None:
         i = name.end

@@ -1,0 +1,101 @@
+"""pcnwatch_actors: registered bodies, families and short forms, never statistical NER."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+import nlp.components.actors  # noqa: F401  (registers the factory)
+from nlp.pipeline import DEFAULT_MODEL
+
+ROWS = [json.loads(line) for line in
+        (Path(__file__).parent / "data" / "nlp_actors.jsonl").read_text().splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    pipeline = spacy.load(DEFAULT_MODEL)
+    pipeline.add_pipe("pcnwatch_actors")
+    return pipeline
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["note"] for r in ROWS])
+def test_actors_labelled_sentences(nlp, row):
+    doc = nlp(row["text"])
+    assert sorted({s.kb_id_ for s in doc.spans["pcnwatch_actors"]}) == sorted(row["actors"])
+
+
+@pytest.mark.parametrize("text,expected", [
+    # A short form resolves to the nearest candidate before it, not the first.
+    ("Kent LMC spoke first. Then Leeds LMC spoke. The LMC said it was angry.",
+     [("Kent LMC", "lmc-kent"), ("Leeds LMC", "lmc-leeds"), ("The LMC", "lmc-leeds")]),
+    # "the committee" after an LMC goes to the LMC; after GPC to GPC.
+    ("GPC met. Then Kent LMC met. The committee voted.",
+     [("GPC", "bma-gpc"), ("Kent LMC", "lmc-kent"), ("The committee", "lmc-kent")]),
+    # The alias "PCN Network" wins over the short form "the PCN" it overlaps.
+    ("The PCN Network surveyed directors.", [("PCN Network", "nhs-confederation")]),
+])
+def test_actors_spans_in_order(nlp, text, expected):
+    doc = nlp(text)
+    assert [(s.text, s.kb_id_) for s in doc.spans["pcnwatch_actors"]] == expected
+
+
+def test_actors_label_is_kind_and_names_are_set(nlp):
+    doc = nlp("Nottinghamshire Local Medical Committee wrote to NHS England.")
+    spans = doc.spans["pcnwatch_actors"]
+    assert [(s.kb_id_, s.label_) for s in spans] == [("lmc-nottinghamshire", "lmc"),
+                                                     ("nhs-england", "national_body")]
+    assert doc._.pcnwatch_actor_names == {"lmc-nottinghamshire": "Nottinghamshire LMC",
+                                          "nhs-england": "NHS England"}
+
+
+def test_actors_registry_beats_ner(nlp):
+    # The statistical model tags some of these as PERSON or ORG; only the registry counts.
+    doc = nlp("Follow the Royal College on Twitter, said GP Ann Lee.")
+    assert [(s.text, s.kb_id_) for s in doc.spans["pcnwatch_actors"]] == [
+        ("Royal College", "rcgp")]
+
+
+def test_actors_empty_doc(nlp):
+    doc = nlp("")
+    assert list(doc.spans["pcnwatch_actors"]) == []
+    assert doc._.pcnwatch_actor_names == {}
+
+
+def test_actors_round_trip_to_disk(nlp, tmp_path):
+    ruler = nlp.get_pipe("pcnwatch_actors")
+    # A registry with one extra body: it must survive the round trip.
+    data = json.loads(json.dumps(ruler.registry.source))
+    data["actor"].append({"id": "wessex-forum", "kind": "membership_body",
+                          "name": "Wessex Forum", "aliases": ["Wessex Forum"]})
+    ruler.initialize(data=data)
+    try:
+        nlp.to_disk(tmp_path / "pipeline")
+        loaded = spacy.load(tmp_path / "pipeline")
+        doc = loaded("The Wessex Forum met Kent LMC.")
+        assert [s.kb_id_ for s in doc.spans["pcnwatch_actors"]] == ["wessex-forum", "lmc-kent"]
+    finally:
+        ruler.initialize()
+    assert [s.kb_id_ for s in nlp("The Wessex Forum met.").spans["pcnwatch_actors"]] == []
+
+
+def test_actors_registry_reader_path(tmp_path):
+    path = tmp_path / "actors.toml"
+    path.write_text('[[actor]]\nid = "alpha-body"\nkind = "think_tank"\nname = "Alpha"\n'
+                    'aliases = ["Alpha Body"]\n')
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("pcnwatch_actors", config={"registry_reader": {
+        "@misc": "pcnwatch.actor_registry.v1", "path": str(path)}})
+    doc = pipeline("The Alpha Body and the BMA.")
+    assert [s.kb_id_ for s in doc.spans["pcnwatch_actors"]] == ["alpha-body"]
+
+
+def test_actors_pipe_two_processes(nlp):
+    texts = ["Kent LMC wrote to NHS England.", "The RCGP spoke. The college said no."] * 4
+    docs = list(nlp.pipe(texts, n_process=2, batch_size=2))
+    assert [[s.kb_id_ for s in d.spans["pcnwatch_actors"]] for d in docs] == [
+        ["lmc-kent", "nhs-england"], ["rcgp", "rcgp"]] * 4
+    assert docs[0]._.pcnwatch_actor_names["lmc-kent"] == "Kent LMC"
