@@ -105,7 +105,7 @@ def _print_crawl_summary(console: Console, counts: dict) -> None:
         table.add_row(name, *(str(row.get(c, 0)) for c in cols))
     console.print(table)
     if counts.get("failed"):
-        console.print(f"[red]crawl failed:[/red] {counts.get('error', 'see the log')}")
+        console.print(f"[red]crawl failed:[/red] {counts.get('reason') or 'see the log'}")
 
 
 # -- process -------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def registry_actors() -> dict[str, str | None]:
     try:
         from nlp.registry import load_registry
 
-        return {a.id: a.parent or None for a in load_registry().actors()}
+        return {a.id: a.parent or None for a in load_registry().actors.values()}
     except (ImportError, ValueError) as exc:  # a broken registry must not stop the outputs
         log.warning("actor registry unavailable (%s); using the actor table only", exc)
         return {}
