@@ -92,9 +92,10 @@ def default_pipeline() -> Language:
     return build_pipeline()
 
 
-def _data_digest() -> str:
+def data_digest(root: Any = None) -> str:
+    """A hash of the data files in ``root`` (by default the packaged ``nlp/data``)."""
     digest = hashlib.sha256()
-    root = resources.files("nlp.data")
+    root = root if root is not None else resources.files("nlp.data")
     for item in sorted(root.iterdir(), key=lambda p: p.name):
         if item.is_file() and item.name.endswith(DATA_SUFFIXES):
             digest.update(item.name.encode())
@@ -114,4 +115,4 @@ def pipeline_version(model: str = DEFAULT_MODEL) -> str:
         model_version = importlib.metadata.version(model.replace("_", "-"))
     except importlib.metadata.PackageNotFoundError:
         model_version = "unknown"
-    return f"{'+'.join(names)};model={model}-{model_version};data={_data_digest()}"
+    return f"{'+'.join(names)};model={model}-{model_version};data={data_digest()}"

@@ -253,7 +253,7 @@ class QuoteFinder:
         # "according to X"
         for tok in tokens:
             if tok.lower_ == "according" and tok.i + 2 < span.end and tok.nbor(1).lower_ == "to":
-                return ctx.resolve(tok.nbor(2), tok.i + 2, span.end, q.open)
+                return ctx.resolve(_according_object(tok), tok.i + 2, span.end, q.open)
         return None
 
     def _pre_fragment(self, ctx: _Context, q: Quotation) -> tuple[int, int]:
@@ -346,7 +346,8 @@ class QuoteFinder:
         for tok in sent:
             if (tok.lower_ == "according" and tok.i + 2 < sent.end
                     and tok.nbor(1).lower_ == "to" and not ctx.in_quote(tok.idx)):
-                resolved = ctx.resolve(tok.nbor(2), tok.i + 2, sent.end, tok.idx, strict=True)
+                resolved = ctx.resolve(_according_object(tok), tok.i + 2, sent.end, tok.idx,
+                                       strict=True)
                 if resolved is not None and resolved[0] is not None and resolved[1]:
                     start, end = ctx.clip_to_paragraph(sent.start_char, sent.end_char, tok.idx)
                     out.append({"actor_id": resolved[1], "speaker": resolved[0],
@@ -497,6 +498,12 @@ class _Context:
         if not words:
             return None
         return "".join(t.text_with_ws for t in words).strip(), (inner.kb_id_ if inner else None)
+
+
+def _according_object(according: Token) -> Token:
+    """The head of the phrase after "according to" (the parser's object, else the next word)."""
+    to = according.nbor(1)
+    return next((c for c in to.children if c.dep_ == "pobj"), according.nbor(2))
 
 
 _PHRASE_EDGE = {",", "-", "\u2013", "\u2014", "(", ")", ":", ";", "and", "but", "however"}

