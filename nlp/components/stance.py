@@ -30,7 +30,7 @@ from importlib import resources
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 __all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
 
@@ -43,6 +43,12 @@ _MAX_GAP = 3
 _NORMAL = {"n't": "not", "ca": "can", "wo": "will", "\u2019s": "'s", "cannot": "can"}
 _QUOTE_MARKS = {'"', "'", "\u2018", "\u2019", "\u201c", "\u201d"}
 _COMPLEMENT_DEPS = {"acomp", "attr", "advmod", "xcomp", "amod", "npadvmod", "oprd"}
+# Links a cue climbs to reach the verb whose negation covers it ("is not workable",
+# "do not work", "not going to sign up"); objects and prepositions are not among them.
+_CLIMB_DEPS = {"acomp", "attr", "xcomp", "oprd", "amod", "compound", "advmod", "auxpass",
+               "aux", "neg", "prt"}
+# Links from a trouble word up to a verb of relief ("the burden has been cut").
+_RELIEF_DEPS = {"dobj", "pobj", "prep", "nsubjpass", "compound", "amod", "poss", "pcomp"}
 _CLAUSE_BREAK = {",", ";", ":", "(", ")", "-", "\u2013", "\u2014", ".", "!", "?"}
 
 
@@ -153,6 +159,7 @@ class _Hit:
     cue: str
     sentence: int
     base: float = 0.0
+    raw: float = 0.0  # the weight before clause weighting, for weighing the two sides
 
 
 class StanceJudge:
@@ -161,10 +168,17 @@ class StanceJudge:
     def __init__(self, tokenizer: Any, cues: dict[str, Any]) -> None:
         self.settings = cues["settings"]
         table: dict[str, tuple[str, float]] = {}
-        for side in ("condition", "support", "oppose"):
+        for side in ("condition", "support", "oppose", "flip"):
             for phrase, weight in cues.get(side, {}).items():
                 table[phrase] = (side, float(weight))
         self.cues = CuePhrases(tokenizer, table)
+        questions = cues.get("question", {})
+        self.questions = CuePhrases(tokenizer, {
+            p: (side, float(w)) for side in ("support", "oppose")
+            for p, w in questions.get(side, {}).items()
+        })
+        self.neg_raising = set(cues["negators"].get("neg_raising", []))
+        self.negative_subjects = set(cues["negators"].get("negative_subjects", []))
         self.negators = set(cues["negators"]["words"])
         self.negator_phrases = [
             [_norm(t.text) for t in tokenizer(p)] for p in cues["negators"]["phrases"]
@@ -233,7 +247,7 @@ class StanceJudge:
         return weights
 
     def _negated(self, doc: Doc, forms: Sequence[tuple[str, str]], texts: Sequence[str],
-                 i: int, floor: int) -> bool:
+                 i: int, floor: int, skip: frozenset[int] = frozenset()) -> bool:
         """True when a negator governs the cue at token i.
 
         A "not" negates the verb it hangs on and that verb's complements ("are not
@@ -255,7 +269,7 @@ class StanceJudge:
                 n = len(words)
                 if j - n + 1 >= floor and [f[0] for f in forms[j - n + 1:j + 1]] == words:
                     return i - j <= 3
-            if forms[j][0] in self.negators:
+            if forms[j][0] in self.negators and j not in skip:
                 tok = doc[j]
                 if tok.dep_ == "neg":
                     head = tok.head
@@ -266,12 +280,57 @@ class StanceJudge:
             j -= 1
         return False
 
-    def _reduced(self, forms: Sequence[tuple[str, str]], i: int, floor: int) -> bool:
-        """True when a trouble word is the object of relief: "cut bureaucracy"."""
+    def _verb_negated(self, verb: Token, skip: frozenset[int]) -> bool:
+        for child in verb.children:
+            if child.i in skip:
+                continue
+            if child.dep_ == "neg":
+                return True
+            if child.dep_ in ("nsubj", "nsubjpass") and (
+                child.lower_ in self.negative_subjects
+                or any(d.dep_ == "det" and d.lower_ == "no" for d in child.children)
+            ):
+                return True
+        return False
+
+    def _clause_negated(self, doc: Doc, i: int, floor: int, skip: frozenset[int]) -> bool:
+        """True when the verb whose complement the cue is carries a negation.
+
+        Reaches over a verb ("do not work", "are not going to sign up") and through
+        neg-raising verbs ("I don't think it is a bad deal", "nobody thinks it is a good
+        idea"), but never into an object: "does not address the shortage".
+        """
+        tok = doc[i]
+        for _ in range(6):
+            if self._verb_negated(tok, skip):
+                return True
+            head = tok.head
+            if head is tok or head.i < floor:
+                return False
+            if tok.dep_ in _CLIMB_DEPS:
+                tok = head
+                continue
+            if tok.dep_ == "ccomp" and head.lemma_.lower() in self.neg_raising:
+                tok = head
+                continue
+            return False
+        return False
+
+    def _reduced(self, doc: Doc, forms: Sequence[tuple[str, str]], i: int, floor: int) -> bool:
+        """True when a trouble word is the object of relief: "cut bureaucracy",
+        "the burden has been cut", "responding to practices' concerns"."""
         for j in range(max(floor, i - 3), i):
-            if forms[j][1] in self.reducers or forms[j][0] in self.reducers:
+            if (forms[j][1] in self.reducers or forms[j][0] in self.reducers) and not (
+                    j + 1 < i and forms[j + 1][0] == "up"):  # "end up paying" is no relief
                 before = forms[max(floor, j - 2):j]
                 return not any(f[0] in self.negators for f in before)
+        tok = doc[i]
+        for _ in range(4):
+            if tok.dep_ not in _RELIEF_DEPS or tok.head is tok:
+                return False
+            tok = tok.head
+            if tok.lemma_.lower() in self.reducers and tok.pos_ == "VERB":
+                return not self._verb_negated(tok, frozenset())
         return False
 
     def _modifier(self, forms: Sequence[tuple[str, str]], i: int, floor: int) -> float:
@@ -304,14 +363,29 @@ class StanceJudge:
                 matches = self.cues.find(forms, a, b)
                 if speaker_is_policy_maker:
                     matches += self.defend.find(forms, a, b)
+                last = b - 1
+                while last > a and texts[last] in _QUOTE_MARKS:
+                    last -= 1
+                if texts[last] == "?":
+                    matches += self.questions.find(forms, a, b)
+                # "wrong not to welcome", "cannot deny": the negation is part of the praise.
+                skip = frozenset(
+                    k for m in matches if m.value[0] == "support"
+                    for k in range(m.start, m.end) if forms[k][0] in self.negators
+                )
                 for m in matches:
                     side, weight = m.value
                     base = weight
                     phrase_words = {f[0] for f in forms[m.start:m.end]}
-                    negated = not (phrase_words & self.negators) and self._negated(
-                        doc, forms, texts, m.start, a
+                    negated = not (phrase_words & self.negators) and (
+                        self._negated(doc, forms, texts, m.start, a, skip)
+                        or self._clause_negated(doc, m.start, a, skip)
                     )
-                    if not negated and side == "oppose" and self._reduced(forms, m.start, a):
+                    if side == "flip":
+                        if not negated:
+                            continue
+                        side, negated = "oppose", False
+                    if not negated and side == "oppose" and self._reduced(doc, forms, m.start, a):
                         negated = True
                     label = m.phrase
                     if negated:
@@ -320,14 +394,16 @@ class StanceJudge:
                         elif side == "oppose":
                             side, weight = "support", weight * s["negated_oppose"]
                         label = f"not {m.phrase}"
-                    weight *= self._modifier(forms, m.start, a) * weights[m.start - a]
+                    weight *= self._modifier(forms, m.start, a)
+                    raw = weight
+                    weight *= weights[m.start - a]
                     if (m.start > a and m.end < b and texts[m.start - 1] in _QUOTE_MARKS
                             and texts[m.end] in _QUOTE_MARKS and m.end - m.start <= 3):
                         weight *= s["scare_quote"]
                         label = f"\u201c{m.phrase}\u201d"
                     if side == "defend":
                         side = "support"
-                    out.append(_Hit(side, weight, label, sent.start, base))
+                    out.append(_Hit(side, weight, label, sent.start, base, raw))
         return out
 
     def on_target(self, forms: Sequence[tuple[str, str]],
@@ -347,6 +423,12 @@ class StanceJudge:
         cond = sum(h.weight for h in hits if h.side == "condition")
         con = opp + cond
         strong = any(h.side == "oppose" and h.base >= s["strong"] for h in hits)
+        # Which side dominates a two-sided statement is judged before clause weighting:
+        # "real potential, but worried about the workload" weighs both, it does not
+        # simply take the side after "but".
+        pro_raw = sum(h.raw for h in hits if h.side == "support")
+        opp_raw = sum(h.raw for h in hits if h.side == "oppose")
+        con_raw = opp_raw + sum(h.raw for h in hits if h.side == "condition")
         if not on_target:
             return Judgement("neutral", 0.7, pro, con)
         total = pro + con
@@ -361,10 +443,10 @@ class StanceJudge:
         elif pro < side_min or con < side_min:
             stance = "support" if pro > con else "oppose"
             confidence = 0.55 + 0.4 * (1 - math.exp(-abs(pro - con) / 2))
-        elif (strong and opp >= pro) or opp >= pro * s["oppose_dominance"]:
+        elif (strong and opp >= pro) or opp_raw >= pro_raw * s["oppose_dominance"]:
             stance = "oppose"
             confidence = 0.5 + 0.4 * (1 - math.exp(-(con - pro) / 2))
-        elif pro >= con * s["support_dominance"]:
+        elif pro_raw >= con_raw * s["support_dominance"]:
             stance = "support"
             confidence = 0.5 + 0.4 * (1 - math.exp(-(pro - con) / 2))
         else:
