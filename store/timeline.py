@@ -113,9 +113,15 @@ def object_tokens(text: str) -> frozenset[str]:
 
 
 def object_similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """1.0 when one object's words are all in the other's; an empty object fits any."""
+    """1.0 when one object's words are all in the other's; an empty object fits any.
+
+    Numbers (years, counts) must agree: the 2020/21 contract is not the 2024/25 one.
+    """
     if not a or not b:
         return 1.0
+    numbers_a, numbers_b = {w for w in a if w.isdigit()}, {w for w in b if w.isdigit()}
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return 0.0
     return len(a & b) / min(len(a), len(b))
 
 
@@ -282,8 +288,11 @@ def _best_entry(entries: Iterable[_Entry], m: _Member, action: str, root: str | 
     for entry in entries:
         if entry.row.action != action or entry.root != root:
             continue
-        gap = min((abs((o.when - m.when).days) for o in entry.members), default=None)
-        if gap is None or gap > window:
+        # Measured from the entry's date, not from its nearest member, so a run of
+        # reports a month apart cannot chain into one entry spanning years.
+        anchor = entry.row.date or min((o.when for o in entry.members), default=m.when)
+        gap = abs((anchor - m.when).days)
+        if gap > window:
             continue
         sim = max(object_similarity(m.tokens, o.tokens) for o in entry.members)
         if sim < options.object_similarity:

@@ -156,6 +156,23 @@ def test_timeline_keeps_apart_acts_out_of_window(fresh_store):
     assert len(entries(fresh_store)) == 3
 
 
+def test_timeline_monthly_reports_do_not_chain_into_one_entry(fresh_store):
+    # A delay reported every month for half a year: each report is within the window
+    # of the one before, but not of the first.
+    for month in range(1, 7):
+        day = f"2021-{month:02d}-15"
+        add_article(fresh_store, f"https://a.example/m{month}", day, {
+            "events": [event("delay", "nhs-england", "network specifications", day)],
+            "topics": ["pcn-targets"]})
+    rebuild(fresh_store)
+    got = entries(fresh_store)
+    assert len(got) >= 3
+    for e in got:
+        days = sorted(date.fromisoformat(u.rsplit("m", 1)[1].join(["2021-0", "-15"]))
+                      for u in e["sources"])
+        assert (days[-1] - days[0]).days <= 45
+
+
 def test_timeline_event_without_date_takes_article_date(fresh_store):
     add_article(fresh_store, "https://a.example/undated", "2020-03-20", {
         "events": [event("delay", "nhs-england", "network requirements", None)],
