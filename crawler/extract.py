@@ -107,13 +107,16 @@ def find_canonical(html: str | bytes, url: str | None = None) -> str | None:
     return _canonical(tree, url)
 
 
-def _decode(html: str | bytes) -> str:
-    if isinstance(html, str):
-        return html
-    # Declared charset (BOM, <meta>) first; else UTF-8, and Windows-1252 as the web's
-    # usual undeclared encoding.
-    _, text = html_to_unicode(None, html, auto_detect_fun=_detect)
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """The page as text: the charset the header, BOM or <meta> declares; else UTF-8 if it
+    decodes, else Windows-1252, the web's usual undeclared encoding (statistical
+    guessers take short English pages for Central European ones)."""
+    _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect)
     return text
+
+
+def _decode(html: str | bytes) -> str:
+    return html if isinstance(html, str) else decode_html(html)
 
 
 def _detect(data: bytes) -> str:

@@ -79,7 +79,11 @@ class ExtractPipeline(_Pipeline):
         super().__init__(crawler)
         self.min_chars = crawler.settings.getint("PCNWATCH_MIN_TEXT_CHARS")
 
-    def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem) -> PageItem:
+        # Extraction is the CPU-heavy step; off the reactor thread, downloads keep flowing.
+        return await maybe_deferred_to_future(deferToThread(self._extract, item))
+
+    def _extract(self, item: PageItem) -> PageItem:
         if item.html is None or "html" not in (item.content_type or "text/html").lower():
             self.drop(item, "not-html", f"content type {item.content_type or 'unknown'}")
         hints = getattr(getattr(self.crawler.spider, "source", None), "extract", None)

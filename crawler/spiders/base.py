@@ -8,6 +8,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.dedup import canonical_url
+from crawler.extract import decode_html
 from crawler.items import PageItem
 from crawler.middlewares import record_failure
 from crawler.sources import Source, load_sources, select
@@ -48,7 +49,8 @@ class SourceMixin:
         yield PageItem(
             source=self.source.name,
             url=response.url,
-            html=response.text if isinstance(response, TextResponse) else None,
+            html=decode_html(response.body, content_type) if isinstance(
+                response, TextResponse) else None,
             content_type=content_type,
             status=response.status,
             etag=_header(headers, b"ETag"),

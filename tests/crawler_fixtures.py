@@ -1,0 +1,42 @@
+"""Helpers for the crawler tests: a private copy of the sample web and fast crawl settings."""
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from crawler.samplesites import SampleWeb, serve
+from crawler.samplesites.server import ARTICLES_DIR
+
+# Polite settings are for real sites; on 127.0.0.1 they would only make the tests slow.
+# DOWNLOAD_TIMEOUT is below the slow page's delay so that page times out.
+FAST = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_TIMEOUT": 3.0,
+    "PCNWATCH_RETRY_BACKOFF_BASE": 0.05,
+    "LOG_LEVEL": "INFO",
+}
+SLOW_SECONDS = 4.0
+
+
+@contextmanager
+def sample_web(tmp: Path) -> Iterator[SampleWeb]:
+    """The sample web serving a copy of the shipped articles that a test may change."""
+    articles = tmp / "articles"
+    shutil.copytree(ARTICLES_DIR, articles)
+    with serve(articles_dir=articles, slow_seconds=SLOW_SECONDS) as web:
+        yield web
+
+
+def change_article(web: SampleWeb, site: str, index: int = 0) -> str:
+    """Add a paragraph to one article and give it a later `updated` date; returns its path."""
+    art = web.articles(site)[index]
+    path = next((web.articles_dir / site).glob(f"*-{art.slug}.md"))
+    raw = path.read_text("utf-8")
+    head, body = raw.rsplit("+++", 1)
+    head += 'updated = 2025-01-15T09:30:00Z\n'
+    body += ("\n\nUpdate: the network contract guidance was reissued on 14 January, "
+             "and practices have until the end of March to respond.\n")
+    path.write_text(head + "+++" + body, "utf-8")
+    return art.path
