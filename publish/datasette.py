@@ -1,0 +1,133 @@
+"""`pcnwatch serve`: Datasette over the database, read-only.
+
+Datasette reads SQLite only, so a PostgreSQL DATABASE_URL is refused with a
+clear error. The file is opened as a mutable database, which Datasette reads
+through `mode=ro` connections: the crawler may go on writing, Datasette never
+does (no writable canned queries, no write plugins). Table, view and column
+descriptions come from `publish/views.py`; canned queries and the site text
+from `publish/datasette/metadata.json`. The timeline page (and whatever else is
+in the pages directory, such as the digest and feeds of a demo) is served
+under `/pages/`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from publish.errors import ServeError
+from publish.views import VIEWS
+from store.db import database_url as resolve_url
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "pcnwatch"
+PAGES_MOUNT = "pages"
+
+TABLES: dict[str, dict[str, Any]] = {
+    "article": {"description": "One row per canonical URL: the article as extracted.",
+                "facets": ["source"], "sort_desc": "published",
+                "columns": {"url": "canonical URL", "source": "site name",
+                            "published": "publication date", "story_id": "its story",
+                            "text": "the article body",
+                            "analysed_version": "pipeline version of its analysis"}},
+    "actor": {"description": "Bodies that speak or act; ids are stable slugs.",
+              "facets": ["kind"],
+              "columns": {"parent_id": "the body this one belongs to (bma-gpc → bma)"}},
+    "article_topic": {"description": "Topics of each article, rank 0 first.",
+                      "facets": ["topic"]},
+    "quote": {"description": "Raw quotes; the quotes view adds article and actor.",
+              "facets": ["actor_id", "stance"]},
+    "actor_stance": {"description": "Raw stances; the actor_stances view adds article and "
+                     "actor.", "facets": ["actor_id", "stance"]},
+    "policy_event": {"description": "Raw events; the events view adds article and actor.",
+                     "facets": ["action", "actor_id"]},
+    "story": {"description": "Stories: copies of one piece of news share a story."},
+    "digest_send": {"description": "Digest deliveries: one row per week and subscriber.",
+                    "facets": ["status", "week"]},
+    "subscriber": {"hidden": True},
+}
+
+VIEW_FACETS = {
+    "quotes": ["actor_id", "stance", "topic", "source"],
+    "actor_stances": ["actor_id", "stance", "topic", "source"],
+    "events": ["action", "actor_id", "topic", "source"],
+    "timeline": ["action", "actor_id", "reaction_stance", "topic"],
+    "headlines": ["source", "topic"],
+}
+
+
+def sqlite_path(url: str | None = None) -> Path:
+    """The SQLite file behind `url`; ServeError for anything else or a missing file."""
+    url = resolve_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        raise ServeError(f"pcnwatch serve reads SQLite only (Datasette), not "
+                         f"{parsed.get_backend_name()}; export the data with pcnwatch query, "
+                         "or point DATABASE_URL at a SQLite copy")
+    if not parsed.database or parsed.database == ":memory:":
+        raise ServeError("pcnwatch serve needs a SQLite file, not an in-memory database")
+    path = Path(parsed.database)
+    if not path.is_file():
+        raise ServeError(f"no database at {path}; run pcnwatch demo or pcnwatch crawl first")
+    return path
+
+
+def metadata() -> dict[str, Any]:
+    """Datasette metadata: site text, canned queries, table and column descriptions."""
+    text = (resources.files("publish") / "datasette" / "metadata.json").read_text("utf-8")
+    meta = json.loads(text)
+    tables = copy.deepcopy(TABLES)
+    for name, view in VIEWS.items():
+        tables[name] = {"description": view["description"], "columns": view["columns"],
+                        "facets": VIEW_FACETS.get(name, [])}
+    meta["databases"][DB_NAME]["tables"] = tables
+    return meta
+
+
+def write_timeline_page(pages_dir: Path, url: str | None = None) -> Path | None:
+    """Render the timeline page into `pages_dir`; None if the timeline module cannot."""
+    try:
+        from publish.timeline import load_timeline, render_html
+    except ImportError as exc:
+        log.warning("timeline page not available: %s", exc)
+        return None
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    path = pages_dir / "timeline.html"
+    path.write_text(render_html(load_timeline(url)), encoding="utf-8")
+    return path
+
+
+def app(url: str | None = None, *, pages_dir: Path | None = None):
+    """The Datasette instance (call `.app()` for ASGI, `.client` in tests)."""
+    from datasette.app import Datasette
+
+    path = sqlite_path(url)
+    # Migrate first (adds the views), through the normal writer, never through Datasette.
+    from store.db import get_engine
+
+    get_engine(url)
+    # Datasette names a database after its file; ours is always "pcnwatch" in the metadata.
+    meta = metadata()
+    meta["databases"] = {path.stem: meta["databases"].pop(DB_NAME)}
+    mounts = [(PAGES_MOUNT, str(pages_dir))] if pages_dir is not None else []
+    return Datasette(files=[str(path)], metadata=meta, static_mounts=mounts,
+                     settings={"allow_download": False, "default_page_size": 50,
+                               "sql_time_limit_ms": 3000})
+
+
+def serve(url: str | None = None, *, port: int = 8001, pages_dir: Path = Path("out"),
+          host: str = "127.0.0.1") -> None:
+    """Serve until interrupted; writes the timeline page into `pages_dir` first."""
+    import uvicorn
+
+    write_timeline_page(pages_dir, url)
+    ds = app(url, pages_dir=pages_dir)
+    log.info("serving %s on http://%s:%d/", sqlite_path(url), host, port)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
