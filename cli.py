@@ -163,8 +163,17 @@ def digest(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write .html, .txt and .eml "
                                                                 "here.")] = None,
 ) -> None:
-    """The weekly digest for practice managers."""
-    _not_built("digest")
+    """The weekly digest for practice managers.
+
+    Without --send or --out, prints the plain-text digest. SMTP settings come from
+    PCNWATCH_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD and PCNWATCH_MAIL_FROM.
+    """
+    import jobs
+
+    counts = jobs.digest(week=week, send=send, out_dir=out_dir, console=out if send or out_dir
+                         else None)
+    if counts.get("failed") or counts.get("refused"):
+        raise typer.Exit(1)
 
 
 class HeadlineFormat(StrEnum):
@@ -189,8 +198,15 @@ def headlines(
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write to a file.")] = None,
 ) -> None:
-    """De-duplicated headlines, one per story, newest first."""
-    _not_built("headlines")
+    """De-duplicated headlines, one per story, newest first. --actor includes its children."""
+    import jobs
+    from publish.feeds import write_headlines
+    from publish.headlines import HeadlineFilters
+
+    write_headlines(format.value, output=output, stream=sys.stdout,
+                    filters=HeadlineFilters(since=since, until=until, source=source,
+                                            topic=topic, actor=actor),
+                    extra_actors=jobs.registry_actors() if actor else None)
 
 
 class QueryFormat(StrEnum):
@@ -203,7 +219,13 @@ class QueryFormat(StrEnum):
 
 def _query(table: str, actor, stance, topic, since, until, source, search, format, output,
            limit) -> None:
-    _not_built(f"query {table}")
+    import jobs
+    from publish.queries import Filters, export
+
+    export(table, Filters(actor=actor, stance=stance, topic=topic, since=since, until=until,
+                          source=source, search=search, limit=limit),
+           format.value, output=output, stream=sys.stdout, console=out,
+           extra_actors=jobs.registry_actors() if actor else None)
 
 
 def _make_query_command(table: str, doc: str):
@@ -271,8 +293,11 @@ def status() -> None:
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8001,
 ) -> None:
-    """Browse the database read-only with Datasette."""
-    _not_built("serve")
+    """Browse the database read-only with Datasette (SQLite only); timeline at /pages/."""
+    from publish.datasette import serve as run_datasette
+
+    out.print(f"serving on http://127.0.0.1:{port}/ (Ctrl-C stops)")
+    run_datasette(port=port)
 
 
 # -- analysis and extraction of single inputs ----------------------------------------------------
@@ -335,19 +360,35 @@ def subscribers_add(
                                                          "(repeatable).")] = None,
 ) -> None:
     """Subscribe someone to the weekly digest."""
-    _not_built("subscribers add")
+    import jobs
+    from publish.mail import add_subscriber
+    from store import get_engine
+
+    sub = add_subscriber(get_engine(), email, name=name, topics=topic, actors=actor,
+                         extra_actors=jobs.registry_actors() if actor else None)
+    out.print(f"subscribed {sub.email}", markup=False)
 
 
 @subscribers_app.command("list")
 def subscribers_list() -> None:
     """List subscribers and their filters."""
-    _not_built("subscribers list")
+    from publish.mail import list_subscribers
+    from store import get_engine
+
+    for s in list_subscribers(get_engine()):
+        filters = " ".join([f"topic={t}" for t in s["topics"]] + [f"actor={a}" for a in
+                                                                    s["actors"]])
+        out.print("\t".join(x for x in (s["email"], s["name"] or "", filters)), markup=False)
 
 
 @subscribers_app.command("remove")
 def subscribers_remove(email: str) -> None:
     """Unsubscribe someone."""
-    _not_built("subscribers remove")
+    from publish.mail import remove_subscriber
+    from store import get_engine
+
+    remove_subscriber(get_engine(), email)
+    out.print(f"unsubscribed {email}", markup=False)
 
 
 # -- entry point ---------------------------------------------------------------------------------
