@@ -35,6 +35,12 @@ _STOP_OBJECT = {"which", "that", "who", "whose", "where", "while", "but", "becau
                 "\u2013", "\u2014", "(", ")"}
 
 
+# Links by which a trigger hangs under the verb that asks for or refuses it.
+_EMBEDDING_DEPS = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "aux", "mark"}
+# Kinds that report acts rather than act.
+_REPORTING_KINDS = {"media"}
+
+
 def load_event_triggers(path: str | None = None) -> dict[str, Any]:
     """Read the trigger lexicon (the packaged file unless `path` is given)."""
     if path is None:
@@ -68,6 +74,8 @@ class EventExtractor:
                 for phrase in data[action].get(kind, []):
                     table.setdefault(phrase, (action, kind))
         self.triggers = CuePhrases(nlp.tokenizer, table)
+        self.not_acts = set(settings.get("not_act_heads", []))
+        self.recipient_verbs = set(settings.get("recipient_triggers", []))
 
     def is_policy_maker(self, actor_id: str, kind: str = "") -> bool:
         return (actor_id in self.policy_makers or actor_id.startswith(self.policy_prefixes)
@@ -100,8 +108,12 @@ class EventExtractor:
             named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
             subject_other = any(
                 self._is_subject(s) and not self.is_policy_maker(s.kb_id_, s.label_)
+                and s.label_ not in _REPORTING_KINDS
                 for s in in_sent
             )
+            if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?"):
+                continue  # a question about an act is not the act
+            matches = self._drop_embedded(doc, matches)
             dates = None
             for m in matches:
                 action, kind = m.value
@@ -114,8 +126,14 @@ class EventExtractor:
                     continue
                 if action != "delay" and any(c.dep_ == "neg" for c in head.children):
                     continue
-                if self._hypothetical(head):
+                if self._hypothetical(head) or self._not_an_act(head):
                     continue
+                if kind == "nouns" and self._is_name_part(trigger):
+                    continue  # "the investment fund", "the Additional Roles Scheme"
+                if kind == "verbs" and action != "require" and \
+                        trigger.text.lower() not in self.recipient_verbs and \
+                        self._other_subject(head, in_sent):
+                    continue  # "the network had to cut its hours": not a policy maker's act
                 if kind == "nouns" and not named and not any(
                     t.lemma_.lower() in self.publish_verbs for t in sent
                 ):
@@ -157,6 +175,72 @@ class EventExtractor:
             if span is not None:
                 muted.append((span.start, span.end))
         return muted
+
+    def _drop_embedded(self, doc: Doc, matches: list[Any]) -> list[Any]:
+        """Triggers inside what another trigger acts on describe its object, not a second act.
+
+        "withdrew the draft guidance" is one withdrawal; "cut the funding" one cut. A
+        proposal noun under a publishing verb ("launched a consultation") is the act itself,
+        so it wins over the verb. Money ("£20 million") always counts as funding as well.
+        """
+        heads = [self._trigger_head(doc[m.start:m.end]) for m in matches]
+        scopes: list[set[int]] = []
+        for m, head in zip(matches, heads, strict=True):
+            scope: set[int] = set()
+            if head.pos_ in ("VERB", "AUX"):
+                for child in head.children:
+                    if child.dep_ in ("dobj", "nsubjpass", "prep", "attr", "xcomp", "ccomp"):
+                        scope.update(t.i for t in child.subtree)
+            scope.difference_update(range(m.start, m.end))
+            scopes.append(scope)
+        drop: set[int] = set()
+        for k, (m, head) in enumerate(zip(matches, heads, strict=True)):
+            action, kind = m.value
+            if kind == "verbs" and head.dep_ == "amod":
+                drop.add(k)  # "the proposed target", "reduced pressure"
+                continue
+            for o, (other, scope) in enumerate(zip(matches, scopes, strict=True)):
+                if o == k or head.i not in scope:
+                    continue
+                if action == "fund" and doc[m.start].text in ("£", "$", "€"):
+                    break
+                if kind == "nouns" and action == "propose" and other.value[0] == "announce":
+                    drop.add(o)
+                    break
+                if kind == "nouns" or head.dep_ in ("relcl", "acl", "pcomp", "pobj"):
+                    drop.add(k)
+                    break
+        return [m for k, m in enumerate(matches) if k not in drop]
+
+    def _not_an_act(self, head: Token) -> bool:
+        """True when the act is only asked for, denied or refused: "called on NHS England to
+        scrap", "denied that it planned to cut", "under pressure to cut"."""
+        tok = head
+        for _ in range(4):
+            if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS:
+                return False
+            tok = tok.head
+            if tok.lemma_.lower() in self.not_acts:
+                return True
+        return False
+
+    @staticmethod
+    def _is_name_part(trigger: Span) -> bool:
+        root = trigger.root
+        if root.dep_ in ("compound", "amod") and root.head.pos_ in ("NOUN", "PROPN"):
+            return root.head.i > trigger.end - 1 and root.head.lower_ not in ("boost", "cut")
+        return root.pos_ == "PROPN" or root.text[:1].isupper() and root.i > root.sent.start
+
+    def _other_subject(self, head: Token, in_sent: Sequence[Span]) -> bool:
+        covered = {i for s in in_sent for i in range(s.start, s.end)}
+        verb = head
+        while verb.dep_ in ("xcomp", "aux") and verb.head is not verb:
+            verb = verb.head
+        for child in verb.children:
+            if child.dep_ == "nsubj" and child.pos_ in ("NOUN", "PROPN") and \
+                    child.i not in covered:
+                return True
+        return False
 
     @staticmethod
     def _hypothetical(head: Token) -> bool:
@@ -226,7 +310,12 @@ class EventExtractor:
                 target = next((c for c in verb.children if c.dep_ == "nsubj"
                                and c.pos_ != "PRON"), None)
         else:
+            # A noun trigger names its act through the noun phrase it sits in: "£50 million
+            # for extra staff", not "£".
             target = head
+            while target.dep_ in ("compound", "nmod", "quantmod", "nummod", "amod") and \
+                    target.head is not target and target.head.pos_ in ("NOUN", "PROPN", "NUM"):
+                target = target.head
         if target is None:
             return trigger.text
         return self._phrase(doc, target)
