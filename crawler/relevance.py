@@ -26,18 +26,23 @@ def score_relevance(title: str, text: str) -> Relevance:
     rules = load_rules()
     words = max(1, len(_WORD.findall(text)))
     hits: Counter[str] = Counter()
-    total = 0.0
+    total = strong = 0.0
     for term in rules.relevance_terms:
         found = term.pattern.findall(text)
         if found:
             hits[found[0] if isinstance(found[0], str) else term.pattern.pattern] += len(found)
             total += term.weight * len(found)
+            strong += term.weight * len(found) if term.weight >= 1 else 0
     score = total * 100 / words
     title_terms = [t for t in rules.relevance_terms if t.weight >= 2 and t.pattern.search(title)]
     if title_terms:
         score += rules.title_bonus
     if not hits:
         return Relevance(0.0, "no primary-care terms")
+    if not strong and not title_terms:
+        # "patients" or "appointments" alone say health care, not general practice.
+        top = ", ".join(f"{term.lower()}×{n}" for term, n in hits.most_common(4))
+        return Relevance(0.0, f"only general health terms: {top}")
     top = ", ".join(f"{term.lower()}×{n}" for term, n in hits.most_common(4))
     where = "title and text" if title_terms else "text"
     return Relevance(round(score, 3), f"primary-care terms in {where}: {top}")
