@@ -22,6 +22,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from ..registry import load_registry
 from ._data import read_component_data, write_component_data
 
 VERSION = "pcnwatch.people.v1"
@@ -54,6 +55,8 @@ class PeopleFinder:
         self.nlp = nlp
         self.name = name
         self.spans_key = spans_key
+        self.actors_component = "pcnwatch_actors"
+        self._shorts: list[dict[str, Any]] | None = None
         from ._data import make_data_file_reader
 
         reader = data_reader or make_data_file_reader("roles.toml")
@@ -159,6 +162,22 @@ class PeopleFinder:
                             del spans[key]
                             merged = doc[min(s.start, span.start):max(s.end, span.end)]
                             spans[merged.start] = merged
+        # Names the statistical model missed: two or three capitalised proper nouns after a
+        # role word ("chief executive Amanda Reyes") or before a speech verb.
+        taken = {i for s in spans.values() for i in range(s.start, s.end)}
+        i = 0
+        while i < len(doc):
+            j = i
+            while (j < len(doc) and j - i < 3 and doc[j].pos_ == "PROPN"
+                   and _NAME_WORD.match(doc[j].text) and j not in taken and j not in actor_at):
+                j += 1
+            if j - i >= 2 and (
+                    (i > 0 and doc[i - 1].lower_ in self.role_words)
+                    or (j < len(doc) and doc[j].lower_ in self.stops and doc[j].pos_ == "VERB")):
+                spans[i] = doc[i:j]
+                i = j
+                continue
+            i = max(j, i + 1)
         kept = []
         for span in sorted(spans.values(), key=lambda s: s.start):
             if any(i in actor_at for i in range(span.start, span.end)):
@@ -201,14 +220,36 @@ class PeopleFinder:
 
     def _role(self, doc: Doc, name: Span, actor_at: dict[int, Span]) -> tuple[str | None,
                                                                               str | None]:
-        for segment in (self._apposition(doc, name), self._premodifier(doc, name),
-                        self._fronted_apposition(doc, name)):
+        # A pre-modifier's body is the one nearest the name ("Kent LMC and BMA chair Dr X").
+        for segment, nearest_last in ((self._apposition(doc, name), False),
+                                      (self._premodifier(doc, name), True),
+                                      (self._fronted_apposition(doc, name), True)):
             if segment is None:
                 continue
-            role, actor_id = self._read_segment(doc, segment, actor_at)
+            role, actor_id = self._read_segment(doc, segment, actor_at, nearest_last)
             if role or actor_id:
                 return role, actor_id
         return None, self._led_body(name, actor_at)
+
+    def _bare_short_form(self, words: list[Token], before: list[Span]) -> str | None:
+        """"Committee chair Dr X", "LMC chair Dr X": a short form without its article."""
+        shorts = self._short_forms()
+        for word in words:
+            for short in shorts:
+                if word.lower_ in short["heads"]:
+                    for span in reversed(before):
+                        if short["form"].accepts(span.kb_id_):
+                            return span.kb_id_
+        return None
+
+    def _short_forms(self) -> list[dict[str, Any]]:
+        if self._shorts is None:
+            registry = (self.nlp.get_pipe(self.actors_component).registry
+                        if self.actors_component in self.nlp.pipe_names else load_registry())
+            self._shorts = [{"form": f, "heads": {p.split(" ", 1)[1].lower() for p in f.phrases
+                                                  if " " in p and len(p.split()) == 2}}
+                            for f in registry.short_forms]
+        return self._shorts
 
     def _led_body(self, name: Span, actor_at: dict[int, Span]) -> str | None:
         """The body in "X leads/chairs/heads <body>" with X the subject."""
@@ -250,10 +291,14 @@ class PeopleFinder:
             if tok.text in _POSSESSIVE and i - 2 >= 0:
                 i -= 1
                 continue
-            if tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX", "CCONJ", "SCONJ") or (
+            # "Health and social care secretary X": an "and" between nouns stays in the role.
+            joins_nouns = (tok.lower_ in ("and", "&") and i - 2 >= sent_start
+                           and doc[i - 2].pos_ in ("NOUN", "PROPN", "ADJ"))
+            if tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX", "SCONJ") or (
+                    tok.pos_ == "CCONJ" and not joins_nouns) or (
                     tok.pos_ == "PRON" and tok.lower_ not in _BODY_DETERMINERS):
                 break
-            if tok.lower_ in self.stops or tok.like_num:
+            if (tok.lower_ in self.stops and not joins_nouns) or tok.like_num:
                 break
             i -= 1
             if tok.lower_ in _BODY_DETERMINERS:
@@ -278,8 +323,8 @@ class PeopleFinder:
                 break
         return (i, comma) if i < comma else None
 
-    def _read_segment(self, doc: Doc, segment: tuple[int, int],
-                      actor_at: dict[int, Span]) -> tuple[str | None, str | None]:
+    def _read_segment(self, doc: Doc, segment: tuple[int, int], actor_at: dict[int, Span],
+                      nearest_last: bool = False) -> tuple[str | None, str | None]:
         actor_spans = sorted(set(actor_at.values()), key=lambda s: s.start)
         start, end = segment
         actor_id = None
@@ -287,7 +332,7 @@ class PeopleFinder:
         for i in range(start, end):
             span = actor_at.get(i)
             if span is not None:
-                actor_id = actor_id or span.kb_id_
+                actor_id = span.kb_id_ if nearest_last else (actor_id or span.kb_id_)
                 continue
             if words == [] and doc[i].text in _POSSESSIVE:
                 continue
@@ -302,9 +347,11 @@ class PeopleFinder:
         while words and words[-1].lower_ in _EDGE_WORDS:
             words.pop()
         role = " ".join(w.text for w in words) if has_role and words else None
+        before = [s for s in actor_spans if s.end <= start and s.label_ != "media"]
         if role and actor_id is None and body_det:
-            before = [s for s in actor_spans if s.end <= start and s.label_ != "media"]
             actor_id = before[-1].kb_id_ if before else None
+        if role and actor_id is None:
+            actor_id = self._bare_short_form(words, before)
         if role and actor_id is None:
             actor_id = self.implied.get(role.lower())
         if role is None and actor_id is not None and words:
