@@ -296,8 +296,7 @@ def serve(
     """Browse the database read-only with Datasette (SQLite only); timeline at /pages/."""
     from publish.datasette import serve as run_datasette
 
-    out.print(f"serving on http://127.0.0.1:{port}/ (Ctrl-C stops)")
-    run_datasette(port=port)
+    run_datasette(port=port, announce=lambda line: out.print(line, markup=False))
 
 
 # -- analysis and extraction of single inputs ----------------------------------------------------

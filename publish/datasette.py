@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -123,11 +124,16 @@ def app(url: str | None = None, *, pages_dir: Path | None = None):
 
 
 def serve(url: str | None = None, *, port: int = 8001, pages_dir: Path = Path("out"),
-          host: str = "127.0.0.1") -> None:
+          host: str = "127.0.0.1", announce: Callable[[str], None] | None = None) -> None:
     """Serve until interrupted; writes the timeline page into `pages_dir` first."""
     import uvicorn
 
-    write_timeline_page(pages_dir, url)
+    path = sqlite_path(url)  # before any work: a PostgreSQL URL fails here
     ds = app(url, pages_dir=pages_dir)
-    log.info("serving %s on http://%s:%d/", sqlite_path(url), host, port)
+    write_timeline_page(pages_dir, url)
+    where = f"http://{host}:{port}/"
+    log.info("serving %s on %s", path, where)
+    if announce is not None:
+        announce(f"serving {path} read-only on {where} (timeline: {where}{PAGES_MOUNT}/"
+                 "timeline.html); Ctrl-C stops")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
