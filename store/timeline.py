@@ -351,8 +351,13 @@ def _articles_after(ctx: _Context, days: list[date | None], options: TimelineOpt
     if not days:
         return set()
     span = timedelta(days=options.reaction_window_days)
-    return {aid for aid, day in ctx.article_day.items()
-            if any(d <= day <= d + span for d in days)}
+    out = set()
+    for aid, day in ctx.article_day.items():
+        # The latest changed date on or before the article's: is the article in its window?
+        i = bisect.bisect_right(days, day)
+        if i and day <= days[i - 1] + span:
+            out.add(aid)
+    return out
 
 
 # -- reactions -----------------------------------------------------------------------------------

@@ -297,3 +297,48 @@ def test_timeline_job_killed_midway_leaves_nothing_and_next_run_completes(store_
     assert counts["articles"] == n and counts["events_placed"] == n
     assert counts["reactions_linked"] + counts["reactions_unlinked"] == 2 * n
     assert runs(store_url, "timeline")[-1].status == "ok"
+
+
+def test_scheduler_sigterm_lets_the_job_in_flight_finish(sqlite_url, tmp_path):
+    _many_articles(sqlite_url, 3000)
+    cfg = write_config(tmp_path / "s.toml", **FAST)
+    log = tmp_path / "s.log"
+    proc = start(sqlite_url, cfg, log)
+    try:
+        wait_for(lambda: runs(sqlite_url, "timeline"), what="the rebuild to start")
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=120)
+    finally:
+        stop(proc)
+    assert code == 0, log.read_text()
+    (run,) = runs(sqlite_url, "timeline")  # finished, and no new one started after the signal
+    assert run.status == "ok" and run.counts["articles"] == 3000
+    with session_scope(get_engine(sqlite_url)) as s:
+        assert s.exec(select(func.count()).select_from(Article)
+                      .where(Article.timeline_at.is_(None))).one() == 0
+    assert lease(sqlite_url) is None
+    assert "SIGTERM; stopping after the job in flight" in log.read_text()
+
+
+def test_scheduler_run_once_runs_each_job_in_order(sqlite_url, tmp_path):
+    from nlp import PIPELINE_VERSION
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "dead-site"\nhome = "http://127.0.0.1:9/"\n'
+                       'feeds = ["http://127.0.0.1:9/feed"]\n')
+    add_one = {"events": [event("fund", "nhs-england", "care home support", "2020-05-01")],
+               "topics": ["care-homes"]}
+    with session_scope(get_engine(sqlite_url)) as s:
+        art = Article(url="https://once.example/a", source="t", title="t", text="b",
+                      published=date(2020, 5, 1), content_hash="x" * 64)
+        s.add(art)
+        s.flush()
+        # Analysed by the current pipeline already, so `process` leaves it alone.
+        save_analysis(s, art, add_one, PIPELINE_VERSION, INFO)
+    cfg = scheduler.load_config(crawl_timeout_seconds=0.001)
+    result = scheduler.run_once(sqlite_url, cfg, sources_file=sources, digest=False)
+    assert [r.job for r in runs(sqlite_url)] == ["crawl", "process", "timeline"]
+    # The crawl of a dead site fails, is recorded, and the rest still runs.
+    assert result["crawl"]["status"] == "error" and result["crawl"]["error"]
+    assert result["timeline"]["status"] == "ok"
+    assert result["timeline"]["counts"]["entries_created"] == 1
