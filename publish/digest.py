@@ -411,10 +411,19 @@ def message_for(engine: Any, week: str, recipient: Recipient, *, mail_from: str 
     return build_message(digest, recipient, mail_from=mail_from)
 
 
+def latest_news_week(session: Session) -> str | None:
+    """The ISO week of the newest dated article (what a demo on old news should show)."""
+    from sqlalchemy import func
+
+    newest = session.exec(select(func.max(Article.published))).one()
+    return week_of(newest) if newest else None
+
+
 def write_files(engine: Any, week: str, out_dir: Any, *, mail_from: str | None = None,
-                extra_actors: Mapping[str, str | None] | None = None) -> list[Any]:
-    """Write digest.html/.txt/.eml (unfiltered, for a sample reader) and one set per
-    active subscriber (digest-<n>.*); returns the paths written."""
+                extra_actors: Mapping[str, str | None] | None = None,
+                subscribers: bool = True) -> list[Any]:
+    """Write digest.html/.txt/.eml (unfiltered, for a sample reader) and, with
+    `subscribers`, one set per active subscriber (digest-<n>.*); returns the paths."""
     from pathlib import Path
 
     from sqlmodel import select as sm_select
@@ -426,7 +435,8 @@ def write_files(engine: Any, week: str, out_dir: Any, *, mail_from: str | None =
     out.mkdir(parents=True, exist_ok=True)
     with session_scope(engine) as session:
         subs = [recipient_of(x) for x in session.exec(
-            sm_select(Subscriber).where(Subscriber.active.is_(True)).order_by(Subscriber.id))]
+            sm_select(Subscriber).where(Subscriber.active.is_(True)).order_by(Subscriber.id))
+            ] if subscribers else []
     written = []
     for stem, recipient in [("digest", SAMPLE)] + [
             (f"digest-{n}", r) for n, r in enumerate(subs, start=1)]:

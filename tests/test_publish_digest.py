@@ -196,3 +196,20 @@ def test_jobs_digest_prints_text_without_send_or_out(store, capsys):
     out = capsys.readouterr().out
     assert counts["week"] == WEEK
     assert out.startswith("PCN WATCH: WEEK 2023-W10") and "UPCOMING DEADLINES" in out
+
+
+def test_write_outputs_for_the_demo(store, tmp_path):
+    import feedparser
+
+    from publish import write_outputs
+
+    paths = write_outputs(tmp_path / "out", store)
+    names = {p.name for p in paths}
+    assert names == {"digest.html", "digest.txt", "digest.eml", "headlines.xml",
+                     "headlines.json", "timeline.html"}
+    assert all(p.is_file() and p.stat().st_size for p in paths)
+    # the newest article is in 2023-W12, so the digest is that week's
+    assert "2023-W12" in (tmp_path / "out" / "digest.txt").read_text()
+    feed = feedparser.parse((tmp_path / "out" / "headlines.xml").read_text())
+    assert feed.version == "atom10" and len(feed.entries) == 4
+    assert "<script>alert" not in (tmp_path / "out" / "timeline.html").read_text()
