@@ -213,3 +213,17 @@ def test_write_outputs_for_the_demo(store, tmp_path):
     feed = feedparser.parse((tmp_path / "out" / "headlines.xml").read_text())
     assert feed.version == "atom10" and len(feed.entries) == 4
     assert "<script>alert" not in (tmp_path / "out" / "timeline.html").read_text()
+
+
+def test_digest_changes_carry_reactions_linked_by_the_timeline(store):
+    from store.timeline import rebuild_timeline
+
+    with Session(get_engine(store)) as s:
+        rebuild_timeline(s)
+        s.commit()
+    d = digest_for(store)
+    cut = next(c for c in d.changes if c["action"] == "reduce")
+    # the GP Committee and the college reacted to the cut in the article reporting it
+    assert {r["actor_id"] for r in cut["reactions"]} >= {"bma-gpc", "rcgp"}
+    text, html = render(d)
+    assert "Reactions: " in text and "BMA GP Committee (oppose)" in text
