@@ -52,3 +52,16 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+def setting(settings: Any, name: str) -> Any:
+    """The value of PCNWATCH setting `name`, typed like its default, which fills in when
+    the Scrapy settings lack it (a component used outside crawler/settings.py)."""
+    default = DEFAULTS[name]
+    if isinstance(default, bool):
+        return settings.getbool(name, default)
+    if isinstance(default, int):
+        return settings.getint(name, default)
+    if isinstance(default, float):
+        return settings.getfloat(name, default)
+    return settings.get(name, default)

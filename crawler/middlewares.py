@@ -32,6 +32,7 @@ from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
 from crawler.dedup import canonical_url
+from crawler.defaults import setting
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,13 @@ class IncrementalMiddleware:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.database_url = crawler.settings.get("PCNWATCH_DATABASE_URL")
+        self.database_url = setting(crawler.settings, "PCNWATCH_DATABASE_URL")
         self.known: dict[str, Any] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "IncrementalMiddleware":
-        if not crawler.settings.getbool("PCNWATCH_INCREMENTAL_ENABLED"):
+        if not setting(crawler.settings, "PCNWATCH_INCREMENTAL_ENABLED"):
             raise NotConfigured("PCNWATCH_INCREMENTAL_ENABLED is off")
         return cls(crawler)
 
@@ -164,8 +165,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler.settings)
         self.crawler = crawler
-        self.base = crawler.settings.getfloat("PCNWATCH_RETRY_BACKOFF_BASE")
-        self.cap = crawler.settings.getfloat("PCNWATCH_RETRY_BACKOFF_MAX")
+        self.base = setting(crawler.settings, "PCNWATCH_RETRY_BACKOFF_BASE")
+        self.cap = setting(crawler.settings, "PCNWATCH_RETRY_BACKOFF_MAX")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "BackoffRetryMiddleware":
@@ -223,9 +224,9 @@ class EventsExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "EventsExtension":
-        if not crawler.settings.getbool("PCNWATCH_EVENTS_ENABLED"):
+        if not setting(crawler.settings, "PCNWATCH_EVENTS_ENABLED"):
             raise NotConfigured("PCNWATCH_EVENTS_ENABLED is off")
-        target = crawler.settings.get("PCNWATCH_EVENTS_FILE") or "-"
+        target = setting(crawler.settings, "PCNWATCH_EVENTS_FILE") or "-"
         stream = sys.stdout if target == "-" else open(target, "a", encoding="utf-8")  # noqa: SIM115
         return cls(crawler, stream)
 

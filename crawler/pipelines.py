@@ -17,6 +17,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from crawler.dedup import canonical_url, content_hash, minhash_signature, same_site
+from crawler.defaults import setting
 from crawler.errors import ExtractionFailed
 from crawler.extract import ExtractOptions, extract_page, find_canonical
 from crawler.items import PageItem
@@ -38,7 +39,7 @@ class _Pipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any):
-        if not crawler.settings.getbool(cls.setting):
+        if not setting(crawler.settings, cls.setting):
             raise NotConfigured(f"{cls.setting} is off")
         return cls(crawler)
 
@@ -77,7 +78,7 @@ class ExtractPipeline(_Pipeline):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self.min_chars = crawler.settings.getint("PCNWATCH_MIN_TEXT_CHARS")
+        self.min_chars = setting(crawler.settings, "PCNWATCH_MIN_TEXT_CHARS")
 
     async def process_item(self, item: PageItem) -> PageItem:
         # Extraction is the CPU-heavy step; off the reactor thread, downloads keep flowing.
@@ -108,7 +109,7 @@ class RelevancePipeline(_Pipeline):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self.threshold = crawler.settings.getfloat("PCNWATCH_RELEVANCE_THRESHOLD")
+        self.threshold = setting(crawler.settings, "PCNWATCH_RELEVANCE_THRESHOLD")
 
     def process_item(self, item: PageItem) -> PageItem:
         result = score_relevance(item.title or "", item.text or "")
@@ -127,9 +128,9 @@ class DedupPipeline(_Pipeline):
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         s = crawler.settings
-        self.num_perm = s.getint("PCNWATCH_MINHASH_PERM")
-        self.seed = s.getint("PCNWATCH_MINHASH_SEED")
-        self.words = s.getint("PCNWATCH_SHINGLE_WORDS")
+        self.num_perm = setting(s, "PCNWATCH_MINHASH_PERM")
+        self.seed = setting(s, "PCNWATCH_MINHASH_SEED")
+        self.words = setting(s, "PCNWATCH_SHINGLE_WORDS")
         self.seen: dict[str, str] = {}
 
     def process_item(self, item: PageItem) -> PageItem:
@@ -149,7 +150,7 @@ class StorePipeline(_Pipeline):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self.database_url = crawler.settings.get("PCNWATCH_DATABASE_URL")
+        self.database_url = setting(crawler.settings, "PCNWATCH_DATABASE_URL")
         self.engine = None
 
     def open_spider(self, spider: Any = None) -> None:

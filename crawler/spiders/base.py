@@ -8,6 +8,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.dedup import canonical_url
+from crawler.defaults import setting
 from crawler.extract import decode_html
 from crawler.items import PageItem
 from crawler.middlewares import record_failure
@@ -26,7 +27,7 @@ class SourceMixin:
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
-        source = kwargs.pop("source", None) or crawler.settings.get("PCNWATCH_SOURCE")
+        source = kwargs.pop("source", None) or setting(crawler.settings, "PCNWATCH_SOURCE")
         sources_file = kwargs.pop("sources_file", None) or crawler.settings.get(
             "PCNWATCH_SOURCES_FILE")
         if not isinstance(source, Source):

@@ -4,6 +4,7 @@ import re
 
 import scrapy
 
+from crawler.defaults import setting
 from crawler.spiders.base import SourceMixin
 
 PAGE = "pcnwatch_listing_page"
@@ -18,7 +19,7 @@ class ListingSpider(SourceMixin, scrapy.Spider):
         spider.link_re = re.compile(spider.source.link_pattern or r"$^")
         spider.next_re = re.compile(spider.source.next_pattern) if (
             spider.source.next_pattern) else None
-        spider.page_limit = crawler.settings.getint("PCNWATCH_LISTING_PAGE_LIMIT")
+        spider.page_limit = setting(crawler.settings, "PCNWATCH_LISTING_PAGE_LIMIT")
         return spider
 
     async def start(self):
