@@ -77,7 +77,12 @@ OBJECT_STOPWORDS = frozenset({
     "a", "an", "the", "of", "for", "to", "in", "on", "and", "or", "its", "their", "his", "her",
     "new", "all", "some", "more", "this", "that", "these", "those", "by", "with", "from", "at",
     "as", "be", "is", "are", "was", "were", "one", "two", "three", "four", "five", "six",
-    "seven", "eight", "nine", "ten"})
+    "seven", "eight", "nine", "ten",
+    # Words a mis-parsed object is made of: pronouns, question words, days and months.
+    "it", "they", "them", "we", "what", "which", "who", "there", "here", "today", "yesterday",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "year", "week", "month"})
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ class TimelineOptions:
     reaction_window_days: int = 60
     # Share of the smaller object's words found in the other (overlap coefficient).
     object_similarity: float = 0.6
+    # Dated reports this close are one act even when their objects differ.
+    same_act_days: int = 3
 
 
 DEFAULT_OPTIONS = TimelineOptions()
@@ -113,12 +120,13 @@ def object_tokens(text: str) -> frozenset[str]:
 
 
 def object_similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """1.0 when one object's words are all in the other's; an empty object fits any.
+    """1.0 when one object's words are all in the other's, 0.0 when they share none.
 
     Numbers (years, counts) must agree: the 2020/21 contract is not the 2024/25 one.
     """
     if not a or not b:
-        return 1.0
+        # An object with no identifying word ("it", "Monday") matches only its like.
+        return 1.0 if a == b else 0.0
     numbers_a, numbers_b = {w for w in a if w.isdigit()}, {w for w in b if w.isdigit()}
     if numbers_a and numbers_b and not numbers_a & numbers_b:
         return 0.0
@@ -295,12 +303,25 @@ def _best_entry(entries: Iterable[_Entry], m: _Member, action: str, root: str | 
         if gap > window:
             continue
         sim = max(object_similarity(m.tokens, o.tokens) for o in entry.members)
-        if sim < options.object_similarity:
+        if sim < options.object_similarity and not any(_same_moment(m, o, options)
+                                                       for o in entry.members):
             continue
         rank = (-sim, gap, entry.row.id)
         if best_rank is None or rank < best_rank:
             best, best_rank = entry, rank
     return best
+
+
+def _same_moment(a: _Member, b: _Member, options: TimelineOptions) -> bool:
+    """Close enough in time to be one act whatever the objects say.
+
+    One body rarely makes two acts of one kind within days, so two reports dated
+    that close describe one act in other words; and one article's undated events
+    of one kind by one body are usually one act named several ways.
+    """
+    if a.date and b.date:
+        return abs((a.date - b.date).days) <= options.same_act_days
+    return a.article_id == b.article_id and not a.date and not b.date
 
 
 def _new_entry(session: Session, m: _Member, root: str | None, action: str) -> _Entry:
@@ -336,7 +357,8 @@ def _refresh(entry: _Entry, ctx: _Context) -> None:
         for m in members:
             day = ctx.article_day.get(m.article_id, date.max)
             first[m.object] = min(first.get(m.object, day), day)
-        entry.row.object = min(objects, key=lambda o: (-objects[o], first[o], -len(o), o))
+        entry.row.object = min(objects, key=lambda o: (-objects[o], not object_tokens(o),
+                                                       first[o], -len(o), o))
     topics: Counter[str] = Counter()
     for m in members:
         for rank, topic in enumerate(ctx.topics.get(m.article_id, [])):
@@ -412,10 +434,13 @@ def _choose_entry(s: ActorStance, ctx: _Context, entries: dict[int, _Entry],
     day = ctx.article_day.get(s.article_id)
     own = [e for e in by_article.get(s.article_id, []) if e.root != root]
     if own:
-        # Several acts in one article: the latest one up to the article's date is
-        # what the article is reacting to.
+        # Several acts in one article: news reacts to the newest act it reports (older
+        # ones are background), and an act the text dates beats one only placed at the
+        # article's date.
         e = max(own, key=lambda e: (bool(day and e.row.date and e.row.date <= day),
-                                    e.row.date or date.min, -e.row.id))
+                                    any(m.date for m in e.members),
+                                    e.row.date or date.min,
+                                    len({m.article_id for m in e.members}), -e.row.id))
         return e, "same article reports the event"
     article_topics = set(ctx.topics.get(s.article_id, []))
     if day is None:

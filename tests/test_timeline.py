@@ -124,6 +124,9 @@ def draft_story(fresh_store):
     # Sharing only a generic word is not enough.
     ("GP contract", "network contract directed enhanced service", False),
     ("additional roles reimbursement scheme", "funding for care homes", False),
+    # A mis-parsed object names nothing, so it matches nothing.
+    ("it", "draft specifications", False),
+    ("Monday", "network specifications from April", False),
 ])
 def test_object_similarity_table(a, b, same):
     assert (object_similarity(object_tokens(a), object_tokens(b)) >= 0.6) is same
@@ -154,6 +157,21 @@ def test_timeline_keeps_apart_acts_out_of_window(fresh_store):
         "topics": ["pcn-targets"]})
     rebuild(fresh_store)
     assert len(entries(fresh_store)) == 3
+
+
+def test_timeline_reports_dated_days_apart_are_one_act_in_other_words(fresh_store):
+    add_article(fresh_store, "https://a.example/x", "2020-02-06", {
+        "events": [event("agree", "nhs-england", "deal with the GP committee", "2020-02-06")],
+        "topics": ["gp-contract"]})
+    add_article(fresh_store, "https://b.example/y", "2020-02-07", {
+        "events": [event("agree", "nhs-england", "contract changes for 2020/21", "2020-02-05")],
+        "topics": ["gp-contract"]})
+    # Undated, in another article, in other words: not merged on time alone.
+    add_article(fresh_store, "https://c.example/z", "2020-02-08", {
+        "events": [event("agree", "nhs-england", "weekly care home rounds", None)],
+        "topics": ["care-homes"]})
+    rebuild(fresh_store)
+    assert [len(e["sources"]) for e in entries(fresh_store)] == [2, 1]
 
 
 def test_timeline_monthly_reports_do_not_chain_into_one_entry(fresh_store):
@@ -316,3 +334,20 @@ def test_timeline_reanalysis_deletes_orphan_entries(draft_story):
 def test_timeline_entries_filters(draft_story, filters, expected):
     rebuild(draft_story)
     assert [e["action"] for e in entries(draft_story, **filters)] == expected
+
+
+def test_timeline_same_article_reaction_goes_to_its_newest_dated_act(fresh_store):
+    add_article(fresh_store, "https://a.example/deal", "2020-02-06", {
+        "events": [
+            # Background: the draft of December, recalled.
+            event("propose", "nhs-england", "draft specifications", "2019-12-23"),
+            # The news: the deal made this week.
+            event("agree", "nhs-england", "contract for 2020/21", "2020-02-05"),
+            # A loose mention the text gives no date for.
+            event("require", "nhs-england", "care home rounds", None)],
+        "stances": [stance("bma-gpc", "mixed")],
+        "topics": ["gp-contract"]})
+    rebuild(fresh_store)
+    linked = {e["action"]: [r["actor_id"] for r in e["reactions"]]
+              for e in entries(fresh_store)}
+    assert linked == {"propose": [], "agree": ["bma-gpc"], "require": []}
