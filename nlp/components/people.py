@@ -229,7 +229,7 @@ class PeopleFinder:
             role, actor_id = self._read_segment(doc, segment, actor_at, nearest_last)
             if role or actor_id:
                 return role, actor_id
-        return None, self._led_body(name, actor_at)
+        return self._clause_role(doc, name, actor_at)
 
     def _bare_short_form(self, words: list[Token], before: list[Span]) -> str | None:
         """"Committee chair Dr X", "LMC chair Dr X": a short form without its article."""
@@ -251,18 +251,41 @@ class PeopleFinder:
                             for f in registry.short_forms]
         return self._shorts
 
-    def _led_body(self, name: Span, actor_at: dict[int, Span]) -> str | None:
-        """The body in "X leads/chairs/heads <body>" with X the subject."""
+    def _clause_role(self, doc: Doc, name: Span,
+                     actor_at: dict[int, Span]) -> tuple[str | None, str | None]:
+        """Role and body from a clause about the person.
+
+        "X, who is chair of Y," and "X is chair of Y" (copula) give both; "X, who chairs Y,"
+        and "X leads Y" give the body.
+        """
+        i = name.end
+        if i + 2 < len(doc) and doc[i].text == "," and doc[i + 1].lower_ == "who":
+            verb = doc[i + 2]
+            end = i + 3
+            while end < len(doc) and doc[end].text not in (",", ".", ";", ":") \
+                    and not doc[end].is_quote and end - i < _MAX_APPOSITION:
+                end += 1
+            if verb.lemma_ == "be":
+                return self._read_segment(doc, (i + 3, end), actor_at)
+            if verb.lemma_ in self.leading_verbs:
+                return None, self._read_segment(doc, (i + 3, end), actor_at)[1]
+            return None, None
         root = name.root
         verb = root.head
-        if root.dep_ != "nsubj" or verb.lemma_ not in self.leading_verbs:
-            return None
-        for child in verb.children:
-            if child.dep_ == "dobj":
-                for tok in child.subtree:
-                    if tok.i in actor_at:
-                        return actor_at[tok.i].kb_id_
-        return None
+        if root.dep_ != "nsubj" or verb is root:
+            return None, None
+        if verb.lemma_ == "be":
+            for child in verb.children:
+                if child.dep_ == "attr" and child.i > root.i:
+                    return self._read_segment(doc, (child.left_edge.i, child.right_edge.i + 1),
+                                              actor_at)
+        if verb.lemma_ in self.leading_verbs:
+            for child in verb.children:
+                if child.dep_ == "dobj":
+                    for tok in child.subtree:
+                        if tok.i in actor_at:
+                            return None, actor_at[tok.i].kb_id_
+        return None, None
 
     def _apposition(self, doc: Doc, name: Span) -> tuple[int, int] | None:
         i = name.end

@@ -218,7 +218,47 @@ class QuoteFinder:
             gap = text[(previous_q.close or previous_q.end) + 1:q.open]
             if "\n" in gap and len(gap.strip()) < 3:
                 return previous["speaker"], previous["actor_id"]
-        return None, None
+        # Otherwise the speaker of the sentence just before ("Dr X said the plan was rushed.
+        # “Nobody asked us.”"), when that sentence is someone's reported speech.
+        found = self._from_previous_sentence(ctx, q)
+        return found if found is not None else (None, None)
+
+    def _from_previous_sentence(self, ctx: _Context,
+                                q: Quotation) -> tuple[str | None, str | None] | None:
+        text = ctx.text
+        par_lo = ctx.paragraph_start(q.open)
+        if q.open == par_lo:
+            prev_par = ctx.previous_paragraph(par_lo)
+            if prev_par is None:
+                return None
+            lo, hi = prev_par
+            if text[hi - 1] in _CLOSE_DOUBLE + _CLOSE_SINGLE + "\"'":
+                return None
+        else:
+            before = text[par_lo:q.open]
+            ends = list(_SENTENCE_END.finditer(text, par_lo, q.open))
+            if not ends or before[ends[-1].end() - par_lo:].strip():
+                return None
+            lo, hi = par_lo, ends[-1].start() + 1
+        ends = list(_SENTENCE_END.finditer(text, lo, hi))
+        if ends:
+            lo = ends[-1].end()
+        span = ctx.doc.char_span(lo, hi, alignment_mode="contract")
+        if span is None or len(span) == 0:
+            return None
+        tokens = [t for t in span if not ctx.in_quote(t.idx)]
+        verb = self._speech_verb(tokens, prefer_last=False)
+        if verb is None:
+            return None
+        subject = self._subject(verb, span.start, span.end)
+        if subject is None:
+            return None
+        found = ctx.resolve(subject, span.start, span.end, q.open, strict=True)
+        if found is None or found[0] is None or (found[1] is None
+                                                 and ctx.person_at(subject.idx, subject.idx + 1)
+                                                 is None):
+            return None
+        return found
 
     def _from_side(self, ctx: _Context, q: Quotation,
                    side: str) -> tuple[str | None, str | None] | None:
