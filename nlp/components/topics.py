@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ._data import read_component_data, write_component_data
 from .stance import CuePhrases
 
 __all__ = ["TopicTagger", "load_topics"]
@@ -38,8 +41,28 @@ class TopicTagger:
     def __init__(self, nlp: Language, name: str, *, min_score: float | None = None,
                  max_topics: int | None = None, topics_path: str | None = None) -> None:
         self.name = name
-        data = load_topics(topics_path)
+        self._tokenizer = nlp.tokenizer
+        self._options = {"min_score": min_score, "max_topics": max_topics}
+        self.set_data(load_topics(topics_path))
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
+                   nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
+        """Load the term lists: ``data`` if given, else the packaged file."""
+        self.set_data(data if data is not None else load_topics())
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        write_component_data(path, self.data, self._options)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TopicTagger:
+        data, self._options = read_component_data(path)
+        self.set_data(data)
+        return self
+
+    def set_data(self, data: dict[str, Any]) -> None:
+        """Compile a parsed topics file (see nlp/data/topics.toml)."""
+        self.data = data
         settings = data["settings"]
+        min_score, max_topics = self._options["min_score"], self._options["max_topics"]
         self.min_score = float(settings["min_score"] if min_score is None else min_score)
         self.max_topics = int(settings["max_topics"] if max_topics is None else max_topics)
         table: dict[str, tuple[str, float]] = {}
@@ -47,7 +70,7 @@ class TopicTagger:
             for term, weight in spec["terms"].items():
                 # A term listed under two topics counts for the first; keep the lists apart.
                 table.setdefault(term, (slug, float(weight)))
-        self.terms = CuePhrases(nlp.tokenizer, table)
+        self.terms = CuePhrases(self._tokenizer, table)
 
     def scores(self, doc: Doc) -> dict[str, float]:
         """Evidence per topic: the summed weights of its terms found in the Doc."""
