@@ -189,10 +189,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         await self._wait(result, None, type(exception).__name__)
         return result
 
+    def delay(self, tries: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry number `tries` (1 for the first)."""
+        wanted = retry_after if retry_after is not None else self.base * 2 ** (tries - 1)
+        return min(self.cap, wanted)
+
     async def _wait(self, request: Any, retry_after: float | None, why: str) -> None:
         tries = request.meta.get("retry_times", 1)
-        wait = min(self.cap, retry_after if retry_after is not None
-                   else self.base * 2 ** (tries - 1))
+        wait = self.delay(tries, retry_after)
         self.crawler.stats.inc_value("pcnwatch/retries")
         log.info("url=%s retry %d in %.1fs after %s", request.url, tries, wait, why)
         if wait > 0:

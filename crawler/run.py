@@ -189,8 +189,11 @@ def crawl_in_process(*, sources_file: str | None, names: list[str] | None,
     from scrapy.settings import Settings
 
     from crawler.spiders import SPIDERS
+    from store import get_engine
 
     sources = select(load_sources(sources_file), names)
+    # Connect and migrate once here, before several crawlers race to do it.
+    get_engine(database_url)
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PCNWATCH_DATABASE_URL", database_url, priority="cmdline")
@@ -218,8 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     # Scrapy's own log goes to stderr; stdout carries only the events.
     overrides = json.loads(args.settings) if args.settings else {}
     overrides.setdefault("LOG_FILE", None)
-    crawl_in_process(sources_file=args.sources_file, names=args.names,
-                     database_url=args.database_url, overrides=overrides)
+    try:
+        crawl_in_process(sources_file=args.sources_file, names=args.names,
+                         database_url=args.database_url, overrides=overrides)
+    except ValueError as exc:  # CrawlError, StoreError: one line, no traceback
+        print(f"crawl: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
