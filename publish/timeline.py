@@ -40,6 +40,7 @@ CONTRACT_TOPICS = ("pcn-targets", "gp-contract", "workforce", "funding", "care-h
 STANCE_COLOURS = {"support": "#2e7d32", "oppose": "#c62828", "mixed": "#e08600",
                   "neutral": "#7a7a7a"}
 TEMPLATE = "timeline.html.j2"
+MAX_NUMBERED_EVENTS = 30
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,10 @@ def stance_chart(tl: Timeline, *, width: int = 900, row: int = 30, label_width: 
     events = [{"x": x(date.fromisoformat(e["date"])), "n": i, "title":
                f"{e['date']} {e['actor_id']} {e['action']}: {e['object']}"}
               for i, e in enumerate(tl.entries, 1) if e["date"]]
+    # Past a few dozen events, numbers at the top would print over each other.
+    numbered = len(events) <= MAX_NUMBERED_EVENTS
     return {"width": width, "height": height, "rows": [{"actor": a, "y": y_of[a]} for a in actors],
-            "dots": dots, "ticks": ticks, "events": events, "top": top,
+            "dots": dots, "ticks": ticks, "events": events, "top": top, "numbered": numbered,
             "label_width": label_width, "right": width - margin}
 
 
