@@ -7,7 +7,8 @@ does (no writable canned queries, no write plugins). Table, view and column
 descriptions come from `publish/views.py`; canned queries and the site text
 from `publish/datasette/metadata.json`. The timeline page (and whatever else is
 in the pages directory, such as the digest and feeds of a demo) is served
-under `/pages/`.
+under `/pages/`. One path is not Datasette's: `/unsubscribe`, the one-click
+unsubscribe link of the digest (see `UnsubscribeApp`).
 """
 
 from __future__ import annotations
@@ -123,17 +124,77 @@ def app(url: str | None = None, *, pages_dir: Path | None = None):
                                "sql_time_limit_ms": 3000})
 
 
+_PAGE = ("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>pcnwatch digest</title></head><body style=\"font-family: sans-serif; "
+         "max-width: 600px; margin: 2em auto; padding: 0 1em\">{body}</body></html>")
+
+
+class UnsubscribeApp:
+    """ASGI: `/unsubscribe` for one-click unsubscribe (RFC 8058), the rest to Datasette.
+
+    POST unsubscribes (what mail clients send with List-Unsubscribe-Post). GET
+    only shows a button that POSTs, because link scanners fetch every URL in a
+    mail and must not unsubscribe anyone. This writes `subscriber.active`
+    through the store, never through Datasette, which stays read-only.
+    """
+
+    def __init__(self, inner: Any, url: str | None = None):
+        self.inner, self.url = inner, url
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].rstrip("/") != "/unsubscribe":
+            await self.inner(scope, receive, send)
+            return
+        from urllib.parse import parse_qs
+
+        token = (parse_qs(scope.get("query_string", b"").decode()).get("token") or [""])[0]
+        if scope["method"] == "POST":
+            # Drain the body: RFC 8058 clients post "List-Unsubscribe=One-Click".
+            more = True
+            while more:
+                message = await receive()
+                more = message.get("more_body", False)
+            from publish.mail import unsubscribe_token
+            from store.db import get_engine
+
+            done = bool(token) and unsubscribe_token(get_engine(self.url), token)
+            status, body = (200, "<p>You are unsubscribed from the weekly digest.</p>") \
+                if done else (404, "<p>This link is not a current subscription.</p>")
+        elif scope["method"] in ("GET", "HEAD"):
+            from html import escape
+
+            status, body = 200, (
+                "<p>Stop getting the weekly pcnwatch digest?</p>"
+                f"<form method=\"post\" action=\"/unsubscribe?token={escape(token)}\">"
+                "<button type=\"submit\">Unsubscribe</button></form>")
+        else:
+            status, body = 405, "<p>Use POST.</p>"
+        data = _PAGE.format(body=body).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                (b"content-length", str(len(data)).encode()),
+                                (b"cache-control", b"no-store")]})
+        await send({"type": "http.response.body", "body": data})
+
+
+def asgi_app(url: str | None = None, *, pages_dir: Path | None = None) -> UnsubscribeApp:
+    """Datasette plus the unsubscribe endpoint, as one ASGI application."""
+    return UnsubscribeApp(app(url, pages_dir=pages_dir).app(), url)
+
+
 def serve(url: str | None = None, *, port: int = 8001, pages_dir: Path = Path("out"),
           host: str = "127.0.0.1", announce: Callable[[str], None] | None = None) -> None:
     """Serve until interrupted; writes the timeline page into `pages_dir` first."""
     import uvicorn
 
     path = sqlite_path(url)  # before any work: a PostgreSQL URL fails here
-    ds = app(url, pages_dir=pages_dir)
+    pages_dir.mkdir(parents=True, exist_ok=True)
     write_timeline_page(pages_dir, url)
+    asgi = asgi_app(url, pages_dir=pages_dir)
     where = f"http://{host}:{port}/"
     log.info("serving %s on %s", path, where)
     if announce is not None:
         announce(f"serving {path} read-only on {where} (timeline: {where}{PAGES_MOUNT}/"
                  "timeline.html); Ctrl-C stops")
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
+    uvicorn.run(asgi, host=host, port=port, log_level="warning")

@@ -133,3 +133,36 @@ def test_serve_refuses_postgres_and_missing_file(tmp_path):
     with pytest.raises(ServeError, match="no database"):
         pds.sqlite_path(f"sqlite:///{tmp_path / 'absent.db'}")
 
+
+
+def test_serve_one_click_unsubscribe(sqlite_url, tmp_path):
+    import httpx
+
+    from publish.mail import add_subscriber, list_subscribers
+
+    build_newsroom(sqlite_url)
+    engine = get_engine(sqlite_url)
+    sub = add_subscriber(engine, "pm@surgery.test")
+    asgi = pds.asgi_app(sqlite_url, pages_dir=tmp_path)
+
+    async def talk():
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            shown = await client.get(f"/unsubscribe?token={sub.token}")
+            still = list_subscribers(engine)
+            posted = await client.post(f"/unsubscribe?token={sub.token}",
+                                       content="List-Unsubscribe=One-Click",
+                                       headers={"content-type":
+                                                "application/x-www-form-urlencoded"})
+            bogus = await client.post("/unsubscribe?token=%3Cscript%3E")
+            datasette = await client.get("/pcnwatch/headlines.json")
+            return shown, still, posted, bogus, datasette
+
+    shown, still, posted, bogus, datasette = asyncio.run(talk())
+    # a GET (a link scanner) only shows the button
+    assert shown.status_code == 200 and 'method="post"' in shown.text
+    assert [s["email"] for s in still] == ["pm@surgery.test"]
+    assert posted.status_code == 200 and "unsubscribed" in posted.text
+    assert list_subscribers(engine) == []
+    assert bogus.status_code == 404 and "<script>" not in bogus.text
+    assert datasette.status_code == 200
