@@ -166,7 +166,9 @@ def digest(
     """The weekly digest for practice managers.
 
     Without --send or --out, prints the plain-text digest. SMTP settings come from
-    PCNWATCH_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD and PCNWATCH_MAIL_FROM.
+    PCNWATCH_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD and PCNWATCH_MAIL_FROM;
+    unsubscribe links from PCNWATCH_PUBLIC_URL [default: http://127.0.0.1:8001, where
+    pcnwatch serve answers them].
     """
     import jobs
 

@@ -34,6 +34,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -48,20 +49,43 @@ log = logging.getLogger(__name__)
 CLAIMABLE = ("pending", "refused", "failed")
 
 
+class Setting(NamedTuple):
+    name: str
+    default: Any
+    help: str
+
+
+# Every environment setting of the publish layer, declared once with its default.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PCNWATCH_SMTP_HOST", "127.0.0.1", "SMTP server that sends the digest"),
+    Setting("PCNWATCH_SMTP_PORT", 25, "its port (587 for submission with STARTTLS)"),
+    Setting("PCNWATCH_SMTP_STARTTLS", False, "1 to upgrade the connection with STARTTLS"),
+    Setting("PCNWATCH_SMTP_USER", None, "login name, if the server wants one"),
+    Setting("PCNWATCH_SMTP_PASSWORD", None,
+            "login password; read from the environment only, never logged or stored"),
+    Setting("PCNWATCH_MAIL_FROM", "pcnwatch <digest@pcnwatch.invalid>",
+            "From address of the digest; its domain also names Message-IDs and the "
+            "mailto unsubscribe address"),
+    Setting("PCNWATCH_PUBLIC_URL", "http://127.0.0.1:8001",
+            "base URL of `pcnwatch serve`, for unsubscribe links and feed self links"),
+)
+_DEFAULT = {x.name: x.default for x in SETTINGS}
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
-    host: str = "127.0.0.1"
-    port: int = 25
-    starttls: bool = False
+    host: str = _DEFAULT["PCNWATCH_SMTP_HOST"]
+    port: int = _DEFAULT["PCNWATCH_SMTP_PORT"]
+    starttls: bool = _DEFAULT["PCNWATCH_SMTP_STARTTLS"]
     user: str | None = None
     password: str | None = field(default=None, repr=False)
-    mail_from: str = "pcnwatch <digest@pcnwatch.invalid>"
+    mail_from: str = _DEFAULT["PCNWATCH_MAIL_FROM"]
     timeout: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> SmtpSettings:
         env = os.environ if env is None else env
-        port_text = env.get("PCNWATCH_SMTP_PORT", "25")
+        port_text = env.get("PCNWATCH_SMTP_PORT") or str(cls.port)
         try:
             port = int(port_text)
         except ValueError:
@@ -75,7 +99,7 @@ class SmtpSettings:
         if bool(user) != bool(password):
             raise MailConfigError("set both PCNWATCH_SMTP_USER and PCNWATCH_SMTP_PASSWORD, "
                                   "or neither")
-        return cls(host=env.get("PCNWATCH_SMTP_HOST", "127.0.0.1"), port=port,
+        return cls(host=env.get("PCNWATCH_SMTP_HOST") or cls.host, port=port,
                    starttls=starttls in ("1", "true", "yes"), user=user, password=password,
                    mail_from=env.get("PCNWATCH_MAIL_FROM") or cls.mail_from)
 
