@@ -243,12 +243,13 @@ def rebuild_timeline(session: Session, options: TimelineOptions = DEFAULT_OPTION
         session.add(event)
         touched.add(entry.row.id)
         counts["events_placed"] += 1
-    for entry_id in touched:
-        entry = entries[entry_id]
-        windows.append(entry.row.date)
-        _refresh(entry, ctx)
-        windows.append(entry.row.date)
-        session.add(entry.row)
+    # Every entry, not only those that gained events: one that lost a re-analysed
+    # report, or whose reports' topics changed, may now have another date or object.
+    for entry in entries.values():
+        before = entry.row.date
+        if _refresh(entry, ctx) or entry.row.id in touched:
+            windows += [before, entry.row.date]
+            session.add(entry.row)
     session.flush()
 
     relink |= _articles_after(ctx, windows, options)
@@ -338,8 +339,19 @@ def _new_entry(session: Session, m: _Member, root: str | None, action: str) -> _
     return _Entry(row, root)
 
 
-def _refresh(entry: _Entry, ctx: _Context) -> None:
-    """Recompute what the members of an entry agree on: date, actor, object, topic."""
+def _refresh(entry: _Entry, ctx: _Context) -> bool:
+    """Recompute what the members of an entry agree on; True when something changed."""
+    fields = ("date", "actor_id", "object", "topic")
+    old = tuple(getattr(entry.row, f) for f in fields)
+    _agree(entry, ctx)
+    if tuple(getattr(entry.row, f) for f in fields) == old:
+        return False
+    entry.row.updated_at = utcnow()
+    return True
+
+
+def _agree(entry: _Entry, ctx: _Context) -> None:
+    """Date, actor, object and topic as the members of an entry give them."""
     members = entry.members
     dated = Counter(m.date for m in members if m.date)
     if dated:
@@ -364,7 +376,6 @@ def _refresh(entry: _Entry, ctx: _Context) -> None:
         for rank, topic in enumerate(ctx.topics.get(m.article_id, [])):
             topics[topic] += 10 - min(rank, 9)
     entry.row.topic = min(topics, key=lambda t: (-topics[t], t)) if topics else None
-    entry.row.updated_at = utcnow()
 
 
 def _articles_after(ctx: _Context, days: list[date | None], options: TimelineOptions) -> set[int]:

@@ -2,6 +2,7 @@
 
 import json
 import re
+from xml.etree import ElementTree
 from datetime import date
 
 import pytest
@@ -70,6 +71,7 @@ def test_timeline_html_is_self_contained_with_chart(built):
     page = render_html(load_timeline(built))
     assert not re.search(r"<(script|link)\b|@import|url\(|src=", page, re.I)
     svg = page[page.index("<svg"):page.index("</svg>")]
+    ElementTree.fromstring(svg + "</svg>")  # well-formed, as browsers need for inline SVG
     # One dot per reaction (three linked, two of NHS England unlinked), coloured by stance.
     assert svg.count("<circle") == 5
     assert svg.count('fill="#c62828"') == 2  # the two oppose reactions

@@ -351,3 +351,21 @@ def test_timeline_same_article_reaction_goes_to_its_newest_dated_act(fresh_store
     linked = {e["action"]: [r["actor_id"] for r in e["reactions"]]
               for e in entries(fresh_store)}
     assert linked == {"propose": [], "agree": ["bma-gpc"], "require": []}
+
+
+def test_timeline_entry_that_loses_a_report_is_recomputed(fresh_store):
+    for url, day in (("https://a.example/1", "2021-04-01"), ("https://a.example/2", "2021-04-01"),
+                     ("https://a.example/3", "2021-04-20")):
+        add_article(fresh_store, url, day, {
+            "events": [event("delay", "nhs-england", "anticipatory care service", day)],
+            "topics": ["pcn-targets"]})
+    rebuild(fresh_store)
+    (before,) = entries(fresh_store)
+    assert before["date"] == "2021-04-01" and len(before["sources"]) == 3
+    # Both reports of 1 April are re-analysed and no longer carry the event.
+    for url in ("https://a.example/1", "https://a.example/2"):
+        add_article(fresh_store, url, "2021-04-01", {"topics": ["pcn-targets"]})
+    rebuild(fresh_store)
+    (after,) = entries(fresh_store)
+    assert (after["key"], after["date"], after["sources"]) == (
+        before["key"], "2021-04-20", ["https://a.example/3"])
