@@ -2,8 +2,8 @@
 
 import json
 import re
-from xml.etree import ElementTree
 from datetime import date
+from xml.etree import ElementTree
 
 import pytest
 from test_timeline import add_article, draft_story, event, quote, rebuild, stance  # noqa: F401
