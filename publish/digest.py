@@ -195,7 +195,8 @@ def _changes(session: Session, articles: dict[int, Article], names: dict,
         entry = entries.get(first.timeline_entry_id)
         action = entry.action if entry else first.action
         actor_id = entry.actor_id if entry else first.actor_id
-        obj = entry.object if entry else first.object
+        # An event whose object the analysis could not name is still news: say what it said.
+        obj = (entry.object if entry else first.object) or "a change (see the report)"
         when = (entry.date if entry else None) or next((e.date for e in evs if e.date), None)
         sources = list(dict.fromkeys(articles[e.article_id].url for e in evs))
         changes.append({

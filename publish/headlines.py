@@ -43,10 +43,17 @@ class HeadlineFilters:
 def first_sentence(text: str, title: str = "") -> str:
     """The article's first sentence (its standfirst, usually), at most SUMMARY_MAX characters."""
     paragraphs = [_SPACE.sub(" ", p).strip() for p in re.split(r"\n\s*\n|\n", text or "")]
-    paragraphs = [p for p in paragraphs if p and p.casefold() != (title or "").strip().casefold()]
+    paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         return ""
-    para = paragraphs[0]
+    # Extracted pages often open with the headline again ("NEWS: <title>"), a byline
+    # or a section label; the summary is the first paragraph that is none of these.
+    para = next((p for p in paragraphs if not _preamble(p, title)), None)
+    if para is None:
+        prose = [p for p in paragraphs if not _repeats_title(p, title)]
+        if not prose:
+            return ""
+        para = prose[0]
     sentence = para
     for m in _SENTENCE_END.finditer(para):
         before = para[:m.start(1)].rsplit(" ", 1)[-1].lower().rstrip(".")
@@ -58,6 +65,17 @@ def first_sentence(text: str, title: str = "") -> str:
     if len(sentence) > SUMMARY_MAX:
         sentence = sentence[:SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "\u2026"
     return sentence
+
+
+def _repeats_title(para: str, title: str) -> bool:
+    t = (title or "").strip().casefold()
+    return bool(t) and t in para.casefold() and len(para) <= len(t) + 20
+
+
+def _preamble(para: str, title: str) -> bool:
+    words = para.split()
+    return (_repeats_title(para, title) or len(words) < 6
+            or (words[0].lower() == "by" and len(words) < 15 and not para.endswith(".")))
 
 
 def _aware(value: datetime | None) -> datetime | None:

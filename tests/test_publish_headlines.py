@@ -95,6 +95,15 @@ def test_headlines_keep_hostile_title_as_data(items_of):
     # no full stop: the whole first paragraph
     ("A standfirst without a stop\n\nBody.", "", "A standfirst without a stop"),
     ("", "Only a title", ""),
+    # the headline again with a section prefix, then a byline line: both skipped
+    ("UPDATE: Clinics open late\n\nby in Surgery Life, Updates\n\n"
+     "Evening clinics begin across the county next month. More follows.",
+     "Clinics open late", "Evening clinics begin across the county next month."),
+    # a bare section label is not a summary
+    ("Analysis\n\nThe money runs out in spring, managers warn. They want more.", "",
+     "The money runs out in spring, managers warn."),
+    # only short lines: the first one that is not the title
+    ("Short note\n\nAnother", "Short note", "Another"),
 ])
 def test_first_sentence(text, title, expected):
     assert first_sentence(text, title) == expected
