@@ -22,7 +22,7 @@ ACTORS_FILE = "actors.toml"
 KINDS = frozenset({
     "national_body", "government", "union", "professional_body", "membership_body",
     "think_tank", "regulator", "media", "lmc", "commissioner", "network", "patient_body",
-    "parliament",
+    "parliament", "charity", "party",
 })
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")

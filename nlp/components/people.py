@@ -172,7 +172,9 @@ class PeopleFinder:
                    and _NAME_WORD.match(doc[j].text) and j not in taken and j not in actor_at):
                 j += 1
             if j - i >= 2 and (
-                    (i > 0 and doc[i - 1].lower_ in self.role_words)
+                    (i > 0 and (doc[i - 1].lower_ in self.role_words
+                                or (doc[i - 1].lower_ in self.stops
+                                    and doc[i - 1].pos_ == "VERB")))
                     or (j < len(doc) and doc[j].lower_ in self.stops and doc[j].pos_ == "VERB")):
                 spans[i] = doc[i:j]
                 i = j
@@ -300,6 +302,10 @@ class PeopleFinder:
                 if tok.text in (",", ")", ";", ":", ".", "\u2013", "\u2014") or tok.is_quote:
                     break
                 if tok.lower_ in self.stops or tok.is_sent_start:
+                    break
+                # "a GP in Hull and chair of Hull LMC" goes on; "and said" ends it.
+                if tok.lower_ == "and" and j + 1 < len(doc) and doc[j + 1].pos_ in ("VERB",
+                                                                                     "AUX"):
                     break
                 j += 1
             if j > start:

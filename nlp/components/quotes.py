@@ -469,27 +469,47 @@ class _Context:
                 return person
         return None
 
+    def _is_subject(self, start: int, end: int) -> bool:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        root = span.root
+        while root.dep_ in ("conj", "appos", "compound", "nmod") and root.head is not root:
+            root = root.head
+        return root.dep_ in _SUBJECT_DEPS
+
     def last_person(self, before: int) -> dict[str, Any] | None:
-        best = None
-        for start, _end, person in self.person_mentions:
+        """The person in focus: the last one named as a subject, else the last one named.
+
+        "Dr X said the decision by Y was wrong. She added: …" is Dr X, not Y.
+        """
+        last = last_subject = None
+        for start, end, person in self.person_mentions:
             if start >= before:
                 break
-            if not self.in_quote(start):
-                best = person
-        return best
+            if self.in_quote(start):
+                continue
+            last = person
+            if self._is_subject(start, end):
+                last_subject = person
+        return last_subject or last
 
     def last_body(self, before: int) -> Span | None:
-        fallback = None
+        """The body in focus: the last one named as a subject, else the last one named;
+        media only when no other body was named."""
+        last = last_subject = last_media = None
         for span in self.actors:
             if span.start_char >= before:
                 break
             if self.in_quote(span.start_char):
                 continue
             if span.label_ == "media":
-                fallback = span
-            else:
-                fallback = span if fallback is None or fallback.label_ == "media" else span
-        return fallback
+                last_media = span
+                continue
+            last = span
+            if self._is_subject(span.start_char, span.end_char):
+                last_subject = span
+        return last_subject or last or last_media
 
     def name_of(self, span: Span) -> str:
         first = span[0].lower_
