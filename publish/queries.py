@@ -309,12 +309,30 @@ def _write_table(rows: list[dict], table: str, stream: IO[str] | None, console: 
     from rich.table import Table
 
     columns = TABLE_COLUMNS.get(table) or (tuple(rows[0]) if rows else ())
-    grid = Table(*columns, show_lines=False, title=f"{len(rows)} {table}")
+    grid = Table(show_lines=False, title=f"{len(rows)} {table}")
+    for c in columns:
+        # Short codes stay whole; long texts wrap, cut to a few lines (jsonl has them whole).
+        short = c in _SHORT_COLUMNS
+        width = {"published": 10, "date": 10, "text": 36, "title": 30, "object": 24,
+                 "evidence": 30}.get(c)
+        grid.add_column(c, no_wrap=short, min_width=width, overflow="ellipsis" if short
+                        else "fold", ratio=3 if width and width > 10 else None)
     for r in rows:
-        grid.add_row(*(_cell(r.get(c)) for c in columns))
+        grid.add_row(*(_table_cell(r.get(c)) for c in columns))
     if console is None:
         console = Console(file=stream or io.StringIO(), highlight=False, width=200)
     console.print(grid)
+
+
+_SHORT_COLUMNS = {"published", "date", "stance", "action", "confidence", "story", "source"}
+TABLE_CELL_MAX = 160
+
+
+def _table_cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    text = _cell(value)
+    return text if len(text) <= TABLE_CELL_MAX else text[:TABLE_CELL_MAX - 1] + "\u2026"
 
 
 def _write_parquet(rows: list[dict], output: Path) -> None:
