@@ -292,7 +292,7 @@ class JobRunner:
     def timeline(self) -> None:
         self._guarded("timeline", lambda: jobs.timeline(database_url=self.url))
 
-    def digest(self, *, force: bool = False) -> None:
+    def digest(self, *, force: bool = False, out_dir: Path | None = None) -> None:
         now = datetime.now(self.config.tz)
         if not force and not digest_due(self.engine, self.config, now):
             log.info("digest: already sent for the week from %s; nothing to do",
@@ -304,9 +304,9 @@ class JobRunner:
             with jobs.recorded_run("digest", self.url) as counts:
                 counts["skipped"] = "jobs.digest is not built"
             return
-        week = (now - timedelta(days=7)).isocalendar()
-        offered = {"database_url": self.url, "send": True,
-                   "week": f"{week.year}-W{week.week:02d}"}
+        # The digest job picks the week itself (the last complete one); the scheduler
+        # sends it, a demo writes it to files.
+        offered = {"database_url": self.url, "send": out_dir is None, "out_dir": out_dir}
         accepted = inspect.signature(run_digest).parameters
         self._guarded("digest", lambda: run_digest(
             **{k: v for k, v in offered.items() if k in accepted}))
@@ -343,11 +343,13 @@ def _summary(result: Any) -> str:
 
 
 def run_once(database_url: str | None = None, config: ScheduleConfig | None = None, *,
-             sources_file: str | Path | None = None, digest: bool = True) -> dict[str, dict]:
+             sources_file: str | Path | None = None, digest: bool = True,
+             digest_out_dir: Path | None = None) -> dict[str, dict]:
     """Crawl, process, timeline (and the digest when it is built), once, in order.
 
-    Each step is recorded in `job_run`; a failed step is logged and the next runs.
-    Returns the last run record of each step.
+    The digest is sent by mail, or written to `digest_out_dir` when given. Each step
+    is recorded in `job_run`; a failed step is logged and the next runs. Returns the
+    last run record of each step.
     """
     config = config or load_config()
     if sources_file is not None:
@@ -356,7 +358,7 @@ def run_once(database_url: str | None = None, config: ScheduleConfig | None = No
     started = utcnow()
     runner.crawl()  # and, after it, process and timeline
     if digest and hasattr(jobs, "digest"):
-        runner.digest(force=True)
+        runner.digest(force=True, out_dir=digest_out_dir)
     with session_scope(runner.engine) as s:
         runs = s.exec(select(JobRun).where(JobRun.started_at >= started)
                       .order_by(JobRun.id)).all()

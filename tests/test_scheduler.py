@@ -336,8 +336,10 @@ def test_scheduler_run_once_runs_each_job_in_order(sqlite_url, tmp_path):
         # Analysed by the current pipeline already, so `process` leaves it alone.
         save_analysis(s, art, add_one, PIPELINE_VERSION, INFO)
     cfg = scheduler.load_config(crawl_timeout_seconds=0.001)
-    result = scheduler.run_once(sqlite_url, cfg, sources_file=sources, digest=False)
-    assert [r.job for r in runs(sqlite_url)] == ["crawl", "process", "timeline"]
+    result = scheduler.run_once(sqlite_url, cfg, sources_file=sources,
+                                digest_out_dir=tmp_path / "out")
+    assert [r.job for r in runs(sqlite_url)] == ["crawl", "process", "timeline", "digest"]
+    assert result["digest"]["status"] == "ok" and any((tmp_path / "out").iterdir())
     # The crawl of a dead site fails, is recorded, and the rest still runs.
     assert result["crawl"]["status"] == "error" and result["crawl"]["error"]
     assert result["timeline"]["status"] == "ok"
