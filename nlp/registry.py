@@ -135,6 +135,26 @@ class Registry:
                         f"{ACTORS_FILE}: short form {short.phrases[0]!r} names unknown actor "
                         f"{cand!r}")
 
+    def short_form_heads(self) -> dict[str, list[ShortForm]]:
+        """Short forms by their bare head word ("lmc" for "the LMC"), for "LMC chair Dr X"."""
+        heads: dict[str, list[ShortForm]] = {}
+        for short in self.short_forms:
+            for phrase in short.phrases:
+                words = phrase.split()
+                if len(words) == 2 and words[0].lower() == "the":
+                    forms = heads.setdefault(words[1].lower(), [])
+                    if short not in forms:
+                        forms.append(short)
+        return heads
+
+    def resolve_bare(self, word: str, before: list[str]) -> str | None:
+        """The actor a bare short-form word names, given the actor ids mentioned before it."""
+        for short in self.short_form_heads().get(word.lower(), ()):
+            for actor_id in reversed(before):
+                if short.accepts(actor_id):
+                    return actor_id
+        return None
+
     def family_of(self, actor_id: str) -> Family | None:
         for family in self.families:
             if actor_id.startswith(family.prefix) and len(actor_id) > len(family.prefix):

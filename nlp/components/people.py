@@ -22,7 +22,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..registry import load_registry
+from ..registry import Registry, load_registry
 from ._data import read_component_data, write_component_data
 
 VERSION = "pcnwatch.people.v1"
@@ -56,7 +56,6 @@ class PeopleFinder:
         self.name = name
         self.spans_key = spans_key
         self.actors_component = "pcnwatch_actors"
-        self._shorts: list[dict[str, Any]] | None = None
         from ._data import make_data_file_reader
 
         reader = data_reader or make_data_file_reader("roles.toml")
@@ -235,23 +234,17 @@ class PeopleFinder:
 
     def _bare_short_form(self, words: list[Token], before: list[Span]) -> str | None:
         """"Committee chair Dr X", "LMC chair Dr X": a short form without its article."""
-        shorts = self._short_forms()
+        ids = [span.kb_id_ for span in before]
         for word in words:
-            for short in shorts:
-                if word.lower_ in short["heads"]:
-                    for span in reversed(before):
-                        if short["form"].accepts(span.kb_id_):
-                            return span.kb_id_
+            actor_id = self._registry().resolve_bare(word.text, ids)
+            if actor_id:
+                return actor_id
         return None
 
-    def _short_forms(self) -> list[dict[str, Any]]:
-        if self._shorts is None:
-            registry = (self.nlp.get_pipe(self.actors_component).registry
-                        if self.actors_component in self.nlp.pipe_names else load_registry())
-            self._shorts = [{"form": f, "heads": {p.split(" ", 1)[1].lower() for p in f.phrases
-                                                  if " " in p and len(p.split()) == 2}}
-                            for f in registry.short_forms]
-        return self._shorts
+    def _registry(self) -> Registry:
+        if self.actors_component in self.nlp.pipe_names:
+            return self.nlp.get_pipe(self.actors_component).registry
+        return load_registry()
 
     def _clause_role(self, doc: Doc, name: Span,
                      actor_at: dict[int, Span]) -> tuple[str | None, str | None]:

@@ -31,6 +31,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from ..registry import Registry, load_registry
 from ._data import make_data_file_reader, read_component_data, write_component_data
 
 VERSION = "pcnwatch.quotes.v1"
@@ -152,6 +153,11 @@ class QuoteFinder:
         self.max_paragraphs = max_paragraphs
         self.set_data((data_reader or make_data_file_reader("speech_verbs.toml"))())
 
+    def registry(self) -> Registry:
+        if "pcnwatch_actors" in self.nlp.pipe_names:
+            return self.nlp.get_pipe("pcnwatch_actors").registry
+        return load_registry()
+
     def set_data(self, data: dict[str, Any]) -> None:
         self.data = data
         self.quote_forms = frozenset(data["quote_forms"])
@@ -159,6 +165,7 @@ class QuoteFinder:
         self.speaker_nouns = frozenset(data["speaker_nouns"])
         self.person_pronouns = frozenset(data["person_pronouns"])
         self.body_pronouns = frozenset(data["body_pronouns"])
+        self.document_nouns = frozenset(data.get("document_nouns", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -353,14 +360,14 @@ class QuoteFinder:
     # -- reported speech --------------------------------------------------------------
     def _reported(self, ctx: _Context) -> list[dict[str, Any]]:
         out = []
-        doc = ctx.doc
-        for sent in doc.sents:
+        for sent in ctx.units():
             if ctx.in_quote(sent.start_char) and ctx.in_quote(sent.end_char - 1):
                 continue
+            opens = ctx.opens_quote(sent)
             for tok in sent:
                 if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in self.report_lemmas:
                     continue
-                if ctx.in_quote(tok.idx) or ctx.opens_quote(tok, sent):
+                if opens or ctx.in_quote(tok.idx):
                     continue
                 subject = next((c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
                 if subject is None and tok.dep_ == "conj":
@@ -369,12 +376,10 @@ class QuoteFinder:
                 if subject is None or ctx.in_quote(subject.idx):
                     continue
                 resolved = ctx.resolve(subject, sent.start, sent.end, tok.idx, strict=True)
-                if resolved is None:
+                if resolved is None or resolved[0] is None:
                     continue
                 speaker, actor_id = resolved
-                if speaker is None:
-                    continue
-                start, end = ctx.clip_to_paragraph(sent.start_char, sent.end_char, tok.idx)
+                start, end = ctx.trim(sent.start_char, sent.end_char)
                 out.append({"actor_id": actor_id, "speaker": speaker,
                             "text": ctx.text[start:end], "start": start, "end": end,
                             "verb": tok.lemma_.lower()})
@@ -389,7 +394,7 @@ class QuoteFinder:
                 resolved = ctx.resolve(_according_object(tok), tok.i + 2, sent.end, tok.idx,
                                        strict=True)
                 if resolved is not None and resolved[0] is not None and resolved[1]:
-                    start, end = ctx.clip_to_paragraph(sent.start_char, sent.end_char, tok.idx)
+                    start, end = ctx.trim(sent.start_char, sent.end_char)
                     out.append({"actor_id": resolved[1], "speaker": resolved[0],
                                 "text": ctx.text[start:end], "start": start, "end": end,
                                 "verb": "according"})
@@ -424,21 +429,31 @@ class _Context:
     def in_quote(self, char: int) -> bool:
         return any(s <= char < e for s, e in self.quote_ranges)
 
-    def opens_quote(self, verb: Token, sent: Span) -> bool:
-        """Whether this verb attributes a direct quotation in its sentence."""
+    def opens_quote(self, sent: Span) -> bool:
+        """Whether a direct quotation starts or ends inside this sentence."""
         for s, e in self.quote_ranges:
             if sent.start_char <= s - 1 <= sent.end_char or sent.start_char <= e <= sent.end_char:
                 return True
         return False
 
-    def clip_to_paragraph(self, start: int, end: int, at: int) -> tuple[int, int]:
-        """The part of [start, end) inside the paragraph holding ``at``, spaces trimmed."""
-        for p_start, p_end in self.paragraphs:
-            if p_start <= at <= p_end:
-                start, end = max(start, p_start), min(end, p_end)
-                break
+    def units(self) -> list[Span]:
+        """Sentences cut at paragraph breaks (the parser sometimes runs one over a break)."""
+        out = []
+        for sent in self.doc.sents:
+            for p_start, p_end in self.paragraphs:
+                if p_end <= sent.start_char or p_start >= sent.end_char:
+                    continue
+                span = self.doc.char_span(max(p_start, sent.start_char),
+                                          min(p_end, sent.end_char), alignment_mode="contract")
+                if span is not None and len(span):
+                    out.append(span)
+        return out
+
+    def trim(self, start: int, end: int) -> tuple[int, int]:
         while end > start and self.text[end - 1].isspace():
             end -= 1
+        while start < end and self.text[start].isspace():
+            start += 1
         return start, end
 
     def paragraph_start(self, char: int) -> int:
@@ -550,14 +565,34 @@ class _Context:
         if person is not None:
             return person["name"], person.get("actor_id")
         inner = next((self.actor_at[t.i] for t in phrase if t.i in self.actor_at), None)
-        if strict and inner is None and subject.lower_ not in self.finder.speaker_nouns:
+        bare = None if inner is not None else self.bare_short_form(phrase, at_char)
+        if strict and inner is None and bare is None and (
+                subject.lower_ not in self.finder.speaker_nouns):
             return None
+        if (not strict and inner is None and bare is None
+                and subject.lemma_.lower() in self.finder.document_nouns):
+            body = self.last_body(at_char)
+            if body is not None:
+                return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
         if subject.pos_ == "PRON" and word not in ("another", "one"):
             return None if strict else (subject.text, None)
         words = _trim_phrase(phrase)
         if not words:
             return None
-        return "".join(t.text_with_ws for t in words).strip(), (inner.kb_id_ if inner else None)
+        actor_id = inner.kb_id_ if inner is not None else bare
+        return "".join(t.text_with_ws for t in words).strip(), actor_id
+
+    def bare_short_form(self, phrase: list[Token], at_char: int) -> str | None:
+        """"An ICB spokesperson": a short-form word without its article names the last one."""
+        before = [s.kb_id_ for s in self.actors if s.start_char < at_char]
+        if not before:
+            return None
+        registry = self.finder.registry()
+        for tok in phrase:
+            actor_id = registry.resolve_bare(tok.text, before)
+            if actor_id:
+                return actor_id
+        return None
 
 
 def _according_object(according: Token) -> Token:
