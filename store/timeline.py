@@ -511,7 +511,8 @@ def known_topics(session: Session) -> list[str]:
 
 
 def timeline_entries(session: Session, since: date | None = None, until: date | None = None,
-                     actor: str | None = None, topic: str | None = None) -> list[dict]:
+                     actor: str | None = None, topic: str | None = None, *,
+                     unnamed: bool = False) -> list[dict]:
     """Timeline entries in date order (contract section 8 shape, with extras).
 
     Each dict has `date`, `action`, `actor_id`, `object`, `sources` (article URLs)
@@ -519,6 +520,8 @@ def timeline_entries(session: Session, since: date | None = None, until: date | 
     `speaker`), and the extras `id`, `key`, `topic`, `topics`, `date_estimated`,
     `actor_name` and `reactions_by_stance`. `actor` matches the entry's actor or a
     reacting actor, children included; `topic` any topic of the entry's sources.
+    Entries whose object names nothing ("it", "Monday": a mis-read sentence) are
+    left out unless `unnamed`; their rows stay in the store.
     """
     query = select(TimelineEntry)
     if since:
@@ -544,6 +547,8 @@ def timeline_entries(session: Session, since: date | None = None, until: date | 
     wanted = actor_and_descendants(session, actor) if actor else None
     result = []
     for row in rows:
+        if not unnamed and not object_tokens(row.object):
+            continue
         sources = sorted({ev[1] for ev in events[row.id]},
                          key=lambda a: (meta[a][1] or date.max, meta[a][0]))
         topics = sorted({t for a in sources for t in meta[a][2]})

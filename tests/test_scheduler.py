@@ -344,3 +344,15 @@ def test_scheduler_run_once_runs_each_job_in_order(sqlite_url, tmp_path):
     assert result["crawl"]["status"] == "error" and result["crawl"]["error"]
     assert result["timeline"]["status"] == "ok"
     assert result["timeline"]["counts"]["entries_created"] == 1
+
+
+def test_scheduler_example_config_documents_every_setting():
+    example = REPO / "scheduler.example.toml"
+    text = example.read_text()
+    missing = [s.name for s in scheduler.SETTINGS if s.name not in text]
+    assert missing == [], f"add {missing} to scheduler.example.toml"
+    assert all(s.help.strip() for s in scheduler.SETTINGS)
+    # The example loads and keeps the timetable the issue asks for.
+    cfg = scheduler.load_config(example)
+    assert (cfg.timezone, cfg.digest_day, cfg.digest_time) == ("Europe/London", "mon", "07:00")
+    assert (cfg.crawl_interval_hours, cfg.process_interval_minutes) == (6, 30)

@@ -369,3 +369,15 @@ def test_timeline_entry_that_loses_a_report_is_recomputed(fresh_store):
     (after,) = entries(fresh_store)
     assert (after["key"], after["date"], after["sources"]) == (
         before["key"], "2021-04-20", ["https://a.example/3"])
+
+
+def test_timeline_entries_leave_out_acts_whose_object_names_nothing(fresh_store):
+    add_article(fresh_store, "https://a.example/x", "2022-09-20", {
+        "events": [event("announce", "nhs-england", "It", "2022-09-17"),
+                   event("require", "nhs-england", "evening and weekend appointments",
+                         "2022-10-01")],
+        "topics": ["access"]})
+    rebuild(fresh_store)
+    assert [e["object"] for e in entries(fresh_store)] == ["evening and weekend appointments"]
+    with session_scope(fresh_store) as s:
+        assert len(timeline_entries(s, unnamed=True)) == 2
