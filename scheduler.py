@@ -436,12 +436,13 @@ class Scheduler:
     def stop(self, reason: str = "asked to stop") -> None:
         """Stop after the job in flight; safe from a signal handler or any thread."""
         with self._lock:
-            if self.stopping.is_set():
-                return
-            self.stopping.set()
-            log.info("scheduler %s: %s; stopping after the job in flight", self.lease.holder,
-                     reason)
-            if self.aps is not None and self.aps.running:
+            if not self.stopping.is_set():
+                self.stopping.set()
+                log.info("scheduler %s: %s; stopping after the job in flight",
+                         self.lease.holder, reason)
+            # Checked on every call: a signal that came while the scheduler was still
+            # starting finds it not yet running, and the next signal stops it.
+            if self.aps is not None and self.aps.running and self._shutdown_thread is None:
                 # Waiting for the job here would block the signal handler that called us.
                 self._shutdown_thread = threading.Thread(
                     target=self.aps.shutdown, kwargs={"wait": True}, name="pcnwatch-shutdown")
