@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.pcnwatch-installed
 DEVSTAMP := $(VENV)/.pcnwatch-dev-installed
 
-.PHONY: demo test bench eval lint clean
+.PHONY: demo test bench eval lint docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ eval: $(DEVSTAMP)
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .
+
+docs: $(DEVSTAMP)
+	$(PY) tests/test_docs.py --write
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
