@@ -174,7 +174,8 @@ class PeopleFinder:
                     (i > 0 and (doc[i - 1].lower_ in self.role_words
                                 or (doc[i - 1].lower_ in self.stops
                                     and doc[i - 1].pos_ == "VERB")))
-                    or (j < len(doc) and doc[j].lower_ in self.stops and doc[j].pos_ == "VERB")):
+                    or (j < len(doc) and doc[j].lower_ in self.stops and doc[j].pos_ == "VERB")
+                    or self._role_beside(doc, i, j)):
                 spans[i] = doc[i:j]
                 i = j
                 continue
@@ -189,6 +190,20 @@ class PeopleFinder:
                 continue
             kept.append(span)
         return kept
+
+    def _role_beside(self, doc: Doc, start: int, end: int) -> bool:
+        """A role word in the apposition around a name: "X, chair of Y," or
+        "The chair of Y, X, said"."""
+        if end + 1 < len(doc) and doc[end].text == "," and any(
+                t.lower_ in self.role_words for t in doc[end + 1:end + 5]):
+            return True
+        if start >= 2 and doc[start - 1].text == ",":
+            k = start - 2
+            while k >= 0 and start - k < 10 and not doc[k].is_punct:
+                if doc[k].lower_ in self.role_words:
+                    return True
+                k -= 1
+        return False
 
     def _extend(self, doc: Doc, start: int, end: int, from_title: bool = False) -> Span | None:
         """Widen a name over titles before it and name words (or hyphens) after it."""

@@ -202,6 +202,7 @@ class QuoteFinder:
             item = {"text": content, "start": q.start, "end": q.end, "speaker": speaker,
                     "actor_id": actor_id, "stance": None, "confidence": None, "evidence": []}
             quotes.append(item)
+            ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
         doc._.pcnwatch_quotes = quotes
         doc._.pcnwatch_scare_quotes = scare
@@ -425,6 +426,7 @@ class _Context:
         mentions.sort(key=lambda m: m[0])
         self.person_mentions = mentions
         self.media = {s.kb_id_ for s in self.actors if s.label_ == "media"}
+        self.attributed: list[tuple[int, dict[str, Any]]] = []
 
     def in_quote(self, char: int) -> bool:
         return any(s <= char < e for s, e in self.quote_ranges)
@@ -493,10 +495,9 @@ class _Context:
             root = root.head
         return root.dep_ in _SUBJECT_DEPS
 
-    def last_person(self, before: int) -> dict[str, Any] | None:
-        """The person in focus: the last one named as a subject, else the last one named.
-
-        "Dr X said the decision by Y was wrong. She added: …" is Dr X, not Y.
+    def last_person_at(self, before: int) -> tuple[dict[str, Any] | None, int]:
+        """The person in focus and where they were named: the last one named as a subject,
+        else the last one named. "Dr X said the decision by Y was wrong. She added: …" is X.
         """
         last = last_subject = None
         for start, end, person in self.person_mentions:
@@ -504,10 +505,13 @@ class _Context:
                 break
             if self.in_quote(start):
                 continue
-            last = person
+            last = (person, start)
             if self._is_subject(start, end):
-                last_subject = person
-        return last_subject or last
+                last_subject = (person, start)
+        return last_subject or last or (None, -1)
+
+    def is_person_name(self, speaker: str) -> bool:
+        return any(person["name"] == speaker for person in self.people)
 
     def last_body(self, before: int) -> Span | None:
         """The body in focus: the last one named as a subject, else the last one named;
@@ -549,7 +553,16 @@ class _Context:
             return head_person["name"], head_person.get("actor_id")
         word = subject.lower_
         if word in self.finder.person_pronouns:
-            person = self.last_person(at_char)
+            person, named_at = self.last_person_at(at_char)
+            # "One GP said: … She added: …": a quote by someone unnamed since the last
+            # named person is nearer than that person.
+            for q_open, item in reversed(self.attributed):
+                if q_open < named_at or item["speaker"] is None:
+                    break
+                if item["actor_id"] is None and not self.is_person_name(item["speaker"]) \
+                        and item["speaker"].lower() not in self.finder.person_pronouns:
+                    return item["speaker"], None
+                break
             return (person["name"], person.get("actor_id")) if person else (subject.text, None)
         head_actor = self.actor_at.get(subject.i)
         if head_actor is not None:
