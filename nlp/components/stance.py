@@ -170,6 +170,8 @@ class StanceJudge:
 
     def __init__(self, tokenizer: Any, cues: dict[str, Any]) -> None:
         self.settings = cues["settings"]
+        self._texts_of: Doc | None = None
+        self._texts: list[str] = []
         table: dict[str, tuple[str, float]] = {}
         for side in ("condition", "support", "oppose", "flip"):
             for phrase, weight in cues.get(side, {}).items():
@@ -193,6 +195,7 @@ class StanceJudge:
         self.concession_words = [
             [_norm(t.text) for t in tokenizer(p)] for p in cues["contrast"]["concession"]
         ]
+        self.concession_first = {words[0] for words in self.concession_words}
         self.reducers = set(cues["negators"]["reducers"])
         self.defend = CuePhrases(tokenizer, {
             p: ("defend", float(w)) for p, w in cues.get("defend", {}).items()
@@ -233,6 +236,8 @@ class StanceJudge:
                     weights[j - start] *= s["after_contrast"]
                 if i == first:
                     weights = [w * s["sentence_contrast"] / s["after_contrast"] for w in weights]
+                continue
+            if lower not in self.concession_first:
                 continue
             for words in self.concession_words:
                 if [f[0] for f in forms[i:i + len(words)]] != words:
@@ -353,7 +358,10 @@ class StanceJudge:
              *, speaker_is_policy_maker: bool = False) -> list[_Hit]:
         """Weighted cue hits over token ranges, sentence by sentence."""
         s = self.settings
-        texts = [t.text for t in doc]
+        if self._texts_of is not doc:
+            # Building Token objects is the dearest step here, so once per Doc.
+            self._texts_of, self._texts = doc, [t.text for t in doc]
+        texts = self._texts
         out: list[_Hit] = []
         for start, end in ranges:
             if end <= start:
@@ -655,10 +663,20 @@ class StanceTagger:
                     add(actor_id, _subtract((sent.start, sent.end), holes), sent.text.strip())
 
         out = []
+        judge = self.judge
         for actor_id, items in statements.items():
-            ranges = [r for rs, _ in items for r in rs]
-            judgement, hits = self.judge.judge_ranges(doc, forms, ranges, actor_id=actor_id)
-            evidence = self._evidence(doc, forms, items, judgement, actor_id)
+            # Hits of a range do not depend on the other ranges, so each statement is
+            # read once and the actor's judgement is decided on all of them together.
+            policy_maker = judge.is_policy_maker(actor_id)
+            singles = []
+            for ranges, text in items:
+                hits = judge.hits(doc, forms, ranges, speaker_is_policy_maker=policy_maker)
+                singles.append((hits, judge.on_target(forms, ranges), text))
+            judgement = judge.decide(
+                [h for hits, _, _ in singles for h in hits],
+                on_target=any(on for _, on, _ in singles), policy_maker=policy_maker,
+            )
+            evidence = self._evidence(singles, judgement, policy_maker)
             out.append({
                 "actor_id": actor_id,
                 "stance": judgement.stance,
@@ -668,12 +686,11 @@ class StanceTagger:
             })
         return out
 
-    def _evidence(self, doc: Doc, forms: Sequence[tuple[str, str]],
-                  items: Sequence[tuple[list[tuple[int, int]], str]], judgement: Judgement,
-                  actor_id: str) -> list[str]:
+    def _evidence(self, singles: Sequence[tuple[list[_Hit], bool, str]], judgement: Judgement,
+                  policy_maker: bool) -> list[str]:
         scored = []
-        for ranges, text in items:
-            single, _ = self.judge.judge_ranges(doc, forms, ranges, actor_id=actor_id)
+        for hits, on_target, text in singles:
+            single = self.judge.decide(hits, on_target=on_target, policy_maker=policy_maker)
             agrees = single.stance == judgement.stance or (
                 judgement.stance == "mixed" and single.stance != "neutral"
             )
