@@ -39,6 +39,7 @@ _STOP_OBJECT = {"which", "that", "who", "whose", "where", "while", "but", "becau
 
 # Links by which a trigger hangs under the verb that asks for or refuses it.
 _EMBEDDING_DEPS = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "aux", "mark"}
+_SPECULATIVE = {"could", "might", "may"}
 # Kinds that report acts rather than act.
 _REPORTING_KINDS = {"media"}
 
@@ -92,12 +93,18 @@ class EventExtractor:
         self.policy_kinds = set(settings["policy_maker_kinds"])
         self.policy_terms = CuePhrases(nlp_tokenizer, {t: 1 for t in settings["policy_terms"]})
         table: dict[str, tuple[str, str]] = {}
+        # Phrases that look like triggers but name something else ("online consultations"):
+        # matched so that they consume their words, then dropped.
+        for phrase in data.get("ignore", {}).get("phrases", []):
+            table[phrase] = ("ignore", "ignore")
         for action in ACTIONS:
             for kind in ("verbs", "nouns"):
                 for phrase in data[action].get(kind, []):
                     table.setdefault(phrase, (action, kind))
         self.triggers = CuePhrases(nlp_tokenizer, table)
         self.not_acts = set(settings.get("not_act_heads", []))
+        self.requests = set(settings.get("request_heads", []))
+        self.other_agents = set(settings.get("other_agents", []))
         self.recipient_verbs = set(settings.get("recipient_triggers", []))
 
     def is_policy_maker(self, actor_id: str, kind: str = "") -> bool:
@@ -129,6 +136,7 @@ class EventExtractor:
                 continue
             in_sent = [s for s in actors if sent.start <= s.start and s.end <= sent.end]
             named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
+            makers = {i for s in named for i in range(s.start, s.end)}
             subject_other = any(
                 self._is_subject(s) and not self.is_policy_maker(s.kb_id_, s.label_)
                 and s.label_ not in _REPORTING_KINDS
@@ -136,7 +144,8 @@ class EventExtractor:
             )
             if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?"):
                 continue  # a question about an act is not the act
-            matches = self._drop_embedded(doc, matches)
+            matches = self._drop_embedded(
+                doc, [m for m in matches if m.value[0] != "ignore"])
             dates = None
             for m in matches:
                 action, kind = m.value
@@ -149,7 +158,7 @@ class EventExtractor:
                     continue
                 if action != "delay" and any(c.dep_ == "neg" for c in head.children):
                     continue
-                if self._hypothetical(head) or self._not_an_act(head):
+                if self._hypothetical(head) or self._not_an_act(head, makers):
                     continue
                 if kind == "nouns" and self._is_name_part(trigger):
                     continue  # "the investment fund", "the Additional Roles Scheme"
@@ -217,10 +226,15 @@ class EventExtractor:
             scope.difference_update(range(m.start, m.end))
             scopes.append(scope)
         drop: set[int] = set()
+        head_at = {h.i: k for k, h in enumerate(heads)}
         for k, (m, head) in enumerate(zip(matches, heads, strict=True)):
             action, kind = m.value
             if kind == "verbs" and head.dep_ == "amod":
                 drop.add(k)  # "the proposed target", "reduced pressure"
+                continue
+            if kind == "nouns" and head.dep_ in ("nsubj", "nsubjpass") and \
+                    head.head.i in head_at and head_at[head.head.i] != k:
+                drop.add(k)  # "the deal will give networks £1.8bn": the giving is the act
                 continue
             for o, (other, scope) in enumerate(zip(matches, scopes, strict=True)):
                 if o == k or head.i not in scope:
@@ -230,21 +244,27 @@ class EventExtractor:
                 if kind == "nouns" and action == "propose" and other.value[0] == "announce":
                     drop.add(o)
                     break
-                if kind == "nouns" or head.dep_ in ("relcl", "acl", "pcomp", "pobj"):
+                # What a proposal would do is not yet done; what a deal does is.
+                if kind == "nouns" or (other.value[0] == "propose" and
+                                       head.dep_ in ("relcl", "acl", "pcomp", "pobj")):
                     drop.add(k)
                     break
         return [m for k, m in enumerate(matches) if k not in drop]
 
-    def _not_an_act(self, head: Token) -> bool:
-        """True when the act is only asked for, denied or refused: "called on NHS England to
-        scrap", "denied that it planned to cut", "under pressure to cut"."""
+    def _not_an_act(self, head: Token, makers: set[int]) -> bool:
+        """True when the act is only denied or refused ("denied that it planned to cut",
+        "under pressure to cut"), or asked for by someone who cannot do it ("GP leaders
+        called on NHS England to scrap"); a policy maker asking is requiring."""
         tok = head
         for _ in range(4):
             if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS:
                 return False
             tok = tok.head
-            if tok.lemma_.lower() in self.not_acts:
+            lemma = tok.lemma_.lower()
+            if lemma in self.not_acts:
                 return True
+            if lemma in self.requests:
+                return not any(c.dep_ == "nsubj" and c.i in makers for c in tok.children)
         return False
 
     @staticmethod
@@ -259,19 +279,26 @@ class EventExtractor:
         verb = head
         while verb.dep_ in ("xcomp", "aux") and verb.head is not verb:
             verb = verb.head
+        # Only agents that cannot change national policy count: "the network cut its
+        # hours" is no policy event, "the new contract will cut indicators" is one.
         for child in verb.children:
-            if child.dep_ == "nsubj" and child.pos_ in ("NOUN", "PROPN") and \
-                    child.i not in covered:
+            if child.dep_ == "nsubj" and child.i not in covered and (
+                    child.lemma_.lower() in self.other_agents
+                    or child.lower_ in self.other_agents):
                 return True
         return False
 
     @staticmethod
     def _hypothetical(head: Token) -> bool:
-        """True inside "whether ..." or "if ...": a question about an act, not the act."""
+        """True inside "whether ..." or "if ...", or under "could"/"might": a question or a
+        guess about an act, not the act."""
         tok = head
         for _ in range(4):
             if any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for c in tok.children):
                 return True
+            if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _SPECULATIVE
+                   for c in tok.children):
+                return True  # "practices could be asked to": a report of what may happen
             if tok.head is tok:
                 break
             tok = tok.head
