@@ -284,11 +284,14 @@ def schedule(
 
 
 @app.command()
-def status() -> None:
+def status(
+    config: Annotated[Path | None, typer.Option(help="Schedule config (TOML), for the next "
+                                                "run times.", callback=_existing_file)] = None,
+) -> None:
     """The last runs of each job and when each runs next."""
     import scheduler
 
-    scheduler.print_status(scheduler.status(), out)
+    scheduler.print_status(scheduler.status(config=scheduler.load_config(config)), out)
 
 
 @app.command()

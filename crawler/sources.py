@@ -56,7 +56,7 @@ class Source:
     next_pattern: str | None = None
     sitemap_follow: str | None = None
     allowed_domains: tuple[str, ...] = ()
-    interval_hours: float = 24.0
+    interval_hours: float = 6.0
     enabled: bool = True
     extract: ExtractHints = field(default_factory=ExtractHints)
 
@@ -155,7 +155,7 @@ def _parse(table: Any, where: str) -> Source:
     if lists["listing"] and not regexes["link_pattern"]:
         raise BadSourcesFile(f"{where}: listing pages need link_pattern, a regex that "
                              "article URLs match")
-    interval = table.get("interval_hours", 24.0)
+    interval = table.get("interval_hours", 6.0)
     if not isinstance(interval, int | float) or isinstance(interval, bool) or interval <= 0:
         raise BadSourcesFile(f"{where}: interval_hours must be a positive number")
     enabled = table.get("enabled", True)
