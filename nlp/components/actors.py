@@ -225,7 +225,7 @@ class ActorRecognizer:
 def _is_subject(span: Span) -> bool:
     root = span.root
     # "NHS England and the government published": a conjunct of the subject acts too.
-    while root.dep_ == "conj" and root.head is not root:
+    while root.dep_ == "conj" and root.head.i != root.i:
         root = root.head
     if root.dep_ in _SUBJECT_DEPS:
         return True

@@ -68,7 +68,7 @@ class PeopleFinder:
         self.stops = frozenset(w.lower() for w in data["apposition_stops"])
         self.not_people = frozenset(data["not_people"])
         self.implied = {k.lower(): v for k, v in data.get("implied_actor", {}).items()}
-        self.leading_verbs = frozenset(data.get("leading_verbs", ()))
+        self.leading_verbs: dict[str, str] = dict(data.get("leading_verbs", {}))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -278,11 +278,12 @@ class PeopleFinder:
             if verb.lemma_ == "be":
                 return self._read_segment(doc, (i + 3, end), actor_at)
             if verb.lemma_ in self.leading_verbs:
-                return None, self._read_segment(doc, (i + 3, end), actor_at)[1]
+                actor_id = self._read_segment(doc, (i + 3, end), actor_at)[1]
+                return (self.leading_verbs[verb.lemma_] if actor_id else None), actor_id
             return None, None
         root = name.root
         verb = root.head
-        if root.dep_ != "nsubj" or verb is root:
+        if root.dep_ != "nsubj" or verb.i == root.i:
             return None, None
         if verb.lemma_ == "be":
             for child in verb.children:
@@ -294,7 +295,7 @@ class PeopleFinder:
                 if child.dep_ == "dobj":
                     for tok in child.subtree:
                         if tok.i in actor_at:
-                            return None, actor_at[tok.i].kb_id_
+                            return self.leading_verbs[verb.lemma_], actor_at[tok.i].kb_id_
         return None, None
 
     def _apposition(self, doc: Doc, name: Span) -> tuple[int, int] | None:

@@ -189,6 +189,8 @@ class QuoteFinder:
     # -- the pass ------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         ctx = _Context(doc, self)
+        # Reported speech first: a later "the source said" can point back to it.
+        ctx.reported = self._reported(ctx)
         quotes: list[dict[str, Any]] = []
         scare: list[dict[str, Any]] = []
         previous: dict[str, Any] | None = None
@@ -206,7 +208,7 @@ class QuoteFinder:
             previous, previous_q = item, q
         doc._.pcnwatch_quotes = quotes
         doc._.pcnwatch_scare_quotes = scare
-        doc._.pcnwatch_reported = self._reported(ctx)
+        doc._.pcnwatch_reported = ctx.reported
         return doc
 
     def _attribute(self, ctx: _Context, q: Quotation, previous: dict[str, Any] | None,
@@ -343,7 +345,7 @@ class QuoteFinder:
             if head.dep_ == "acl" and head.head.i < head.i and lo <= head.head.i:
                 # "The chair, Dr X, called it …": the verb hangs off the noun it describes.
                 return head.head
-            if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head is not head:
+            if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
                 head = head.head
             else:
                 break
@@ -427,6 +429,7 @@ class _Context:
         self.person_mentions = mentions
         self.media = {s.kb_id_ for s in self.actors if s.label_ == "media"}
         self.attributed: list[tuple[int, dict[str, Any]]] = []
+        self.reported: list[dict[str, Any]] = []
 
     def in_quote(self, char: int) -> bool:
         return any(s <= char < e for s, e in self.quote_ranges)
@@ -491,7 +494,7 @@ class _Context:
         if span is None:
             return False
         root = span.root
-        while root.dep_ in ("conj", "appos", "compound", "nmod") and root.head is not root:
+        while root.dep_ in ("conj", "appos", "compound", "nmod") and root.head.i != root.i:
             root = root.head
         return root.dep_ in _SUBJECT_DEPS
 
@@ -509,6 +512,25 @@ class _Context:
             if self._is_subject(start, end):
                 last_subject = (person, start)
         return last_subject or last or (None, -1)
+
+    def earlier_speaker(self, head: Token, at_char: int) -> tuple[str, str | None] | None:
+        """Who "the source", "the chair" or "the spokesperson" points back to: the last
+        person whose role has that word, else the last speaker named with it."""
+        word = head.lower_
+        best: tuple[int, tuple[str, str | None]] | None = None
+        for person in self.people:
+            role = (person.get("role") or "").lower().split()
+            if word in role:
+                named = [s for s, _e in person["mentions"] if s < at_char]
+                if named and (best is None or named[-1] > best[0]):
+                    best = (named[-1], (person["name"], person.get("actor_id")))
+        for start, item in [(q_open, q) for q_open, q in self.attributed] + [
+                (r["start"], r) for r in self.reported]:
+            speaker = item.get("speaker") or ""
+            if start < at_char and speaker.lower().split()[-1:] == [word] and (
+                    best is None or start > best[0]) and item.get("actor_id"):
+                best = (start, (speaker, item["actor_id"]))
+        return best[1] if best else None
 
     def is_person_name(self, speaker: str) -> bool:
         return any(person["name"] == speaker for person in self.people)
@@ -543,6 +565,13 @@ class _Context:
         doc = self.doc
         left = max(subject.left_edge.i, lo)
         right = min(subject.right_edge.i + 1, hi)
+        # The parser sometimes splits one subject in two ("a Department of Health
+        # spokesperson": two nsubj); a sibling subject just before joins the phrase.
+        while left - 1 >= lo and subject.dep_ in _SUBJECT_DEPS:
+            sibling = _child_of(doc[left - 1], subject.head)
+            if sibling is None or sibling.dep_ not in _SUBJECT_DEPS or sibling.i == subject.i:
+                break
+            left = max(sibling.left_edge.i, lo)
         # Keep the subject phrase to the clause around it: stop at a quotation.
         phrase = [t for t in doc[left:right] if not self.in_quote(t.idx) and not t.is_quote]
         if not phrase:
@@ -582,6 +611,11 @@ class _Context:
         if strict and inner is None and bare is None and (
                 subject.lower_ not in self.finder.speaker_nouns):
             return None
+        if (inner is None and bare is None and phrase[0].lower_ == "the"
+                and subject.lower_ in self.finder.speaker_nouns):
+            earlier = self.earlier_speaker(subject, at_char)
+            if earlier is not None:
+                return earlier
         if (not strict and inner is None and bare is None
                 and subject.lemma_.lower() in self.finder.document_nouns):
             body = self.last_body(at_char)
@@ -606,6 +640,18 @@ class _Context:
             if actor_id:
                 return actor_id
         return None
+
+
+def _child_of(token: Token, head: Token) -> Token | None:
+    """The child of ``head`` whose subtree holds ``token``, if any."""
+    current = token
+    for _ in range(12):
+        if current.head.i == head.i:
+            return current
+        if current.head.i == current.i:
+            return None
+        current = current.head
+    return None
 
 
 def _according_object(according: Token) -> Token:
