@@ -49,7 +49,7 @@ def test_sources_contract_keys_load(tmp_path):
     assert src.feeds == ("http://127.0.0.1:8000/feed/",)
     assert src.domains == ["127.0.0.1"]
     assert src.kinds == ["feed"]
-    assert src.interval_hours == 24.0
+    assert src.interval_hours == 6.0  # the issue: every 6 hours unless a source says
 
 
 def test_sources_listing_keys_and_hints_load(tmp_path):
