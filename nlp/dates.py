@@ -6,9 +6,9 @@ Conventions (each a choice; the trade press rarely gives a day):
 - The NHS year starts on 1 April. "The coming year", "next year's contract", "the next
   financial year" resolve to the next 1 April on or after the published date; "2020/21" and
   "2020-21" resolve to 2020-04-01.
-- A bare year after "from", "until", "by", "before", "starting" ("not until 2021") is an NHS
+- A bare year after "from", "until", "to", "by", "before", "starting" ("not until 2021") is an NHS
   year: it resolves to 1 April of that year. A bare year otherwise ("in 2019") is 1 January.
-- A month or day without a year looks forward after "from", "by", "until", "before",
+- A month or day without a year looks forward after "from", "to", "by", "until", "before",
   "starting", "next" (the first such month on or after the published month), back after
   "last", "since", and otherwise takes the occurrence nearest the published date.
 - "Last week" is seven days before publication, "this week" the published date itself,
@@ -41,7 +41,8 @@ _MONTH_RE = (
     r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
 )
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
-_FORWARD = {"from", "by", "until", "till", "before", "starting", "next", "due", "ahead"}
+# "to" leads a new date after a move: "pushed back to October", "delayed to 2021".
+_FORWARD = {"from", "by", "until", "till", "before", "starting", "next", "due", "ahead", "to"}
 _BACKWARD = {"last", "since", "earlier", "previous", "past"}
 _MONTH_LEADS = _FORWARD | _BACKWARD | {"in", "of", "during", "after", "early", "late", "mid"}
 _EXPLICIT = {"iso", "numeric", "fyear", "day_month_year", "month_day_year"}

@@ -23,6 +23,9 @@ PUB = date(2020, 1, 14)  # a Tuesday, in NHS year 2019/20
         ("from April", PUB, date(2020, 4, 1)),
         ("from April", date(2020, 5, 3), date(2021, 4, 1)),
         ("from January", PUB, date(2020, 1, 1)),
+        # "to" after a move looks forward too: a delay never lands in the past
+        ("the deadline was pushed back to October", PUB, date(2020, 10, 1)),
+        ("delayed to 2021", PUB, date(2021, 4, 1)),
         # a bare year after until/from is the NHS year that starts in it
         ("these will not start until 2021", PUB, date(2021, 4, 1)),
         ("not until 2021", None, date(2021, 4, 1)),

@@ -12,7 +12,9 @@ from nlp.components.stance import CuePhrases, load_stance_cues
 
 DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-STANCE_TEST_FLOOR = 0.75  # held-out split; measured 0.807 when the floor was set
+# held-out split; 0.807 on the first 88 test rows when set, 0.808 on 156 test rows after the
+# set grew (N2b)
+STANCE_TEST_FLOOR = 0.75
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def test_stance_judgement_explains_itself(stance_nlp):
 def test_stance_labelled_set_accuracy_on_held_out_split(stance_nlp):
     rows = [json.loads(line) for line in (DATA / "stance_sentences.jsonl").open()]
     test = [r for r in rows if r["split"] == "test"]
-    assert len(rows) >= 240 and len(test) >= 60
+    assert len(rows) >= 450 and len(test) >= 150
     assert {r["stance"] for r in test} == {"support", "oppose", "mixed", "neutral"}
     right = sum(judge(stance_nlp, r["text"], r.get("actor")).stance == r["stance"] for r in test)
     assert right / len(test) >= STANCE_TEST_FLOOR
@@ -80,10 +82,12 @@ def test_stance_labelled_set_is_not_copied_from_seeds():
     seed_text = " ".join(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
     seed_words = seed_text.lower().split()
     grams = {" ".join(seed_words[i:i + 10]) for i in range(len(seed_words) - 9)}
-    for line in (DATA / "stance_sentences.jsonl").open():
-        words = json.loads(line)["text"].lower().split()
-        for i in range(len(words) - 9):
-            assert " ".join(words[i:i + 10]) not in grams
+    for name in ("stance_sentences.jsonl", "event_sentences.jsonl", "topic_texts.jsonl"):
+        for line in (DATA / name).open():
+            row = json.loads(line)
+            words = f"{row.get('context', '')} {row['text']}".lower().split()
+            for i in range(len(words) - 9):
+                assert " ".join(words[i:i + 10]) not in grams, (name, row["text"])
 
 
 def test_stance_cue_file_loads_with_every_section():
@@ -229,3 +233,18 @@ def test_stance_pipe_with_two_processes_matches_one():
     assert one == two
     assert two[2] == []
     assert {s["stance"] for doc in two for s in doc} >= {"oppose"}
+
+
+@pytest.mark.parametrize("name", ["stance_sentences.jsonl", "event_sentences.jsonl",
+                                  "topic_texts.jsonl"])
+def test_labelled_rows_keep_their_split(name):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from eval_labelled import LEGACY_ROWS, split_for
+
+    rows = [json.loads(line) for line in (DATA / name).open()]
+    texts = [r["text"] for r in rows]
+    assert len(texts) == len(set(texts)), "a labelled text appears twice"
+    for row in rows[LEGACY_ROWS[name]:]:
+        assert row["split"] == split_for(row["text"]), row["text"]
