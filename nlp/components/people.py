@@ -329,6 +329,8 @@ class PeopleFinder:
             if tok.text in _POSSESSIVE and i - 2 >= 0:
                 i -= 1
                 continue
+            if tok.is_space:
+                break
             # "Health and social care secretary X": an "and" between nouns stays in the role.
             joins_nouns = (tok.lower_ in ("and", "&") and i - 2 >= sent_start
                            and doc[i - 2].pos_ in ("NOUN", "PROPN", "ADJ"))
@@ -354,7 +356,8 @@ class PeopleFinder:
             if tok.text in _POSSESSIVE:
                 i -= 1
                 continue
-            if tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX", "CCONJ", "SCONJ"):
+            if tok.is_space or tok.is_punct or tok.is_quote or tok.pos_ in ("VERB", "AUX",
+                                                                            "CCONJ", "SCONJ"):
                 break
             i -= 1
             if tok.is_sent_start:
@@ -370,7 +373,13 @@ class PeopleFinder:
         for i in range(start, end):
             span = actor_at.get(i)
             if span is not None:
-                actor_id = span.kb_id_ if nearest_last else (actor_id or span.kb_id_)
+                # "the BMA's GP committee": the possessor is the parent, the last body named.
+                possessor = (span.end < end and doc[span.end].text in _POSSESSIVE
+                             and span.end + 1 in actor_at)
+                if not possessor:
+                    actor_id = span.kb_id_ if nearest_last else (actor_id or span.kb_id_)
+                continue
+            if doc[i].is_space:
                 continue
             if words == [] and doc[i].text in _POSSESSIVE:
                 continue

@@ -335,6 +335,12 @@ class QuoteFinder:
         return None
 
     def _subject(self, verb: Token, lo: int, hi: int) -> Token | None:
+        # "was described by Dr X as …": the agent of a passive speech verb is the speaker.
+        for child in verb.children:
+            if child.dep_ == "agent":
+                agent = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if agent is not None and lo <= agent.i < hi:
+                    return agent
         head = verb
         for _ in range(3):
             subjects = [c for c in head.children if c.dep_ in _SUBJECT_DEPS and lo <= c.i < hi]
