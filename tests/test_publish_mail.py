@@ -260,3 +260,44 @@ def test_send_login_password_never_logged_or_stored(list_of, monkeypatch, caplog
         stored = " ".join(str(r.model_dump()) for r in s.exec(select(JobRun)))
         stored += " ".join(str(r.model_dump()) for r in s.exec(select(DigestSend)))
     assert PASSWORD not in stored
+
+
+def test_claim_is_won_by_one_run_only(list_of):
+    from publish.mail import _claim, _ensure_rows
+
+    url, make = list_of
+    make(1)
+    engine = get_engine(url)
+    with Session(engine) as s:
+        sub_id = s.exec(select(Subscriber.id)).one()
+    _ensure_rows(engine, WEEK, [sub_id])
+    _ensure_rows(engine, WEEK, [sub_id])  # a second run finds the row made: no duplicate
+    # two runs racing for one (week, subscriber): only the first UPDATE changes the row
+    assert _claim(engine, WEEK, sub_id, "<a@x>") is True
+    assert _claim(engine, WEEK, sub_id, "<b@x>") is False
+    row = _rows(url)["manager1@practice1.test"]
+    assert (row.status, row.attempts, row.message_id) == ("sending", 1, "<a@x>")
+
+
+# Each row: environment, and a fragment of the error (None: valid).
+@pytest.mark.parametrize(("env", "error"), [
+    ({}, None),
+    ({"PCNWATCH_SMTP_PORT": "587", "PCNWATCH_SMTP_STARTTLS": "1"}, None),
+    # a port must be a number
+    ({"PCNWATCH_SMTP_PORT": "smtp"}, "PCNWATCH_SMTP_PORT"),
+    ({"PCNWATCH_SMTP_STARTTLS": "maybe"}, "PCNWATCH_SMTP_STARTTLS"),
+    # a user without a password (or the reverse) is a half-done setup
+    ({"PCNWATCH_SMTP_USER": "digest"}, "both"),
+    ({"PCNWATCH_SMTP_PASSWORD": PASSWORD}, "both"),
+])
+def test_smtp_settings_from_env(env, error):
+    from publish.errors import MailConfigError
+
+    if error is None:
+        settings = SmtpSettings.from_env(env)
+        assert settings.port == int(env.get("PCNWATCH_SMTP_PORT", 25))
+        assert settings.starttls == ("PCNWATCH_SMTP_STARTTLS" in env)
+    else:
+        with pytest.raises(MailConfigError, match=error) as info:
+            SmtpSettings.from_env(env)
+        assert PASSWORD not in str(info.value)
