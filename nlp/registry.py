@@ -149,10 +149,15 @@ class Registry:
 
     def resolve_bare(self, word: str, before: list[str]) -> str | None:
         """The actor a bare short-form word names, given the actor ids mentioned before it."""
-        for short in self.short_form_heads().get(word.lower(), ()):
+        shorts = self.short_form_heads().get(word.lower(), ())
+        for short in shorts:
             for actor_id in reversed(before):
                 if short.accepts(actor_id):
                     return actor_id
+        # A capitalised bare form with a default ("Confederation chief executive X").
+        for short in shorts:
+            if short.default and word[:1].isupper():
+                return short.default
         return None
 
     def family_of(self, actor_id: str) -> Family | None:

@@ -104,3 +104,16 @@ def test_registry_rejects_bad_data(mutate, message):
 def test_registry_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(DataFileError, match="cannot read actor registry"):
         read_registry_data(str(tmp_path / "nope.toml"))
+
+
+@pytest.mark.parametrize("word,before,expected", [
+    ("LMC", ["nhs-england", "lmc-kent", "bma"], "lmc-kent"),   # last LMC, not last body
+    ("committee", ["bma-gpc", "lmc-kent"], "lmc-kent"),         # nearest of several candidates
+    ("college", [], None),                                      # nothing named, no default
+    ("Confederation", [], "nhs-confederation"),                 # capitalised with a default
+    ("confederation", [], None),                                # lower case: no default
+    ("ICB", ["icb-north-kent"], "icb-north-kent"),
+    ("chair", ["bma"], None),                                   # not a short form at all
+])
+def test_registry_resolve_bare(word, before, expected):
+    assert load_registry().resolve_bare(word, before) == expected

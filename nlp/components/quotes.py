@@ -638,8 +638,6 @@ class _Context:
     def bare_short_form(self, phrase: list[Token], at_char: int) -> str | None:
         """"An ICB spokesperson": a short-form word without its article names the last one."""
         before = [s.kb_id_ for s in self.actors if s.start_char < at_char]
-        if not before:
-            return None
         registry = self.finder.registry()
         for tok in phrase:
             actor_id = registry.resolve_bare(tok.text, before)
