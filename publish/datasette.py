@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import sqlite3
+import types
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -63,6 +65,38 @@ VIEW_FACETS = {
     "timeline": ["action", "actor_id", "reaction_stance", "topic"],
     "headlines": ["source", "topic"],
 }
+
+
+# Subscribers' addresses, names and unsubscribe tokens are not for browsing: any
+# query that reads them gets NULL instead (a SQLite authorizer, so custom SQL too).
+PRIVATE_COLUMNS = frozenset({("subscriber", "email"), ("subscriber", "name"),
+                             ("subscriber", "token")})
+
+
+def _authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None,
+                _source: str | None) -> int:
+    if action == sqlite3.SQLITE_READ and (arg1, arg2) in PRIVATE_COLUMNS:
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
+
+
+def _register_plugin() -> None:
+    """Install `_authorizer` on the connections of pcnwatch's Datasette (a plugin, once)."""
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    if pm.get_plugin("pcnwatch_privacy") is not None:
+        return
+
+    @hookimpl
+    def prepare_connection(conn, database, datasette):
+        if getattr(datasette, "_pcnwatch", False):
+            conn.set_authorizer(_authorizer)
+
+    # Datasette lists plugins by module name, so the plugin is a (virtual) module.
+    plugin = types.ModuleType("pcnwatch_privacy")
+    plugin.prepare_connection = prepare_connection
+    pm.register(plugin, name="pcnwatch_privacy")
 
 
 def sqlite_path(url: str | None = None) -> Path:
@@ -119,9 +153,12 @@ def app(url: str | None = None, *, pages_dir: Path | None = None):
     meta = metadata()
     meta["databases"] = {path.stem: meta["databases"].pop(DB_NAME)}
     mounts = [(PAGES_MOUNT, str(pages_dir))] if pages_dir is not None else []
-    return Datasette(files=[str(path)], metadata=meta, static_mounts=mounts,
-                     settings={"allow_download": False, "default_page_size": 50,
-                               "sql_time_limit_ms": 3000})
+    _register_plugin()
+    ds = Datasette(files=[str(path)], metadata=meta, static_mounts=mounts,
+                   settings={"allow_download": False, "default_page_size": 50,
+                             "sql_time_limit_ms": 3000})
+    ds._pcnwatch = True
+    return ds
 
 
 _PAGE = ("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">"

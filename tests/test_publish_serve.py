@@ -166,3 +166,18 @@ def test_serve_one_click_unsubscribe(sqlite_url, tmp_path):
     assert list_subscribers(engine) == []
     assert bogus.status_code == 404 and "<script>" not in bogus.text
     assert datasette.status_code == 200
+
+
+def test_serve_hides_subscriber_addresses_and_tokens(ds, sqlite_url):
+    from publish.mail import add_subscriber
+
+    sub = add_subscriber(get_engine(sqlite_url), "pm@surgery.test", name="Pat",
+                         topics=["workforce"])
+    table = get(ds, "/pcnwatch/subscriber.json?_shape=objects").json()["rows"]
+    assert [(r["email"], r["name"], r["token"], r["topics"]) for r in table] == [
+        (None, None, None, '["workforce"]')]
+    sql = get(ds, "/pcnwatch.json?_shape=objects&sql=" +
+              "select email || token as leak from subscriber").json()["rows"]
+    assert sql == [{"leak": None}]
+    page = get(ds, "/pcnwatch/subscriber").text
+    assert "pm@surgery.test" not in page and sub.token not in page
