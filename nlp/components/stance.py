@@ -301,6 +301,13 @@ class StanceJudge:
                 return True
         return False
 
+    def _object_of_negated(self, doc: Doc, start: int, end: int, skip: frozenset[int]) -> bool:
+        root = doc[start:end].root
+        return root.dep_ in ("dobj", "pobj") and (
+            self._verb_negated(root.head, skip)
+            or root.dep_ == "pobj" and self._verb_negated(root.head.head, skip)
+        )
+
     def _clause_negated(self, doc: Doc, i: int, floor: int, skip: frozenset[int]) -> bool:
         """True when the verb whose complement the cue is carries a negation.
 
@@ -396,6 +403,9 @@ class StanceJudge:
                         if not negated:
                             continue
                         side, negated = "oppose", False
+                    elif side == "support" and not negated and self._object_of_negated(
+                            doc, m.start, m.end, skip):
+                        continue  # "does not deliver the investment": no praise of it
                     if not negated and side == "oppose" and self._reduced(doc, forms, m.start, a):
                         negated = True
                     label = m.phrase
@@ -448,6 +458,12 @@ class StanceJudge:
             # A body speaking for its own policy defends it unless it turns on it.
             stance = "support"
             confidence = 0.6 + 0.35 * (1 - math.exp(-max(pro - con, 0.0) / 2))
+        elif pro > 0 and cond > 0 and opp_raw == 0 and total >= s["min_evidence"] \
+                and pro_raw < cond * s["support_dominance"]:
+            # Praise with a condition and nothing against: "a good start, but it will only
+            # work if the staff are found".
+            stance = "mixed"
+            confidence = 0.5 + 0.3 * min(pro, cond) / max(pro, cond)
         elif total < s["min_evidence"]:
             stance = "neutral"
             confidence = 0.75 if total == 0 else 0.55
