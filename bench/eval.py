@@ -123,6 +123,24 @@ def gated_values(metrics: dict) -> dict[str, float]:
     return out
 
 
+def check_floors(values: dict[str, float], floors: dict[str, float]) -> list[str]:
+    """One message per metric more than EPSILON below its floor."""
+    return [f"{metric} {values[metric]:.3f} is below its floor {floor:.3f}"
+            for metric, floor in floors.items() if values[metric] < floor - EPSILON]
+
+
+def raise_floors(values: dict[str, float], old: dict[str, float], *,
+                 allow_regression: bool = False) -> dict[str, float]:
+    """Today's scores as floors; a floor only goes down with ``allow_regression``."""
+    new = {}
+    for metric, value in values.items():
+        floor = round(value, 3)
+        if metric in old and floor < old[metric] and not allow_regression:
+            floor = old[metric]
+        new[metric] = floor
+    return new
+
+
 def corpora() -> list[tuple[str, Path]]:
     found = [("devset", DEVSET / "seeds.gold.jsonl")]
     for gold in sorted((REPO / "tests" / "data").glob("*_gold.jsonl")):
@@ -159,18 +177,10 @@ def main(argv: list[str] | None = None) -> int:
                 if pinned.get("hash") != chash:
                     print(f"  note: corpus {name} changed since its floors were pinned "
                           f"({pinned.get('hash')} -> {chash})")
-                for metric, floor in pinned["floors"].items():
-                    if values[metric] < floor - EPSILON:
-                        failures.append(f"{name}: {metric} {values[metric]:.3f} is below "
-                                        f"its floor {floor:.3f}")
+                failures += [f"{name}: {msg}" for msg in check_floors(values, pinned["floors"])]
             if args.update:
-                old = (pinned or {}).get("floors", {})
-                new = {}
-                for metric, value in values.items():
-                    floor = round(value, 3)
-                    if metric in old and floor < old[metric] and not args.allow_regression:
-                        floor = old[metric]
-                    new[metric] = floor
+                new = raise_floors(values, (pinned or {}).get("floors", {}),
+                                   allow_regression=args.allow_regression)
                 floors[name] = {"hash": chash, "floors": new}
     if args.update:
         FLOORS.write_text(json.dumps(floors, indent=2, sort_keys=True) + "\n")

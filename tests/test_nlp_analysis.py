@@ -152,3 +152,36 @@ def test_analysis_seeds_meet_dev_floors(nlp, tmp_path):
     assert metrics["missing_or_error"] == 0
     for name, floor in floors.items():
         assert values[name] >= floor - 0.005, (name, values[name], floor)
+
+
+def _eval_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pcnwatch_eval", REPO / "bench" / "eval.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("values,floors,failed", [
+    ({"quotes_f1": 0.95}, {"quotes_f1": 0.95}, []),
+    ({"quotes_f1": 0.946}, {"quotes_f1": 0.95}, []),             # within the 0.005 noise band
+    ({"quotes_f1": 0.94}, {"quotes_f1": 0.95}, ["quotes_f1"]),   # a real drop fails
+])
+def test_eval_gate_checks_floors(values, floors, failed):
+    messages = _eval_module().check_floors(values, floors)
+    assert [m.split()[0] for m in messages] == failed
+
+
+def test_eval_floors_only_fall_with_allow_regression():
+    gate = _eval_module()
+    assert gate.raise_floors({"a": 0.8, "b": 0.99}, {"a": 0.9, "b": 0.5}) == {"a": 0.9, "b": 0.99}
+    assert gate.raise_floors({"a": 0.8}, {"a": 0.9}, allow_regression=True) == {"a": 0.8}
+
+
+def test_eval_strips_front_matter():
+    gate = _eval_module()
+    text = '+++\ntitle = "T"\npublished = 2020-01-14\n+++\nBody one.\n\nBody two.\n'
+    assert gate.strip_front_matter(text) == "Body one.\n\nBody two.\n"
+    assert gate._front_matter_date(text) == "2020-01-14"
+    assert gate.strip_front_matter("No header.") == "No header."
