@@ -13,16 +13,18 @@ whose UPDATE changed the row sends. After the server's reply the row becomes:
 
 - `sent` (with sent_at) when the server accepted the message;
 - `refused` when the server refused the recipient (5xx): retried next run;
-- `failed` when the server answered with a temporary error or the connection
-  broke before it accepted the message: retried next run. The run stops there
-  and fails, since the rest would fail too.
+- `failed` when the server answered the message with an error reply (421
+  closing, 452 no room ...): certainly not accepted, retried next run. The run
+  stops there and fails, since the rest would fail too.
 
-A row still `sending` at the start of a run means a process died between
-handing the message to the server and recording the reply, so the server may
-have accepted it. It is *not* sent again (sending twice is worse for the reader
-than missing one week), it is counted as `unknown` in the run's counts and
-named in the log; to resend it, set its status back to `pending`. The window
-is the few milliseconds of one SMTP transaction.
+A row stays `sending` when nobody knows whether the server accepted it: the
+process died between handing the message over and recording the reply, or the
+connection broke with no reply (its `last_error` says so). Such a row is *not*
+sent again (twice in a reader's inbox is worse than one week missed), it is
+counted as `unknown` in each run's counts and named in the log; to resend it,
+set its status back to `pending`. The window is kept small: before claiming
+each row, a NOOP checks the server is still there, so a server that went away
+between messages fails the run with the row untouched.
 """
 
 from __future__ import annotations
@@ -213,6 +215,12 @@ def send_week(engine: Engine, week: str, make_message: Callable[[Subscriber], Em
                 counts["failed"] = counts.get("failed", 0) + 1
                 log.warning("digest %s for subscriber %s not built: %s", week, sub.id, exc)
                 continue
+            try:
+                smtp.noop()  # a server gone since the last message fails here, before a claim
+            except (smtplib.SMTPException, OSError) as exc:
+                raise MailError(f"SMTP server {settings.where} stopped answering "
+                                f"({_reason(exc)}) after {counts['sent']} sent this run; "
+                                "run again to send the rest") from None
             if not _claim(engine, week, sub.id, msg["Message-ID"]):
                 counts["skipped"] += 1  # another run took it
                 continue
@@ -229,12 +237,24 @@ def send_week(engine: Engine, week: str, make_message: Callable[[Subscriber], Em
                     _stop(smtp)
                     raise MailError(f"SMTP server {settings.where} deferred {sub.email} "
                                     f"({why}); {counts['sent']} sent, run again later") from None
-            except (smtplib.SMTPException, OSError) as exc:  # TimeoutError is an OSError
+            except smtplib.SMTPResponseException as exc:
+                # The server answered no (421 closing, 452 full ...): certainly not accepted.
                 _finish(engine, week, sub.id, "failed", _reason(exc))
                 _stop(smtp)
                 raise MailError(f"SMTP server {settings.where} stopped accepting mail "
                                 f"({_reason(exc)}) after {counts['sent']} sent this run; "
                                 "run again to send the rest") from None
+            except (smtplib.SMTPException, OSError) as exc:  # TimeoutError is an OSError
+                # No answer at all: the server may have taken the message just before the
+                # line broke. Left `sending`, so no run sends it again (module docstring).
+                _finish(engine, week, sub.id, "sending",
+                        f"connection lost mid-send, may have been delivered: {_reason(exc)}")
+                counts["unknown"] += 1
+                _stop(smtp)
+                raise MailError(f"lost the SMTP server {settings.where} while sending to "
+                                f"{sub.email} ({_reason(exc)}); that digest may have arrived "
+                                f"and is not resent; {counts['sent']} sent this run, run "
+                                "again to send the rest") from None
             else:
                 _finish(engine, week, sub.id, "sent")
                 counts["sent"] += 1

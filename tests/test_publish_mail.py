@@ -33,6 +33,13 @@ class Handler:
         self.received: list = []
         self.refuse: set[str] = set()
         self.limit: int | None = None
+        self.hang_up_in_data: set[str] = set()  # take the message, then drop the line unanswered
+        self.gone_after: int | None = None  # after this many messages, hang up on the next NOOP
+
+    async def handle_NOOP(self, server, session, envelope, arg):
+        if self.gone_after is not None and len(self.received) >= self.gone_after:
+            server.transport.close()
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -45,6 +52,8 @@ class Handler:
             return "421 4.3.2 shutting down, try later"
         msg = message_from_bytes(envelope.content, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), msg))
+        if set(envelope.rcpt_tos) & self.hang_up_in_data:
+            server.transport.close()
         return "250 Message accepted"
 
 
@@ -301,3 +310,33 @@ def test_smtp_settings_from_env(env, error):
         with pytest.raises(MailConfigError, match=error) as info:
             SmtpSettings.from_env(env)
         assert PASSWORD not in str(info.value)
+
+
+def test_send_line_lost_mid_message_is_never_resent(smtp, list_of):
+    url, make = list_of
+    emails = make(3)
+    smtp.hang_up_in_data = {emails[1]}
+    with pytest.raises(MailError, match="may have arrived"):
+        jobs.digest(week=WEEK, send=True, database_url=url)
+    rows = _rows(url)
+    assert [rows[e].status for e in emails] == ["sent", "sending", "pending"]
+    assert "may have been delivered" in rows[emails[1]].last_error
+    smtp.hang_up_in_data = set()
+    counts = jobs.digest(week=WEEK, send=True, database_url=url)
+    assert (counts["sent"], counts["unknown"], counts["skipped"]) == (1, 1, 1)
+    # the server did take message 2 before the line broke: it arrived once, not twice
+    assert _to(smtp) == emails
+
+
+def test_send_server_gone_between_messages_claims_nothing_more(smtp, list_of):
+    url, make = list_of
+    emails = make(3)
+    smtp.gone_after = 1
+    with pytest.raises(MailError, match="stopped answering"):
+        jobs.digest(week=WEEK, send=True, database_url=url)
+    rows = _rows(url)
+    assert [(rows[e].status, rows[e].attempts) for e in emails] == [
+        ("sent", 1), ("pending", 0), ("pending", 0)]
+    smtp.gone_after = None
+    assert jobs.digest(week=WEEK, send=True, database_url=url)["sent"] == 2
+    assert _to(smtp) == emails
