@@ -119,8 +119,9 @@ def _feed(items: list[dict], *, title: str, link: str, feed_url: str):
     fg = FeedGenerator()
     fg.id(feed_url)
     fg.title(title)
-    fg.link(href=link, rel="alternate")
+    # feedgen's RSS <link> is the last link given, so the site comes after the self link.
     fg.link(href=feed_url, rel="self")
+    fg.link(href=link, rel="alternate")
     fg.description("One line per story: the news on primary care networks and the reactions "
                    "to it, de-duplicated across sources.")
     fg.language("en-GB")

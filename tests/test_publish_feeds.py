@@ -26,9 +26,14 @@ def items(store_url):
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_feed_reads_back_with_feedparser(items, fmt):
-    parsed = feedparser.parse(render(items, fmt, feed_url="https://example.test/h.xml"))
+    parsed = feedparser.parse(render(items, fmt, link="https://example.test/",
+                                     feed_url="https://example.test/h.xml"))
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == ("rss20" if fmt == "rss" else "atom10")
+    # the feed links to the site, and to itself as rel=self
+    assert parsed.feed.link == "https://example.test/"
+    assert "https://example.test/h.xml" in {x.href for x in parsed.feed.links
+                                            if x.rel == "self"}
     entries = parsed.entries
     assert [e.link for e in entries] == [h["url"] for h in items]
     assert [e.id for e in entries] == [h["id"] for h in items]
