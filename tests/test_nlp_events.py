@@ -178,3 +178,19 @@ def test_events_to_disk_from_disk_round_trip(events_nlp, tmp_path):
     text = "NHS England has postponed the care home specification until April 2021."
     assert run(loaded, text, [NE]) == run(events_nlp, text, [NE])
     assert run(loaded, text, [NE])[0]["date"] == "2021-04-01"
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "obj"),
+    [
+        # a reporting verb read as a noun is not what is required
+        ("New guidance from NHS England states that structured medication reviews must be "
+         "delivered from April.", "require", "structured medication reviews"),
+        # a pronoun subject takes the object of the act before it in the sentence
+        ("NHS England said networks are due to deliver three objectives, but these will not "
+         "start until 2021.", "delay", "three objectives"),
+    ],
+)
+def test_events_object_repairs(events_nlp, text, action, obj):
+    events = {e["action"]: e for e in run(events_nlp, text, [NE])}
+    assert events[action]["object"] == obj

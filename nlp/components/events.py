@@ -40,6 +40,10 @@ _STOP_OBJECT = {"which", "that", "who", "whose", "where", "while", "but", "becau
 # Links by which a trigger hangs under the verb that asks for or refuses it.
 _EMBEDDING_DEPS = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "aux", "mark"}
 _SPECULATIVE = {"could", "might", "may"}
+# Reporting words the parser sometimes reads as nouns ("New guidance states that ...").
+_REPORTING_FORMS = {"states", "says", "shows", "suggests", "confirms", "notes", "warns",
+                    "explains", "adds"}
+_ANAPHORS = {"these", "they", "it", "this", "those"}
 # Kinds that report acts rather than act.
 _REPORTING_KINDS = {"media"}
 
@@ -147,6 +151,7 @@ class EventExtractor:
             matches = self._drop_embedded(
                 doc, [m for m in matches if m.value[0] != "ignore"])
             dates = None
+            last_object = ""
             for m in matches:
                 action, kind = m.value
                 if any(a <= m.start < b for a, b in muted):
@@ -176,6 +181,9 @@ class EventExtractor:
                         continue
                     actor_id = focus
                 obj = self._object(doc, head, trigger)
+                if obj == trigger.text and last_object and self._pronoun_subject(head):
+                    obj = last_object  # "... three objectives, but these will not start"
+                last_object = obj
                 key = (actor_id, action, obj.lower())
                 if key in seen:
                     continue
@@ -266,6 +274,11 @@ class EventExtractor:
             if lemma in self.requests:
                 return not any(c.dep_ == "nsubj" and c.i in makers for c in tok.children)
         return False
+
+    @staticmethod
+    def _pronoun_subject(head: Token) -> bool:
+        return any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in _ANAPHORS
+                   for c in head.children)
 
     @staticmethod
     def _is_name_part(trigger: Span) -> bool:
@@ -368,15 +381,26 @@ class EventExtractor:
                 target = target.head
         if target is None:
             return trigger.text
+        if target.lower_ in _REPORTING_FORMS:
+            # The parser read "New guidance states that reviews must be delivered" as a
+            # noun "states"; what is required is what follows "that".
+            that = next((t for t in target.subtree if t.lower_ == "that"), None)
+            if that is not None and that.i + 1 < len(doc):
+                rest = [t for t in target.subtree if t.i > that.i]
+                if rest:
+                    return self._phrase_tokens(doc, rest)
         return self._phrase(doc, target)
 
     def _phrase(self, doc: Doc, target: Token) -> str:
         tokens = []
         for tok in target.subtree:
             if tok.i > target.i and (tok.lower_ in _STOP_OBJECT or tok.dep_ == "relcl"
-                                     or (tok.text == "," and tok.i > target.i)):
-                break
+                                     or tok.text == "," or "\n" in tok.text):
+                break  # a paragraph break ends a phrase the parser ran across a headline
             tokens.append(tok)
+        return self._phrase_tokens(doc, tokens, fallback=target.text)
+
+    def _phrase_tokens(self, doc: Doc, tokens: list[Token], fallback: str = "") -> str:
         tokens = tokens[: self.max_object_tokens]
         while tokens and (tokens[0].pos_ in ("DET", "PUNCT") or tokens[0].lower_ in ("its",
                                                                                      "their")):
@@ -384,7 +408,7 @@ class EventExtractor:
         while tokens and tokens[-1].pos_ in ("PUNCT", "ADP", "CCONJ", "DET"):
             tokens = tokens[:-1]
         if not tokens:
-            return target.text
+            return fallback
         return " ".join(doc[tokens[0].i:tokens[-1].i + 1].text.split())
 
     @staticmethod
