@@ -295,7 +295,14 @@ def _environment():
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["day"] = _day
+    env.filters["href"] = safe_href
     return env
+
+
+def safe_href(url: str | None) -> str:
+    """`url` if it is a web address, else "" (a javascript: or data: link is never a link)."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
 
 
 def _day(value: date | None) -> str:

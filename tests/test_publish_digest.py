@@ -227,3 +227,26 @@ def test_digest_changes_carry_reactions_linked_by_the_timeline(store):
     assert {r["actor_id"] for r in cut["reactions"]} >= {"bma-gpc", "rcgp"}
     text, html = render(d)
     assert "Reactions: " in text and "BMA GP Committee (oppose)" in text
+
+
+@pytest.mark.parametrize(("url", "href"), [
+    ("https://a.test/x?y=1&z=2", "https://a.test/x?y=1&z=2"),
+    ("HTTP://a.test/", "HTTP://a.test/"),
+    # script and data URLs never become links
+    ("javascript:alert(1)", ""),
+    (" data:text/html,<b>x</b>", ""),
+    (None, ""),
+])
+def test_safe_href(url, href):
+    from publish.digest import safe_href
+
+    assert safe_href(url) == href
+
+
+def test_render_drops_links_that_are_not_web_addresses(store):
+    d = digest_for(store)
+    d.headlines[0]["url"] = "javascript:alert(document.cookie)"
+    _, html = render(d)
+    assert "javascript:" not in html
+    # the headline is still shown, as text
+    assert "<p><strong>&lt;script&gt;alert" in html
