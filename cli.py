@@ -205,10 +205,12 @@ def headlines(
     from publish.feeds import write_headlines
     from publish.headlines import HeadlineFilters
 
-    write_headlines(format.value, output=output, stream=sys.stdout,
-                    filters=HeadlineFilters(since=since, until=until, source=source,
-                                            topic=topic, actor=actor),
-                    extra_actors=jobs.registry_actors() if actor else None)
+    n = write_headlines(format.value, output=output, stream=sys.stdout,
+                        filters=HeadlineFilters(since=since, until=until, source=source,
+                                                topic=topic, actor=actor),
+                        extra_actors=jobs.registry_actors() if actor else None)
+    if output is not None:
+        out.print(f"wrote {n} stories to {output}", markup=False)
 
 
 class QueryFormat(StrEnum):
@@ -379,7 +381,10 @@ def subscribers_list() -> None:
     from publish.mail import list_subscribers
     from store import get_engine
 
-    for s in list_subscribers(get_engine()):
+    subscribers = list_subscribers(get_engine())
+    if not subscribers:
+        err.print("no subscribers yet: pcnwatch subscribers add EMAIL")
+    for s in subscribers:
         filters = " ".join([f"topic={t}" for t in s["topics"]] + [f"actor={a}" for a in
                                                                     s["actors"]])
         out.print("\t".join(x for x in (s["email"], s["name"] or "", filters)), markup=False)
