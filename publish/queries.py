@@ -63,6 +63,19 @@ TABLE_COLUMNS = {
 }
 
 
+# Every key of a row, in order: what an empty export still names (csv header, parquet schema).
+ROW_KEYS = {
+    "articles": ("url", "title", "published", "source", "text", "actors", "topics", "story",
+                 "author"),
+    "quotes": ("url", "text", "speaker", "actor_id", "stance", "confidence", "evidence",
+               "published", "source", "title"),
+    "stances": ("url", "actor_id", "stance", "confidence", "evidence", "published", "source",
+                "title"),
+    "events": ("url", "action", "actor_id", "object", "date", "sentence", "published", "source",
+               "title"),
+}
+
+
 @dataclass(frozen=True)
 class Filters:
     """What to select; every field is optional."""
@@ -278,7 +291,7 @@ def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
     if fmt == "parquet":
         if output is None:
             raise OutputRequired("parquet is binary: give --output FILE.parquet")
-        _write_parquet(rows, output)
+        _write_parquet(rows, output, ROW_KEYS.get(table, ()))
         return
     if output is not None:
         with output.open("w", encoding="utf-8", newline="") as fh:
@@ -297,7 +310,7 @@ def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
             stream.write(json.dumps({k: _plain(v) for k, v in r.items()}, ensure_ascii=False))
             stream.write("\n")
     elif fmt == "csv":
-        columns = list(rows[0]) if rows else list(TABLE_COLUMNS.get(table, ()))
+        columns = list(rows[0]) if rows else list(ROW_KEYS.get(table, ()))
         writer = csv.writer(stream)
         writer.writerow(columns)
         for r in rows:
@@ -335,11 +348,12 @@ def _table_cell(value: Any) -> str:
     return text if len(text) <= TABLE_CELL_MAX else text[:TABLE_CELL_MAX - 1] + "\u2026"
 
 
-def _write_parquet(rows: list[dict], output: Path) -> None:
+def _write_parquet(rows: list[dict], output: Path, keys: Sequence[str] = ()) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    data = pa.Table.from_pylist(rows) if rows else pa.table({})
+    data = pa.Table.from_pylist(rows) if rows else pa.table(
+        {k: pa.array([], type=pa.string()) for k in keys})
     pq.write_table(data, output)
 
 

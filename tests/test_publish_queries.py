@@ -300,3 +300,22 @@ def test_write_rows_table_shows_rows(newsroom):
     buf = io.StringIO()
     write_rows(rows(url, "events"), "table", stream=buf, table="events")
     assert "online booking" in buf.getvalue() and "require" in buf.getvalue()
+
+
+@pytest.mark.parametrize("table", sorted(SECTION_8))
+def test_query_rows_keys_match_declared_keys(newsroom, table):
+    from publish.queries import ROW_KEYS
+
+    assert tuple(rows(newsroom[0], table)[0]) == ROW_KEYS[table]
+
+
+def test_export_empty_result_still_names_columns(newsroom, tmp_path):
+    url, _ = newsroom
+    path = tmp_path / "none.parquet"
+    assert export("quotes", Filters(search="zebra"), "parquet", output=path,
+                  database_url=url) == 0
+    assert pq.read_table(path).column_names[:6] == [
+        "url", "text", "speaker", "actor_id", "stance", "confidence"]
+    buf = io.StringIO()
+    export("events", Filters(search="zebra"), "csv", stream=buf, database_url=url)
+    assert buf.getvalue().splitlines()[0].startswith("url,action,actor_id,object,date")
