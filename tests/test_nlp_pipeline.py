@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,18 @@ def test_pipeline_published_extension_survives_two_processes():
     out = list(pipeline.pipe(docs, n_process=2, batch_size=1))
     assert [d._.pcnwatch_published for d in out] == [date(2020, 1, 10 + i) for i in range(4)]
     assert all(d._.pcnwatch_reported[0]["actor_id"] == "lmc-kent" for d in out)
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMPONENTS])
+def test_pipeline_every_component_has_its_test_file(name):
+    thing = name.removeprefix("pcnwatch_")
+    # stance/events/topics tests are named in the singular or plural by their module.
+    candidates = {f"test_nlp_{thing}.py", f"test_nlp_{thing.rstrip('s')}.py"}
+    tests = Path(__file__).parent
+    assert any((tests / c).exists() for c in candidates), name
+
+
+def test_pipeline_version_importable_from_package():
+    from nlp import PIPELINE_VERSION
+
+    assert PIPELINE_VERSION.startswith("pcnwatch.actors.v1+pcnwatch.people.v1+pcnwatch.quotes.v1")

@@ -23,6 +23,7 @@ Sets ``doc._.pcnwatch_quotes``: ``{"text", "start", "end", "speaker", "actor_id"
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -450,9 +451,13 @@ class _Context:
     def units(self) -> list[Span]:
         """Sentences cut at paragraph breaks (the parser sometimes runs one over a break)."""
         out = []
+        starts = [p_start for p_start, _ in self.paragraphs]
         for sent in self.doc.sents:
-            for p_start, p_end in self.paragraphs:
-                if p_end <= sent.start_char or p_start >= sent.end_char:
+            first = max(bisect_right(starts, sent.start_char) - 1, 0)
+            for p_start, p_end in self.paragraphs[first:]:
+                if p_start >= sent.end_char:
+                    break
+                if p_end <= sent.start_char:
                     continue
                 span = self.doc.char_span(max(p_start, sent.start_char),
                                           min(p_end, sent.end_char), alignment_mode="contract")
