@@ -20,7 +20,6 @@ from typing import IO, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlmodel import select
 
 from store import get_engine, session_scope
 from store.models import JobRun, utcnow
@@ -309,17 +308,14 @@ def demo(*, out_dir: Path, console: Console, database_url: str | None = None) ->
     import os
 
     import scheduler
-    from crawler.samplesites import serve
-    from publish.digest import week_of
-    from publish.feeds import write_headlines
+    from publish import write_outputs
     from publish.timeline import write_timeline
     from store.db import redact
-    from store.models import Article
 
     out_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{out_dir / DEMO_DATABASE}"
-    engine = get_engine(url)
-    with serve() as web:
+    get_engine(url)  # a bad DATABASE_URL fails before any server starts
+    with _sample_web() as web:
         sources = web.write_sources(out_dir / "demo-sources.toml", include_trouble=False)
         served = ", ".join(web.url(site) for site in web.ports)
         console.print(f"demo: serving the sample sites at {served}")
@@ -328,28 +324,38 @@ def demo(*, out_dir: Path, console: Console, database_url: str | None = None) ->
     for job in ("crawl", "process", "timeline"):
         run = runs.get(job, {})
         console.print(f"demo: {job}: {run.get('status', 'not run')} {_brief(run.get('counts'))}")
-    with session_scope(engine) as s:
-        newest = max((a.published for a in s.exec(select(Article)) if a.published), default=None)
-    week = week_of(newest) if newest else None
-    digest(week=week, out_dir=out_dir, database_url=url)
-    stories = write_headlines("atom", output=out_dir / "headlines.xml", database_url=url)
-    write_headlines("jsonfeed", output=out_dir / "headlines.json", database_url=url)
-    tl = write_timeline(database_url=url, format="html", output=out_dir / "timeline.html")
-    write_timeline(database_url=url, format="text", stream=console.file)
+    written = write_outputs(out_dir, url)
+    tl = write_timeline(database_url=url, format="text", stream=console.file)
     console.print()
-    console.print(f"demo: {len(tl.entries)} policy changes on the timeline, {stories} stories "
-                  f"in the headlines; database {redact(url)}")
-    console.print(f"demo: wrote to {out_dir}/: " + ", ".join(
-        p.name for p in sorted(out_dir.iterdir()) if p.suffix in (".html", ".txt", ".eml",
-                                                                   ".xml", ".json")))
-    console.print(f"demo: digest for week {week}; explore with "
-                  f"DATABASE_URL={url} pcnwatch query quotes")
+    console.print(f"demo: {len(tl.entries)} policy changes on the timeline; "
+                  f"database {redact(url)}")
+    console.print(f"demo: wrote {', '.join(str(p) for p in written)}")
+    console.print(f"demo: explore with DATABASE_URL={url} pcnwatch query quotes")
     return runs
+
+
+DEMO_PORT = 8701  # fixed, so article URLs stay the same from one demo run to the next
+
+
+@contextmanager
+def _sample_web() -> Iterator:
+    """The sample sites on the demo's fixed ports, or on free ones when those are taken."""
+    from crawler.samplesites.server import start, stop
+
+    try:
+        web = start(port=DEMO_PORT)
+    except OSError:
+        web = start()
+    try:
+        yield web
+    finally:
+        stop(web)
 
 
 def _brief(counts: dict | None) -> str:
     if not counts:
         return ""
+    counts = counts.get("totals") or counts  # a crawl reports per source and in total
     shown = {k: v for k, v in counts.items() if isinstance(v, int | float) and v}
     return "(" + ", ".join(f"{k} {v}" for k, v in shown.items()) + ")" if shown else ""
 

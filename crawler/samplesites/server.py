@@ -441,7 +441,11 @@ def start(host: str = "127.0.0.1", port: int = 0, *, articles_dir: Path | None =
     for i, site in enumerate(SITES):
         handler = type(f"Handler_{site.replace('-', '_')}", (SiteHandler,),
                        {"web": web, "site": site})
-        server = QuietServer((host, port + i if port else 0), handler)
+        try:
+            server = QuietServer((host, port + i if port else 0), handler)
+        except OSError:
+            stop(web)  # a port was taken: close the sites already started
+            raise
         web.ports[site] = server.server_address[1]
         web._servers.append(server)
         threading.Thread(target=server.serve_forever, name=f"samplesite-{site}",
