@@ -146,21 +146,21 @@ class PeopleFinder:
                 span = self._extend(doc, ent.start, ent.end)
                 if span is not None:
                     spans[span.start] = span
+        owner = {i: s.start for s in spans.values() for i in range(s.start, s.end)}
         for token in doc:
             if token.text in self.titles and (token.i == 0 or doc[token.i - 1].text
                                                not in self.titles):
                 span = self._extend(doc, token.i, token.i + 1, from_title=True)
-                if span is not None and not any(s.start <= span.start < s.end or
-                                                span.start <= s.start < span.end
-                                                for s in spans.values()):
-                    spans[span.start] = span
-                elif span is not None:
-                    # A title widens an overlapping NER name ("Dr" + "Ann Smith").
-                    for key, s in list(spans.items()):
-                        if span.start <= s.start < span.end or s.start <= span.start < s.end:
-                            del spans[key]
-                            merged = doc[min(s.start, span.start):max(s.end, span.end)]
-                            spans[merged.start] = merged
+                if span is None:
+                    continue
+                overlapping = {owner[i] for i in range(span.start, span.end) if i in owner}
+                start, end = span.start, span.end
+                # A title widens an overlapping NER name ("Dr" + "Ann Smith").
+                for key in overlapping:
+                    other = spans.pop(key)
+                    start, end = min(start, other.start), max(end, other.end)
+                spans[start] = doc[start:end]
+                owner.update({i: start for i in range(start, end)})
         # Names the statistical model missed: two or three capitalised proper nouns after a
         # role word ("chief executive Amanda Reyes") or before a speech verb.
         taken = {i for s in spans.values() for i in range(s.start, s.end)}

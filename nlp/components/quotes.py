@@ -196,8 +196,8 @@ class QuoteFinder:
         scare: list[dict[str, Any]] = []
         previous: dict[str, Any] | None = None
         previous_q: Quotation | None = None
-        for q in find_quotations(doc.text, max_paragraphs=self.max_paragraphs):
-            content = doc.text[q.start:q.end]
+        for q in ctx.quotes:
+            content = ctx.text[q.start:q.end]
             if len(content.split()) < self.min_quote_words:
                 scare.append({"text": content, "start": q.start, "end": q.end})
                 continue
@@ -422,6 +422,8 @@ class _Context:
         self.quotes = find_quotations(self.text, max_paragraphs=finder.max_paragraphs)
         self.quote_ranges = [(q.start, q.end) for q in self.quotes
                              if len(self.text[q.start:q.end].split()) >= finder.min_quote_words]
+        self.quote_starts = [start for start, _ in self.quote_ranges]
+        self.all_quote_opens = [q.open for q in self.quotes]
         names = doc._.pcnwatch_actor_names or {}
         self.actor_names: dict[str, str] = names
         self.actors: list[Span] = list(doc.spans.get(finder.spans_key, []))
@@ -439,11 +441,16 @@ class _Context:
         self.reported: list[dict[str, Any]] = []
 
     def in_quote(self, char: int) -> bool:
-        return any(s <= char < e for s, e in self.quote_ranges)
+        i = bisect_right(self.quote_starts, char) - 1
+        return i >= 0 and char < self.quote_ranges[i][1]
 
     def opens_quote(self, sent: Span) -> bool:
         """Whether a direct quotation starts or ends inside this sentence."""
-        for s, e in self.quote_ranges:
+        # Quotations are sorted and apart: only those near the sentence can touch it.
+        i = max(bisect_right(self.quote_starts, sent.start_char) - 1, 0)
+        for s, e in self.quote_ranges[i:]:
+            if s - 1 > sent.end_char:
+                break
             if sent.start_char <= s - 1 <= sent.end_char or sent.start_char <= e <= sent.end_char:
                 return True
         return False
@@ -488,7 +495,10 @@ class _Context:
 
     def last_quote_end_before(self, char: int, lo: int) -> int | None:
         best = None
-        for q in self.quotes:
+        i = max(bisect_right(self.all_quote_opens, lo) - 1, 0)
+        for q in self.quotes[i:]:
+            if q.open >= char:
+                break
             close = q.close if q.close is not None else q.end
             if lo <= close < char:
                 best = close + 1
