@@ -85,6 +85,9 @@ def test_quotes_labelled_examples(nlp, row):
     ("GP leaders say the target is far out of reach.", [(None, "say")]),
     ("The plans will be delayed, according to the Health Service Journal.",
      [("hsj", "according")]),
+    # Headline style: the speaker follows the verb after a comma.
+    ("GPs cannot deliver the new targets, warn LMC leaders", [("lmcs", "warn")]),
+    ("Networks need more time before targets arrive, says the RCGP.", [("rcgp", "say")]),
     # A sentence that introduces a direct quote is a quote, not reported speech.
     ("The BMA said: \u201cWe will not sign this contract in its present form.\u201d", []),
     # The subject is no speaker: guidance, documents and the like are skipped.

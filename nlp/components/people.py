@@ -302,6 +302,16 @@ class PeopleFinder:
         i = name.end
         if i >= len(doc):
             return None
+        # A sign-off: the name alone on its line, the role and body on the next
+        # ("Dr Ann Cole\nMedical secretary, Kent LMC").
+        if (doc[i].is_space and "\n" in doc[i].text and
+                (name.start == 0 or "\n" in doc[name.start - 1].text_with_ws)):
+            j = i + 1
+            while j < len(doc) and not (doc[j].is_space and "\n" in doc[j].text) \
+                    and j - i <= _MAX_APPOSITION:
+                j += 1
+            if j > i + 1 and any(t.lower_ in self.role_words for t in doc[i + 1:j]):
+                return i + 1, j
         # "Dr X of Leeds LMC", "Dr X, from the BMA": the prepositions open it too.
         if doc[i].text in (",", "(") or doc[i].lower_ in ("of", "from", "at"):
             start = i + 1 if doc[i].text in (",", "(") else i

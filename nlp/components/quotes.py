@@ -379,7 +379,8 @@ class QuoteFinder:
                     continue
                 if opens or ctx.in_quote(tok.idx):
                     continue
-                subject = next((c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
+                subject = _inverted_subject(tok, sent, ctx) or next(
+                    (c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
                 if subject is None and tok.dep_ == "conj":
                     subject = next((c for c in tok.head.children if c.dep_ in _SUBJECT_DEPS),
                                    None)
@@ -659,6 +660,21 @@ class _Context:
             if actor_id:
                 return actor_id
         return None
+
+
+def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
+    """"…, says the RCGP." / "…, warn LMC leaders": after a comma the speaker follows the
+    verb and closes the sentence (headline and news style)."""
+    if verb.i == sent.start or verb.doc[verb.i - 1].text != ",":
+        return None
+    rest = [t for t in verb.doc[verb.i + 1:sent.end] if not t.is_punct and not t.is_space]
+    if not rest or len(rest) > 8:
+        return None
+    for tok in rest:
+        if tok.i in ctx.actor_at or ctx.person_at(tok.idx, tok.idx + len(tok)) is not None:
+            return tok
+    nouns = [t for t in rest if t.pos_ in ("NOUN", "PROPN")]
+    return nouns[-1] if nouns else None
 
 
 def _child_of(token: Token, head: Token) -> Token | None:
