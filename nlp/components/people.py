@@ -133,6 +133,11 @@ class PeopleFinder:
                 if (person is not None and token.i not in covered and token.i not in actor_at
                         and token.idx > person["start"]):
                     person["mentions"].append([token.idx, token.idx + len(token)])
+                    if person["role"] is None and person["actor_id"] is None:
+                        # "Thorne chairs Kent LMC": a later sentence about the person.
+                        role, actor_id = self._role(doc, doc[token.i:token.i + 1], actor_at)
+                        if role or actor_id:
+                            person["role"], person["actor_id"] = role, actor_id
         for person in people:
             person.pop("_first")
             person["mentions"].sort()
@@ -194,8 +199,9 @@ class PeopleFinder:
     def _role_beside(self, doc: Doc, start: int, end: int) -> bool:
         """A role word in the apposition around a name: "X, chair of Y," or
         "The chair of Y, X, said"."""
-        if end + 1 < len(doc) and doc[end].text == "," and any(
-                t.lower_ in self.role_words for t in doc[end + 1:end + 5]):
+        if end + 1 < len(doc) and doc[end].text == "," and (
+                doc[end + 1].lower_ == "who"
+                or any(t.lower_ in self.role_words for t in doc[end + 1:end + 5])):
             return True
         if start >= 2 and doc[start - 1].text == ",":
             k = start - 2
@@ -281,6 +287,15 @@ class PeopleFinder:
                 actor_id = self._read_segment(doc, (i + 3, end), actor_at)[1]
                 return (self.leading_verbs[verb.lemma_] if actor_id else None), actor_id
             return None, None
+        # "Thorne chairs Kent LMC" right after the name, however the parser took it.
+        if i < len(doc) and doc[i].lemma_ in self.leading_verbs and doc[i].tag_ in ("VBZ",
+                                                                                   "VBD"):
+            end = i + 1
+            while end < len(doc) and not doc[end].is_punct and end - i < _MAX_APPOSITION:
+                end += 1
+            actor_id = self._read_segment(doc, (i + 1, end), actor_at)[1]
+            if actor_id:
+                return self.leading_verbs[doc[i].lemma_], actor_id
         root = name.root
         verb = root.head
         if root.dep_ != "nsubj" or verb.i == root.i:
