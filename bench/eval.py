@@ -89,7 +89,10 @@ def analyze(inp: Path, out: Path) -> str:
     exe = _cli()
     if exe is not None:
         with out.open("w", encoding="utf-8") as fh:
-            subprocess.run([str(exe), "analyze", "--jsonl", str(inp)], stdout=fh, check=True)
+            done = subprocess.run([str(exe), "analyze", "--jsonl", str(inp)], stdout=fh)
+        if done.returncode not in (0, 1):  # 1: some records failed, the rest were written
+            sys.exit(f"eval: pcnwatch analyze --jsonl {inp.name} failed with exit code "
+                     f"{done.returncode}; its message is above")
         return "pcnwatch analyze --jsonl"
     sys.path.insert(0, str(REPO))
     from nlp.analysis import analyze_records

@@ -131,17 +131,18 @@ def analyze_records(records: Iterable[dict[str, Any]], *, nlp: Language | None =
                     batch_size: int = 32, n_process: int = 1) -> Iterator[dict[str, Any]]:
     """Analyse ``{"id", "text", "published", "title"}`` records, yielding one result each.
 
-    Results come in input order. A record that cannot be analysed yields
-    ``{"id": …, "error": "…"}`` and the run goes on.
+    Results come in input order. A record that cannot be analysed, or whose analysis
+    fails inside a component, yields ``{"id": …, "error": "…"}`` and the run goes on.
     """
     nlp = nlp or default_pipeline()
     pending: dict[int, dict[str, Any]] = {}
     ids: dict[int, Any] = {}
-    next_out = 0
+    read = [0]
 
     def docs() -> Iterator[tuple[Doc, int]]:
         for index, record in enumerate(records):
             ids[index] = _record_id(record)
+            read[0] = index + 1
             try:
                 doc = _prepare(record, nlp)
             except NlpError as exc:
@@ -149,18 +150,43 @@ def analyze_records(records: Iterable[dict[str, Any]], *, nlp: Language | None =
                 continue
             yield doc, index
 
-    for doc, index in nlp.pipe(docs(), as_tuples=True, batch_size=batch_size,
-                               n_process=n_process):
-        # Every record before this one has been read, so its error (if any) is waiting.
-        while next_out < index:
-            yield pending.pop(next_out)
+    def failed(name: str, component: Any, failed_docs: list[Doc], exc: Exception) -> None:
+        # A component bug costs the records in hand, not the run.
+        logger.error("component %s failed: %s: %s", name, type(exc).__name__, exc)
+        for doc in failed_docs:
+            index = getattr(doc, "_context", None)
+            if isinstance(index, int) and index in ids:
+                pending[index] = {"id": ids.pop(index),
+                                  "error": f"analysis failed in {name}: "
+                                           f"{type(exc).__name__}: {exc}"}
+
+    def take(index: int) -> dict[str, Any]:
+        if index in pending:
+            return pending.pop(index)
+        # Dropped by a component failure in a worker process, where `failed` cannot reach.
+        return {"id": ids.pop(index, None),
+                "error": "analysis failed in a worker process; run with one worker to see why"}
+
+    # Only the default handler: it is the one spaCy uses for plain-function components
+    # (ours); the statistical components keep raising.
+    previous_handler = nlp.default_error_handler
+    nlp.default_error_handler = failed
+    next_out = 0
+    try:
+        for doc, index in nlp.pipe(docs(), as_tuples=True, batch_size=batch_size,
+                                   n_process=n_process):
+            # Every record before this one has been read, so its error (if any) is waiting.
+            while next_out < index:
+                yield take(next_out)
+                next_out += 1
+            try:
+                result = {"id": ids.pop(index), **analysis_from_doc(doc)}
+            except NlpError as exc:
+                result = {"id": ids.pop(index, None), "error": str(exc)}
+            yield result
+            next_out = index + 1
+        while next_out < read[0]:
+            yield take(next_out)
             next_out += 1
-        try:
-            result = {"id": ids.pop(index), **analysis_from_doc(doc)}
-        except NlpError as exc:
-            result = {"id": ids.pop(index, None), "error": str(exc)}
-        yield result
-        next_out = index + 1
-    while pending:
-        yield pending.pop(next_out)
-        next_out += 1
+    finally:
+        nlp.default_error_handler = previous_handler

@@ -185,3 +185,28 @@ def test_eval_strips_front_matter():
     assert gate.strip_front_matter(text) == "Body one.\n\nBody two.\n"
     assert gate._front_matter_date(text) == "2020-01-14"
     assert gate.strip_front_matter("No header.") == "No header."
+
+
+def test_analysis_component_failure_costs_one_record():
+    from spacy.language import Language
+
+    from nlp.pipeline import build_pipeline
+
+    @Language.component("test_fails_on_boom")
+    def fails_on_boom(doc):
+        if "boom" in doc.text:
+            raise RuntimeError("boom found")
+        return doc
+
+    pipeline = build_pipeline(options={"exclude": ("pcnwatch_stance", "pcnwatch_events",
+                                                   "pcnwatch_topics")})
+    pipeline.add_pipe("test_fails_on_boom")
+    records = [{"id": "1", "text": "Kent LMC said no."}, {"id": "2", "text": "boom, said X."},
+               {"id": "3", "text": "The BMA said yes."}]
+    results = list(analyze_records(records, nlp=pipeline, batch_size=1))
+    assert [r["id"] for r in results] == ["1", "2", "3"]
+    assert "boom found" in results[1]["error"] and "test_fails_on_boom" in results[1]["error"]
+    assert [a["id"] for a in results[2]["actors"]] == ["bma"]
+    # The pipeline's own error handling is left as it was.
+    with pytest.raises(RuntimeError):
+        pipeline("boom again")
