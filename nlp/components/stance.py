@@ -173,7 +173,7 @@ class StanceJudge:
         self._texts_of: Doc | None = None
         self._texts: list[str] = []
         table: dict[str, tuple[str, float]] = {}
-        for side in ("condition", "support", "oppose", "flip"):
+        for side in ("condition", "support", "oppose", "flip", "neutral"):
             for phrase, weight in cues.get(side, {}).items():
                 table[phrase] = (side, float(weight))
         self.cues = CuePhrases(tokenizer, table)
@@ -200,6 +200,7 @@ class StanceJudge:
         self.defend = CuePhrases(tokenizer, {
             p: ("defend", float(w)) for p, w in cues.get("defend", {}).items()
         })
+        self.pos_only = {phrase: set(tags) for phrase, tags in cues.get("pos_only", {}).items()}
         self.intensifiers = set(cues["intensifiers"]["words"])
         self.hedges = set(cues["hedges"]["words"])
         self.target = CuePhrases(tokenizer, {t: 1 for t in cues["target"]["terms"]})
@@ -393,6 +394,9 @@ class StanceJudge:
                 )
                 for m in matches:
                     side, weight = m.value
+                    tags = self.pos_only.get(m.phrase)
+                    if side == "neutral" or tags is not None and doc[m.start].pos_ not in tags:
+                        continue  # "go back to", "more support": not the endorsing verb
                     base = weight
                     phrase_words = {f[0] for f in forms[m.start:m.end]}
                     negated = not (phrase_words & self.negators) and (
@@ -428,13 +432,22 @@ class StanceJudge:
         return out
 
     def on_target(self, forms: Sequence[tuple[str, str]],
-                  ranges: Iterable[tuple[int, int]]) -> bool:
-        """False when the text speaks only of something other than GP policy."""
-        target = off = 0
+                  ranges: Iterable[tuple[int, int]], doc: Doc | None = None) -> bool:
+        """False when the text speaks only of something other than GP policy.
+
+        An off-target word that only modifies another noun ("hospital follow-ups",
+        "hospital-style service") names a kind of work, not another subject.
+        """
+        target = 0
+        off = 0.0
         for start, end in ranges:
             target += len(self.target.find(forms, start, end))
-            off += len(self.off_target.find(forms, start, end))
-        return not (off and not target)
+            for m in self.off_target.find(forms, start, end):
+                modifier = doc is not None and (
+                    doc[m.end - 1].dep_ == "compound"
+                    or m.end < len(doc) and doc[m.end].text in ("-", "\u2011"))
+                off += 0.5 if modifier else 1.0
+        return not (off >= 1 and not target)
 
     def decide(self, hits: Sequence[_Hit], *, on_target: bool = True,
                policy_maker: bool = False, spoke: bool = True) -> Judgement:
@@ -493,13 +506,45 @@ class StanceJudge:
         return Judgement(stance, round(min(confidence, 0.97), 3), round(pro, 3), round(con, 3),
                          cues[:8])
 
+    def combine(self, statements: Sequence[Judgement], pooled: Judgement) -> Judgement:
+        """An actor's stance from the stances of each thing it says.
+
+        Each statement that takes a side is one vote; a mixed one is a vote for both sides.
+        Both sides substantial (the lesser has at least `mixed_share` of the greater) is
+        mixed, otherwise the greater side wins: two complaints and one "welcome, but" are
+        opposition, not ambivalence. When no single statement takes a side, weak cues
+        spread over several statements may still add up, so the pooled reading decides.
+        """
+        votes = {"support": 0.0, "oppose": 0.0}
+        for judgement in statements:
+            if judgement.stance == "mixed":
+                votes["support"] += 1
+                votes["oppose"] += 1
+            elif judgement.stance in votes:
+                votes[judgement.stance] += 1
+        high, low = sorted(votes, key=lambda side: -votes[side])
+        if votes[high] == 0:
+            return pooled
+        stance = "mixed" if votes[low] >= votes[high] * self.settings["mixed_share"] else high
+        taking = [j for j in statements if j.stance == stance
+                  or (stance == "mixed" and j.stance != "neutral")]
+        confidence = sum(j.confidence for j in taking) / len(taking) if taking else 0.55
+        if stance != "mixed":
+            confidence *= votes[high] / (votes[high] + votes[low])
+        cues: list[str] = []
+        for judgement in taking:
+            cues += [c for c in judgement.cues if c not in cues]
+        return Judgement(stance, round(max(confidence, 0.5), 3), pooled.support, pooled.oppose,
+                         cues[:8])
+
     def judge_ranges(self, doc: Doc, forms: Sequence[tuple[str, str]],
                      ranges: Sequence[tuple[int, int]], *, actor_id: str | None = None,
                      spoke: bool = True) -> tuple[Judgement, list[_Hit]]:
         policy_maker = self.is_policy_maker(actor_id)
         hits = self.hits(doc, forms, ranges, speaker_is_policy_maker=policy_maker)
         judgement = self.decide(
-            hits, on_target=self.on_target(forms, ranges), policy_maker=policy_maker, spoke=spoke
+            hits, on_target=self.on_target(forms, ranges, doc), policy_maker=policy_maker,
+            spoke=spoke,
         )
         return judgement, hits
 
@@ -687,11 +732,19 @@ class StanceTagger:
             singles = []
             for ranges, text in items:
                 hits = judge.hits(doc, forms, ranges, speaker_is_policy_maker=policy_maker)
-                singles.append((hits, judge.on_target(forms, ranges), text))
-            judgement = judge.decide(
+                singles.append((hits, judge.on_target(forms, ranges, doc), text))
+            pooled = judge.decide(
                 [h for hits, _, _ in singles for h in hits],
                 on_target=any(on for _, on, _ in singles), policy_maker=policy_maker,
             )
+            # A sentence reported and also read as the actor's subject sentence is one
+            # statement, not two votes.
+            votes: dict[str, Judgement] = {}
+            for hits, on, text in singles:
+                key = " ".join(text.split())
+                if key not in votes:
+                    votes[key] = judge.decide(hits, on_target=on, policy_maker=policy_maker)
+            judgement = judge.combine(list(votes.values()), pooled)
             evidence = self._evidence(singles, judgement, policy_maker)
             out.append({
                 "actor_id": actor_id,
