@@ -12,6 +12,7 @@ doc._.pcnwatch_published. One event per (actor, action, object) per article.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -43,7 +44,24 @@ _SPECULATIVE = {"could", "might", "may"}
 # Reporting words the parser sometimes reads as nouns ("New guidance states that ...").
 _REPORTING_FORMS = {"states", "says", "shows", "suggests", "confirms", "notes", "warns",
                     "explains", "adds"}
-_ANAPHORS = {"these", "they", "it", "this", "those"}
+_ANAPHORS = {"these", "they", "it", "this", "those", "them", "that"}
+_CURRENCY = {"£", "$", "€"}
+_FUTURE = {"will", "would", "shall", "to", "could", "might", "may", "'ll"}
+_QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
+_TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
+_QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
+_MONEY_RE = re.compile(r"^\d[\d,.]*(?:m|bn|k|%)?$|^(?:million|billion|%)$")
+_STOPWORDS = {"the", "a", "an", "of", "for", "to", "in", "on", "and", "with", "by", "from",
+              "their", "its", "this", "that", "will", "be", "new"}
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9£%.,/]+", text.lower())
+            if w not in _STOPWORDS and len(w) > 2}
+
+
+def _overlap(a: set[str], b: set[str]) -> bool:
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.5
 # Kinds that report acts rather than act.
 _REPORTING_KINDS = {"media"}
 
@@ -106,10 +124,27 @@ class EventExtractor:
                 for phrase in data[action].get(kind, []):
                     table.setdefault(phrase, (action, kind))
         self.triggers = CuePhrases(nlp_tokenizer, table)
+        self.noun_forms = {phrase: action for action in ACTIONS
+                           for phrase in data[action].get("nouns", [])}
+        self.agreed_things = set(settings.get("agreed_things", []))
+        self.old_modifiers = set(settings.get("old_modifiers", []))
         self.not_acts = set(settings.get("not_act_heads", []))
         self.requests = set(settings.get("request_heads", []))
         self.other_agents = set(settings.get("other_agents", []))
         self.recipient_verbs = set(settings.get("recipient_triggers", []))
+        self.policy_objects = set(settings.get("policy_objects", []))
+        self.duty_holders = set(settings.get("duty_holders", []))
+        self.vague_heads = set(settings.get("vague_heads", []))
+        self.expectation_heads = set(settings.get("expectation_heads", []))
+        self.report_verbs = set(settings.get("report_verbs", []))
+        self.background_preps = set(settings.get("background_preps", []))
+        self.background_days = int(settings.get("background_days", 365))
+        self.retargets = [
+            {"from": r["from"], "to": r["to"], "triggers": set(r["triggers"]),
+             "object_has": set(r.get("object_has", [])),
+             "subject_has": set(r.get("subject_has", []))}
+            for r in data.get("retarget", [])
+        ]
 
     def is_policy_maker(self, actor_id: str, kind: str = "") -> bool:
         return (actor_id in self.policy_makers or actor_id.startswith(self.policy_prefixes)
@@ -126,13 +161,23 @@ class EventExtractor:
         policy_counts = Counter(
             s.kb_id_ for s in actors if s.kb_id_ and self.is_policy_maker(s.kb_id_, s.label_)
         )
-        focus = policy_counts.most_common(1)[0][0] if policy_counts else None
+        # Unnamed duties ("every network must ...") are national ones: a local commissioner
+        # named more often than NHS England still does not set the network contract.
+        national = Counter({k: v for k, v in policy_counts.items() if k in self.policy_makers})
+        ranked = national or policy_counts
+        focus = ranked.most_common(1)[0][0] if ranked else None
         muted = self._muted_quotes(doc)
         published = _ext(doc, "pcnwatch_published")
         forms = CuePhrases.forms(doc)
+        quoted = self._quoted_ranges(doc)
+        reported_other = self._reported_by_others(doc)
         events: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str]] = set()
-        for sent in doc.sents:
+        for sent in self._segments(doc):
+            if any(a <= sent.start_char < b for a, b in reported_other):
+                continue  # "the LMC chair said the requirement had been introduced ..."
+            if self._reported_by_other_subject(sent) or self._imperative(sent.root, sent):
+                continue  # a claim by someone else, or advice to the reader
             matches = self.triggers.find(forms, sent.start, sent.end)
             if not matches:
                 continue
@@ -160,49 +205,377 @@ class EventExtractor:
                 head = self._trigger_head(trigger)
                 if kind == "verbs" and not any(t.pos_ in ("VERB", "AUX") for t in trigger) \
                         and head.pos_ not in ("VERB", "AUX", "ADJ"):
-                    continue
+                    if self.noun_forms.get(m.phrase) != action:
+                        continue
+                    kind = "nouns"  # "the drafts": a trigger listed as verb and noun
                 if action != "delay" and any(c.dep_ == "neg" for c in head.children):
                     continue
                 if self._hypothetical(head) or self._not_an_act(head, makers):
                     continue
                 if kind == "nouns" and self._is_name_part(trigger):
                     continue  # "the investment fund", "the Additional Roles Scheme"
+                if kind == "nouns" and self._noun_in_background(head):
+                    continue  # "since the 2019 deal", "without agreement", "is a fair deal"
                 if kind == "verbs" and action != "require" and \
                         trigger.text.lower() not in self.recipient_verbs and \
                         self._other_subject(head, in_sent):
                     continue  # "the network had to cut its hours": not a policy maker's act
                 if kind == "nouns" and not named and not any(
-                    t.lemma_.lower() in self.publish_verbs for t in sent
+                    t.lemma_.lower() in self.publish_verbs and t.pos_ == "VERB"
+                    and self._realised(t) for t in sent
                 ):
                     continue
-                actor_id = self._actor(named, head)
-                if actor_id is None:
+                in_quote = any(a <= trigger.start_char < b for a, b in quoted)
+                if in_quote and not self._first_person_act(head, kind):
+                    continue  # a quote reports an act only as "we will cut ..."
+                if self._vague(head) or self._unrealised(head, trigger) or \
+                        self._imperative(head, sent):
+                    continue
+                if kind == "verbs" and not self._participle_reports_act(head, sent):
+                    continue  # "extra staff funded through the scheme" describes the staff
+                if kind == "verbs" and action == "agree" and \
+                        not self._agreed_by_bodies(head, in_sent):
+                    continue  # "practices that could not agree a network"
+                if trigger.text.lower() in self.recipient_verbs and \
+                        not self._duty_holder_receives(head):
+                    continue  # "easier for patients to get an appointment"
+                actor_ids = self._actors(named, head)
+                if not actor_ids:
                     if subject_other or focus is None:
                         continue
-                    actor_id = focus
+                    actor_ids = [focus]
                 obj = self._object(doc, head, trigger)
-                if obj == trigger.text and last_object and self._pronoun_subject(head):
+                if action == "require" and kind == "verbs":
+                    obj = self._duty(doc, head, trigger) or obj
+                if self._anaphor(obj, trigger) and last_object and (
+                        self._pronoun_subject(head) or obj.lower() in _ANAPHORS):
                     obj = last_object  # "... three objectives, but these will not start"
+                if not self._policy_object(obj, head, action):
+                    # "the first of which were due to begin": the thing named before
+                    obj = self._antecedent(doc, sent, trigger) or ""
+                    if not obj:
+                        continue  # "cut avoidable admissions", "get the care they need"
+                action = self._retarget(action, trigger, obj, self._subject_words(head))
                 last_object = obj
-                key = (actor_id, action, obj.lower())
-                if key in seen:
-                    continue
-                seen.add(key)
                 if dates is None:
                     dates = find_dates(sent.text, published)
-                events.append({
-                    "action": action,
-                    "actor_id": actor_id,
-                    "object": obj,
-                    "date": self._nearest_date(dates, trigger.start_char - sent.start_char),
-                    "sentence": sent.text.strip(),
-                    "start": sent.start_char,
-                    "end": sent.end_char,
-                    "trigger": trigger.text,
-                })
-        return events
+                when = self._nearest_date(dates, trigger.start_char - sent.start_char)
+                if self._background(dates, head, sent, published):
+                    continue  # "the five-year deal agreed in 2019", in a 2022 article
+                for actor_id in actor_ids:
+                    key = (actor_id, action, obj.lower())
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    events.append({
+                        "action": action,
+                        "actor_id": actor_id,
+                        "object": obj,
+                        "date": when,
+                        "sentence": sent.text.strip(),
+                        "start": sent.start_char,
+                        "end": sent.end_char,
+                        "trigger": trigger.text,
+                    })
+        return self._collapse(events)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _segments(doc: Doc) -> Iterable[Span]:
+        """Sentences clipped at line breaks: the parser runs a subheading into the paragraph
+        after it ("The government response\n\nLast month ..."), which is never one act."""
+        for sent in doc.sents:
+            start = sent.start
+            for tok in sent:
+                if "\n" in tok.text:
+                    if tok.i > start:
+                        yield doc[start:tok.i]
+                    start = tok.i + 1
+            if start < sent.end:
+                yield doc[start:sent.end]
+
+    @staticmethod
+    def _quoted_ranges(doc: Doc) -> list[tuple[int, int]]:
+        """Character ranges of direct quotations (four words or more) in each paragraph; an
+        unclosed opening quote runs to the end of its paragraph, as the press writes them."""
+        ranges = [(q["start"], q["end"]) for q in _ext(doc, "pcnwatch_quotes") or []]
+        text = doc.text
+        pos = 0
+        for para in re.split(r"(\n\s*\n)", text):
+            for m in _QUOTE_RE.finditer(para):
+                if len(m.group(0).split()) >= 4:
+                    ranges.append((pos + m.start(), pos + m.end()))
+            pos += len(para)
+        return ranges
+
+    def _reported_by_others(self, doc: Doc) -> list[tuple[int, int]]:
+        """Sentences of reported speech by speakers who are not policy makers."""
+        out = []
+        for rep in _ext(doc, "pcnwatch_reported") or []:
+            actor_id = rep.get("actor_id") or ""
+            if rep.get("verb") == "according" or (actor_id and self.is_policy_maker(actor_id)):
+                continue
+            out.append((rep["start"], rep["end"]))
+        return out
+
+    def _reported_by_other_subject(self, sent: Span) -> bool:
+        """Without the quotes component (a bare pipeline): a sentence whose main verb is a
+        reporting verb with a person or another body as its subject is their claim."""
+        if _ext(sent.doc, "pcnwatch_reported") is not None:
+            return False
+        root = sent.root
+        if root.lemma_.lower() not in self.report_verbs:
+            return False
+        subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        if subject is None:
+            return False
+        actors = sent.doc.spans.get("pcnwatch_actors", [])
+        inside = [s for s in actors if subject.left_edge.i <= s.start and
+                  s.end <= subject.right_edge.i + 1]
+        if any(self.is_policy_maker(s.kb_id_, s.label_) for s in inside):
+            return False
+        if inside:
+            return not all(s.label_ in _REPORTING_KINDS for s in inside)
+        return subject.pos_ == "PROPN" or subject.lemma_.lower() in self.other_agents
+
+    @staticmethod
+    def _chain(head: Token, steps: int = 4) -> list[Token]:
+        """The trigger and the verbs it hangs under, up to the clause that holds it."""
+        out = [head]
+        tok = head
+        for _ in range(steps):
+            if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS | {"conj"}:
+                break
+            tok = tok.head
+            out.append(tok)
+        return out
+
+    def _realised(self, verb: Token) -> bool:
+        """False for an act still to come: "will publish", "is expected to publish"."""
+        if any(c.dep_ == "aux" and c.lower_ in _FUTURE for c in verb.children):
+            return False
+        return not any(t.lemma_.lower() in self.expectation_heads for t in self._chain(verb)[1:])
+
+    def _first_person_act(self, head: Token, kind: str) -> bool:
+        if kind != "verbs":
+            return False
+        return any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ == "we"
+                   for t in self._chain(head) for c in t.children)
+
+    def _vague(self, head: Token) -> bool:
+        """"we are committed to rebuilding", "we will continue to work with": no act."""
+        chain = self._chain(head)
+        if any(t.lemma_.lower() in self.vague_heads for t in chain[1:]):
+            return True
+        return head.lemma_.lower() in self.vague_heads and not any(
+            c.dep_ == "dobj" for c in head.children)
+
+    def _unrealised(self, head: Token, trigger: Span) -> bool:
+        """Expected, possible or past necessities: "talks are expected to begin", "the
+        contract is expected to be published", "CCGs had to step in"."""
+        if trigger[0].lower_ == "had" and trigger[0].tag_ == "VBD":
+            return True
+        if head.lemma_.lower() in self.publish_verbs and not self._realised(head):
+            return True
+        for tok in self._chain(head):
+            lemma = tok.lemma_.lower()
+            if lemma not in self.expectation_heads:
+                continue
+            # "Networks will be expected to offer ...": a duty laid on practices or networks.
+            subject = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is None or subject.lemma_.lower() not in self.duty_holders:
+                return True
+            if any(c.dep_ in ("det", "amod") and c.lower_ in _QUANTIFIERS
+                   for c in subject.children):
+                return True  # "few practices are expected to stay out": a forecast
+        return False
+
+    @staticmethod
+    def _imperative(head: Token, sent: Span) -> bool:
+        """Advice to the reader ("Agree with your network who will draft the plan")."""
+        top = head
+        while top.dep_ in ("xcomp", "conj") and top.head is not top:
+            top = top.head
+        first = next((t for t in sent if not t.is_space and t.lower_ not in ("and", "then")),
+                     None)
+        return (first is not None and top.i == first.i and top.tag_ == "VB"
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in top.children))
+
+    @staticmethod
+    def _participle_reports_act(head: Token, sent: Span) -> bool:
+        """A past participle after a noun ("staff funded through the scheme") describes the
+        noun; it reports an act only with the bodies that did it or a date."""
+        if head.dep_ == "pcomp" and head.head.dep_ == "prep" and \
+                head.head.head.pos_ in ("NOUN", "PROPN"):
+            return False  # "the programme for cutting referrals" names the programme
+        if head.dep_ != "acl" or head.tag_ != "VBN":
+            return True
+        for tok in head.subtree:
+            if tok.dep_ == "pobj" and tok.head.lower_ in ("by", "between", "with") and \
+                    tok.head.head.i == head.i:
+                return True
+            if tok.ent_type_ in ("DATE", "ORG") or tok.lower_ in _TIME_WORDS:
+                return True
+        return False
+
+    def _agreed_by_bodies(self, head: Token, in_sent: Sequence[Span]) -> bool:
+        """An agreement is made by named bodies or is of a policy thing ("the deal was
+        agreed"), never by practices or the reader."""
+        covered = {i for s in in_sent for i in range(s.start, s.end)}
+        top = head
+        while top.dep_ in ("xcomp", "conj") and top.head is not top:
+            top = top.head
+        for verb in {head, top}:
+            for c in verb.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and (
+                        c.i in covered or c.lemma_.lower() in self.agreed_things):
+                    return True
+                if c.dep_ in ("prep", "agent") and c.lower_ in ("by", "between", "with") and \
+                        any(t.i in covered for t in c.subtree):
+                    return True
+        return head.dep_ == "acl" and head.head.lemma_.lower() in self.agreed_things
+
+    def _duty(self, doc: Doc, head: Token, trigger: Span) -> str | None:
+        """What a modal requirement asks of whom: "networks submit their plans"."""
+        verb: Token | None = None
+        subject: Token | None = None
+        if head.lower_ in ("must", "should") or head.dep_ == "aux":
+            verb = head.head if head.head is not head else None
+        else:
+            verb = next((c for c in head.children if c.dep_ == "xcomp"), None)
+            subject = next((c for c in head.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        if verb is None or verb.pos_ not in ("VERB", "AUX"):
+            return None
+        if subject is None:
+            subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None:
+            subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        tokens = self._phrase_list(subject) if subject is not None else []
+        tokens.append(verb)
+        tokens.extend(c for c in verb.children if c.dep_ == "prt")
+        rest = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "acomp")), None)
+        if rest is None:
+            rest = next((c for c in verb.children if c.dep_ == "prep"), None)
+        if rest is not None:
+            tokens.extend(self._phrase_list(rest))
+        tokens = [t for t in tokens if t.i not in range(trigger.start, trigger.end)]
+        words = []
+        for tok in tokens[: self.max_object_tokens]:
+            if tok.pos_ in ("DET", "PUNCT") and not words:
+                continue
+            words.append(tok.text)
+        text = " ".join(words).strip()
+        return text if len(words) > 1 else None
+
+    def _phrase_list(self, target: Token) -> list[Token]:
+        out = []
+        for tok in target.subtree:
+            if tok.i > target.i and (tok.lower_ in _STOP_OBJECT or tok.dep_ == "relcl"
+                                     or tok.text == "," or "\n" in tok.text):
+                break
+            out.append(tok)
+        while out and out[-1].pos_ in ("PUNCT", "ADP", "CCONJ", "DET"):
+            out.pop()
+        return out
+
+    def _noun_in_background(self, head: Token) -> bool:
+        if head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
+            return True  # "the consultation had been a real one"
+        if any(c.dep_ == "amod" and c.lower_ in self.old_modifiers for c in head.children):
+            return True  # "existing network funding"
+        governor = head.head.head if head.dep_ == "pobj" else head.head
+        if head.dep_ in ("dobj", "nsubjpass", "pobj") and \
+                governor.lemma_.lower() in self.publish_verbs and not self._realised(governor):
+            return True  # "it will publish the draft specifications"
+        return head.dep_ == "pobj" and head.head.lower_ in self.background_preps
+
+    @staticmethod
+    def _anaphor(obj: str, trigger: Span) -> bool:
+        return obj == trigger.text or obj.lower() in _ANAPHORS
+
+    def _policy_object(self, obj: str, head: Token, action: str) -> bool:
+        """A concrete policy object: a phrase that names a target, contract, fund, service,
+        money, roles... ("cut avoidable admissions" or "get the care they need" is no act)."""
+        words = [w.strip(".,;:\u2019'\"()").lower() for w in obj.split()]
+        if len(words) == 1 and words[0] in _ANAPHORS | {"what", "which", "who"}:
+            return False
+        for word in words:
+            if word in self.policy_objects or word.rstrip("s") in self.policy_objects:
+                return True
+            if "£" in word or _MONEY_RE.match(word):
+                return True
+        return action == "require" and any(
+            w in self.duty_holders or w.rstrip("s") in self.duty_holders for w in words[:3])
+
+    def _retarget(self, action: str, trigger: Span, obj: str, subject: set[str]) -> str:
+        """Some triggers name another act by what they act on or who does it: a deadline
+        extended is delayed, money that networks "will receive" is funding, requirements
+        that "the drafts set out" are proposed."""
+        forms = {trigger.text.lower(), " ".join(t.lemma_.lower() for t in trigger)}
+        words = set(re.findall(r"[a-z£]+", obj.lower()))
+        for rule in self.retargets:
+            if action != rule["from"] or not forms & rule["triggers"]:
+                continue
+            if rule["object_has"] and not (words & rule["object_has"] or (
+                    "£" in rule["object_has"] and "£" in obj)):
+                continue
+            if rule["subject_has"] and not subject & rule["subject_has"]:
+                continue
+            return rule["to"]
+        return action
+
+    @staticmethod
+    def _subject_words(head: Token) -> set[str]:
+        verb = head
+        while verb.dep_ in ("xcomp", "aux") and verb.head is not verb:
+            verb = verb.head
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        return {t.lower_ for t in subject.subtree} if subject is not None else set()
+
+    def _duty_holder_receives(self, head: Token) -> bool:
+        words = self._subject_words(head)
+        return any(w in self.duty_holders or w.rstrip("s") in self.duty_holders for w in words)
+
+    def _antecedent(self, doc: Doc, sent: Span, trigger: Span) -> str | None:
+        """For a relative or pronoun subject ("which", "the first of which", "they"): the
+        last policy thing named before the trigger in the sentence."""
+        subject = self._subject_words(self._trigger_head(trigger))
+        if not subject & (_ANAPHORS | {"which", "first"}):
+            return None
+        for tok in reversed(doc[sent.start:trigger.start]):
+            if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.policy_objects:
+                return self._phrase(doc, tok)
+        return None
+
+    def _background(self, dates: Sequence[Any], head: Token, sent: Span,
+                    published: Any) -> bool:
+        """Every date in the act's own clause is long before publication: an old act
+        recalled as background ("the deal agreed in 2019"), not news."""
+        if published is None or not dates:
+            return False
+        lo = head.left_edge.idx - sent.start_char
+        hi = head.right_edge.idx + len(head.right_edge) - sent.start_char
+        inside = [d for d in dates if lo <= d.start and d.end <= hi]
+        return bool(inside) and all(
+            (published - d.date).days > self.background_days for d in inside)
+
+    @staticmethod
+    def _collapse(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One event per act: the same actor and action on overlapping objects in one
+        article ("the service specifications" and "five network service specifications")
+        are one, kept where first reported."""
+        kept: list[dict[str, Any]] = []
+        for event in events:
+            words = _content_words(event["object"])
+            twin = next((k for k in kept if k["actor_id"] == event["actor_id"]
+                         and k["action"] == event["action"]
+                         and _overlap(words, _content_words(k["object"]))), None)
+            if twin is None:
+                kept.append(event)
+            elif twin["date"] is None and event["date"] is not None:
+                twin["date"] = event["date"]
+        return kept
 
     def _muted_quotes(self, doc: Doc) -> list[tuple[int, int]]:
         """Token ranges of quotes by speakers who are not policy makers."""
@@ -326,6 +699,18 @@ class EventExtractor:
             root.dep_ == "poss" and root.head.dep_ in ("nsubj", "nsubjpass")
         )
 
+    def _actors(self, named: Sequence[Span], head: Token) -> list[str]:
+        """The policy makers that act: every one in the subject ("NHS England and the
+        government published ..."), else the one nearest the trigger."""
+        subjects = []
+        for span in named:
+            if self._is_subject(span) and span.kb_id_ not in subjects:
+                subjects.append(span.kb_id_)
+        if len(subjects) > 1:
+            return subjects
+        actor_id = self._actor(named, head)
+        return [actor_id] if actor_id else []
+
     def _actor(self, named: Sequence[Span], head: Token) -> str | None:
         if not named:
             return None
@@ -365,7 +750,7 @@ class EventExtractor:
                              and c.lower_ in ("on", "to", "for", "back")), None)
                 if prep is not None:
                     target = next((c for c in prep.children if c.dep_ == "pobj"), None)
-            if target is None and verb.dep_ in ("xcomp", "aux", "auxpass") and \
+            if target is None and verb.dep_ in ("xcomp", "aux", "auxpass", "conj") and \
                     verb.head is not verb:
                 target = next((c for c in verb.head.children
                                if c.dep_ in ("nsubjpass", "nsubj", "dobj")), None)
@@ -381,6 +766,15 @@ class EventExtractor:
                 target = target.head
         if target is None:
             return trigger.text
+        if trigger[0].text in _CURRENCY and target.pos_ in ("NUM", "SYM", "AUX"):
+            # The parser splits "£82m set aside for 1,000 posts" oddly; the amount and what
+            # follows it, up to the clause's end, is the object.
+            tokens = []
+            for tok in doc[trigger.start:trigger.sent.end]:
+                if tok.lower_ in _STOP_OBJECT or tok.text in (",", ".") or "\n" in tok.text:
+                    break
+                tokens.append(tok)
+            return self._phrase_tokens(doc, tokens, fallback=trigger.text)
         if target.lower_ in _REPORTING_FORMS:
             # The parser read "New guidance states that reviews must be delivered" as a
             # noun "states"; what is required is what follows "that".
