@@ -8,13 +8,13 @@ import spacy
 from spacy.tokens import Doc, Span
 
 import nlp.components  # noqa: F401  (registers doc._.pcnwatch_published)
-from nlp.components.stance import CuePhrases, load_stance_cues
+from nlp.components.stance import CuePhrases, Judgement, load_stance_cues
 
 DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 # held-out split; 0.807 on the first 88 test rows when set, 0.808 on 156 test rows after the
-# set grew (N2b)
-STANCE_TEST_FLOOR = 0.75
+# set grew (N2b), 0.842 on 183 test rows after issue 5
+STANCE_TEST_FLOOR = 0.80
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_stance_judgement_explains_itself(stance_nlp):
 def test_stance_labelled_set_accuracy_on_held_out_split(stance_nlp):
     rows = [json.loads(line) for line in (DATA / "stance_sentences.jsonl").open()]
     test = [r for r in rows if r["split"] == "test"]
-    assert len(rows) >= 450 and len(test) >= 150
+    assert len(rows) >= 530 and len(test) >= 180
     assert {r["stance"] for r in test} == {"support", "oppose", "mixed", "neutral"}
     right = sum(judge(stance_nlp, r["text"], r.get("actor")).stance == r["stance"] for r in test)
     assert right / len(test) >= STANCE_TEST_FLOOR
@@ -248,3 +248,99 @@ def test_labelled_rows_keep_their_split(name):
     assert len(texts) == len(set(texts)), "a labelled text appears twice"
     for row in rows[LEGACY_ROWS[name]:]:
         assert row["split"] == split_for(row["text"]), row["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "expected"),
+    [
+        # demands to start over
+        ("The board must take the whole plan back to the drawing board.", None, "oppose"),
+        # a verdict by what the policy is not
+        ("A longer annual return is not what any network asked for.", None, "oppose"),
+        # capacity already spent is a reason the policy cannot be delivered
+        ("Our two partners are at full stretch with no slack for a new clinic.", None, "oppose"),
+        ("The weekly audit would swallow most of a pharmacist's week.", None, "oppose"),
+        # a negated state the policy needs
+        ("Paying for the hub out of partners' drawings is not sustainable.", None, "oppose"),
+        ("The scheme needs paramedics who do not exist in this part of the county.", None,
+         "oppose"),
+        # praise by what the deal brings
+        ("This is the biggest investment in our practices for a generation.", None, "support"),
+        ("Spreading the targets over two years gives small networks a fighting chance.", None,
+         "support"),
+        ("It is right that the care home round has been postponed.", None, "support"),
+        ("We fully back the revised network contract.", None, "support"),
+        # "back" and "support" that endorse nothing
+        ("The director will go back to the network board with the figures.", None, "neutral"),
+        ("The LMC will support any practice that decides to opt out.", None, "oppose"),
+        ("Practices will need support from the federation with the new rota.", None, "neutral"),
+        # a reported pause is news, a demand for one is opposition
+        ("The targets were paused while the clinics ran.", None, "neutral"),
+        ("We urge ministers to pause the scheme until the staff are there.", None, "oppose"),
+        # an off-target word that only modifies another noun keeps the text on target
+        ("Networks do hospital follow-ups for next to nothing.", None, "oppose"),
+        ("The hospital car park is a disgrace.", None, "neutral"),
+        # what a policy maker says its policy brings is a defence of it
+        ("The funding will mean more appointments in every network.", "nhs-england", "support"),
+        ("The funding will mean more appointments in every network.", None, "neutral"),
+        # welcome with a reservation of its own is mixed
+        ("The delay is welcome, but it still means new work in a winter of record demand.",
+         None, "mixed"),
+    ],
+)
+def test_stance_cue_families(stance_nlp, text, actor, expected):
+    assert judge(stance_nlp, text, actor).stance == expected
+
+
+def _votes(*labels: str) -> list[Judgement]:
+    return [Judgement(label, 0.8, cues=[label]) for label in labels]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # two complaints and one "welcome, but" are opposition, not ambivalence
+        (("oppose", "oppose", "mixed"), "oppose"),
+        # reservations voiced once and praise once: both sides are substantial
+        (("mixed", "support"), "mixed"),
+        (("support", "oppose"), "mixed"),
+        (("support", "support", "support", "oppose"), "support"),
+        (("support", "neutral", "neutral"), "support"),
+        (("mixed",), "mixed"),
+    ],
+)
+def test_stance_actor_combines_statement_votes(stance_nlp, labels, expected):
+    judge_ = stance_nlp.get_pipe("pcnwatch_stance").judge
+    pooled = Judgement("neutral", 0.75)
+    combined = judge_.combine(_votes(*labels), pooled)
+    assert combined.stance == expected
+    assert 0.5 <= combined.confidence <= 1.0
+    assert expected in combined.cues or expected == "mixed"
+
+
+def test_stance_actor_with_no_side_taken_falls_back_to_pooled_cues(stance_nlp):
+    judge_ = stance_nlp.get_pipe("pcnwatch_stance").judge
+    pooled = Judgement("support", 0.6, cues=["help", "help"])
+    assert judge_.combine(_votes("neutral", "neutral"), pooled) is pooled
+
+
+def test_stance_actor_stance_from_all_it_says(stance_nlp):
+    text = (
+        'Kent LMC said: "The extra staff are welcome, but they come on top of a heavy '
+        'workload." '
+        'The LMC said: "These targets are unworkable and should be withdrawn." '
+        'The LMC added: "Practices are at full stretch and the money is nowhere near enough."'
+    )
+    quotes = [
+        ("The extra staff are welcome, but they come on top of a heavy workload.",
+         "lmc-kent"),
+        ("These targets are unworkable and should be withdrawn.", "lmc-kent"),
+        ("Practices are at full stretch and the money is nowhere near enough.", "lmc-kent"),
+    ]
+    doc = _doc_with_quotes(stance_nlp, text, quotes,
+                           [("Kent LMC", "lmc-kent", "lmc"), ("The LMC", "lmc-kent", "lmc")])
+    assert [q["stance"] for q in doc._.pcnwatch_quotes] == ["mixed", "oppose", "oppose"]
+    (stance,) = doc._.pcnwatch_stances
+    assert stance["stance"] == "oppose"
+    # the evidence that agrees with the verdict comes first
+    assert stance["evidence"][0] != quotes[0][0]
