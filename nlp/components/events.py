@@ -88,6 +88,7 @@ class EventExtractor:
         self._tokenizer = nlp.tokenizer
         self._max_object_option = max_object_tokens
         self.set_data(load_event_triggers(triggers_path))
+        self._bounds = (0, 0)  # token range of the sentence being read
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -174,6 +175,7 @@ class EventExtractor:
         events: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str]] = set()
         for sent in self._segments(doc):
+            self._bounds = (sent.start, sent.end)
             if any(a <= sent.start_char < b for a, b in reported_other):
                 continue  # "the LMC chair said the requirement had been introduced ..."
             if self._reported_by_other_subject(sent) or self._imperative(sent.root, sent):
@@ -339,14 +341,15 @@ class EventExtractor:
             return not all(s.label_ in _REPORTING_KINDS for s in inside)
         return subject.pos_ == "PROPN" or subject.lemma_.lower() in self.other_agents
 
-    @staticmethod
-    def _chain(head: Token, steps: int = 4) -> list[Token]:
+    def _chain(self, head: Token, steps: int = 4) -> list[Token]:
         """The trigger and the verbs it hangs under, up to the clause that holds it."""
         out = [head]
         tok = head
+        lo, hi = self._bounds
         for _ in range(steps):
-            if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS | {"conj"}:
-                break
+            if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS | {"conj"} or \
+                    not lo <= tok.head.i < hi:
+                break  # the parser may hang a clause under the paragraph before
             tok = tok.head
             out.append(tok)
         return out
@@ -484,10 +487,16 @@ class EventExtractor:
             return True  # "the consultation had been a real one"
         if any(c.dep_ == "amod" and c.lower_ in self.old_modifiers for c in head.children):
             return True  # "existing network funding"
-        governor = head.head.head if head.dep_ == "pobj" else head.head
-        if head.dep_ in ("dobj", "nsubjpass", "pobj") and \
-                governor.lemma_.lower() in self.publish_verbs and not self._realised(governor):
-            return True  # "it will publish the draft specifications"
+        tok = head
+        for _ in range(4):  # "it will publish the draft specifications for consultation"
+            if tok.head is tok or tok.dep_ not in ("dobj", "nsubjpass", "pobj", "prep",
+                                                   "compound", "conj"):
+                break
+            tok = tok.head
+            if tok.pos_ == "VERB":
+                if tok.lemma_.lower() in self.publish_verbs and not self._realised(tok):
+                    return True
+                break
         return head.dep_ == "pobj" and head.head.lower_ in self.background_preps
 
     @staticmethod
@@ -528,7 +537,7 @@ class EventExtractor:
     @staticmethod
     def _subject_words(head: Token) -> set[str]:
         verb = head
-        while verb.dep_ in ("xcomp", "aux") and verb.head is not verb:
+        while verb.dep_ in ("xcomp", "aux", "acomp") and verb.head is not verb:
             verb = verb.head
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         return {t.lower_ for t in subject.subtree} if subject is not None else set()
@@ -703,8 +712,13 @@ class EventExtractor:
         """The policy makers that act: every one in the subject ("NHS England and the
         government published ..."), else the one nearest the trigger."""
         subjects = []
+        chain = {t.i for t in self._chain(head)}
         for span in named:
-            if self._is_subject(span) and span.kb_id_ not in subjects:
+            root = span.root
+            while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+                root = root.head
+            if self._is_subject(span) and root.head.i in chain and \
+                    span.kb_id_ not in subjects:
                 subjects.append(span.kb_id_)
         if len(subjects) > 1:
             return subjects
@@ -738,6 +752,10 @@ class EventExtractor:
                 target = next((c for c in verb.children if c.dep_ == dep), None)
                 if target is not None:
                     break
+            if target is None:
+                # "The contract agreed between NHS England and ..." read as a main verb
+                target = next((c for c in verb.children if c.dep_ == "nsubj"
+                               and c.lemma_.lower() in self.policy_objects), None)
             if target is None:
                 for child in verb.children:
                     if child.dep_ in ("xcomp", "ccomp"):
