@@ -287,6 +287,19 @@ class PeopleFinder:
                 actor_id = self._read_segment(doc, (i + 3, end), actor_at)[1]
                 return (self.leading_verbs[verb.lemma_] if actor_id else None), actor_id
             return None, None
+        # "The BMA's GP committee, led by X,": the body X leads.
+        root = name.root
+        if (root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.dep_ == "agent"
+                and root.head.head.lemma_ in self.leading_verbs):
+            led = root.head.head.head
+            for tok in led.subtree:
+                if tok.i in actor_at and tok.i < root.i:
+                    body = actor_at[tok.i]
+                    # The possessor yields to the body it owns, as in appositions.
+                    last = [actor_at[t.i] for t in led.subtree if t.i in actor_at
+                            and t.i < root.head.i]
+                    return self.leading_verbs[root.head.head.lemma_], (last[-1] if last
+                                                                       else body).kb_id_
         # "Thorne chairs Kent LMC" right after the name, however the parser took it.
         if i < len(doc) and doc[i].lemma_ in self.leading_verbs and doc[i].tag_ in ("VBZ",
                                                                                    "VBD"):
@@ -419,6 +432,13 @@ class PeopleFinder:
         while words and words[-1].lower_ in _EDGE_WORDS:
             words.pop()
         role = " ".join(w.text for w in words) if has_role and words else None
+        if role is None and not words:
+            # "The health minister, X,": the office is both the role and the body.
+            office = [doc[i] for i in range(start, end) if i in actor_at
+                      and doc[i].lower_ in self.role_words]
+            if office:
+                span = actor_at[office[0].i]
+                role = span.text
         before = [s for s in actor_spans if s.end <= start and s.label_ != "media"]
         if role and actor_id is None and body_det:
             actor_id = before[-1].kb_id_ if before else None

@@ -298,7 +298,16 @@ class QuoteFinder:
         tokens = [t for t in span if not ctx.in_quote(t.idx)]
         verb = self._speech_verb(tokens, prefer_last=(side == "pre"))
         if verb is not None:
+            # "X warned that … “…” and said the plan “…”": the subject of a verb joined
+            # by "and" sits before the fragment, in the same sentence.
+            sent_lo = min(span.start, verb.sent.start) if side == "pre" else span.start
             subject = self._subject(verb, span.start, span.end)
+            if subject is None and sent_lo < span.start:
+                subject = self._subject(verb, sent_lo, span.end)
+                if subject is not None and subject.i >= span.start:
+                    subject = None
+                if subject is not None:
+                    return ctx.resolve(subject, sent_lo, span.start, q.open)
             if subject is not None:
                 return ctx.resolve(subject, span.start, span.end, q.open)
         # "according to X"
@@ -600,6 +609,13 @@ class _Context:
             return None
         p_lo, p_hi = phrase[0].idx, phrase[-1].idx + len(phrase[-1])
         head_person = self.person_at(subject.idx, subject.idx + len(subject))
+        if head_person is None:
+            # "The health minister, X, said": the person in apposition is the speaker.
+            for child in subject.children:
+                if child.dep_ == "appos" and lo <= child.i < hi:
+                    head_person = self.person_at(child.idx, child.idx + len(child))
+                    if head_person is not None:
+                        break
         if head_person is not None:
             return head_person["name"], head_person.get("actor_id")
         word = subject.lower_
