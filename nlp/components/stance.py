@@ -201,6 +201,7 @@ class StanceJudge:
             p: ("defend", float(w)) for p, w in cues.get("defend", {}).items()
         })
         self.pos_only = {phrase: set(tags) for phrase, tags in cues.get("pos_only", {}).items()}
+        self.beneficiaries = set(cues.get("beneficiaries", {}).get("words", []))
         self.intensifiers = set(cues["intensifiers"]["words"])
         self.hedges = set(cues["hedges"]["words"])
         self.target = CuePhrases(tokenizer, {t: 1 for t in cues["target"]["terms"]})
@@ -397,6 +398,8 @@ class StanceJudge:
                     tags = self.pos_only.get(m.phrase)
                     if side == "neutral" or tags is not None and doc[m.start].pos_ not in tags:
                         continue  # "go back to", "more support": not the endorsing verb
+                    if side == "support" and self._backs_people(doc[m.start]):
+                        continue  # "we will support any practice that opts out"
                     base = weight
                     phrase_words = {f[0] for f in forms[m.start:m.end]}
                     negated = not (phrase_words & self.negators) and (
@@ -430,6 +433,13 @@ class StanceJudge:
                         side = "support"
                     out.append(_Hit(side, weight, label, sent.start, base, raw))
         return out
+
+    def _backs_people(self, tok: Token) -> bool:
+        """True when an endorsing verb's object is people or places, not a policy."""
+        if tok.pos_ != "VERB":
+            return False
+        return any(c.dep_ == "dobj" and c.lemma_.lower() in self.beneficiaries
+                   for c in tok.children)
 
     def on_target(self, forms: Sequence[tuple[str, str]],
                   ranges: Iterable[tuple[int, int]], doc: Doc | None = None) -> bool:
