@@ -31,10 +31,10 @@ _MAX_NAME_TOKENS = 5
 _MAX_PREMODIFIER = 10
 _MAX_APPOSITION = 18
 _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
-               "to", "on", "by", "with", "-", "\u2013", "its", "their"}
+               "to", "on", "by", "with", "-", "\u2013", "its", "their", "our"}
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
-_BODY_DETERMINERS = {"its", "their"}
+_BODY_DETERMINERS = {"its", "their", "our"}
 
 if not Doc.has_extension("pcnwatch_people"):
     Doc.set_extension("pcnwatch_people", default=None)
@@ -398,7 +398,7 @@ class PeopleFinder:
                                                                             "CCONJ", "SCONJ"):
                 break
             i -= 1
-            if tok.is_sent_start:
+            if tok.is_sent_start or tok.lower_ in _BODY_DETERMINERS:
                 break
         return (i, comma) if i < comma else None
 
