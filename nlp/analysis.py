@@ -104,6 +104,7 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
               for p in _ext(doc, "pcnwatch_people") or []]
     quotes = [{"text": q["text"], "speaker": q.get("speaker"), "actor_id": q.get("actor_id"),
                "stance": q.get("stance"), "confidence": q.get("confidence"),
+               "evidence": list(q.get("evidence") or []),
                "start": q["start"], "end": q["end"]}
               for q in _ext(doc, "pcnwatch_quotes") or []]
     stances = [{"actor_id": s["actor_id"], "stance": s["stance"],

@@ -44,7 +44,9 @@ def test_analysis_output_follows_the_contract(nlp):
     assert result["people"] == [{"name": "Dr Ann Cole", "role": "chair",
                                  "actor_id": "lmc-kent"}]
     [quote] = result["quotes"]
-    assert set(quote) == {"text", "speaker", "actor_id", "stance", "confidence", "start", "end"}
+    # evidence is our extension of the contract: the cues that decided the quote's stance
+    assert set(quote) == {"text", "speaker", "actor_id", "stance", "confidence", "evidence",
+                          "start", "end"}
     assert ARTICLE[quote["start"]:quote["end"]] == quote["text"]
     assert (quote["speaker"], quote["actor_id"]) == ("Dr Ann Cole", "lmc-kent")
     for stance in result["stances"]:
