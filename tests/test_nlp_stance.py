@@ -283,6 +283,13 @@ def test_labelled_rows_keep_their_split(name):
         # what a policy maker says its policy brings is a defence of it
         ("The funding will mean more appointments in every network.", "nhs-england", "support"),
         ("The funding will mean more appointments in every network.", None, "neutral"),
+        # backing people is no verdict on the policy, a policy that backs them is praise
+        ("Our nurses stepped up to support care homes all winter.", None, "neutral"),
+        ("It is a contract that backs general practice with real money.", None, "support"),
+        # a benefit that holds only under a condition
+        ("Link workers bring real benefits, but they work best when a GP can supervise them.",
+         None, "mixed"),
+        ("Covid vaccine clinics were a delight to run this year.", None, "neutral"),
         # welcome with a reservation of its own is mixed
         ("The delay is welcome, but it still means new work in a winter of record demand.",
          None, "mixed"),

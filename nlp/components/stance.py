@@ -202,6 +202,7 @@ class StanceJudge:
         })
         self.pos_only = {phrase: set(tags) for phrase, tags in cues.get("pos_only", {}).items()}
         self.beneficiaries = set(cues.get("beneficiaries", {}).get("words", []))
+        self.policy_words = {t for t in cues["target"]["terms"] if " " not in t}
         self.intensifiers = set(cues["intensifiers"]["words"])
         self.hedges = set(cues["hedges"]["words"])
         self.target = CuePhrases(tokenizer, {t: 1 for t in cues["target"]["terms"]})
@@ -398,7 +399,8 @@ class StanceJudge:
                     tags = self.pos_only.get(m.phrase)
                     if side == "neutral" or tags is not None and doc[m.start].pos_ not in tags:
                         continue  # "go back to", "more support": not the endorsing verb
-                    if side == "support" and self._backs_people(doc[m.start]):
+                    if tags is not None and side == "support" and self._backs_people(
+                            doc[m.start]):
                         continue  # "we will support any practice that opts out"
                     base = weight
                     phrase_words = {f[0] for f in forms[m.start:m.end]}
@@ -435,9 +437,17 @@ class StanceJudge:
         return out
 
     def _backs_people(self, tok: Token) -> bool:
-        """True when an endorsing verb's object is people or places, not a policy."""
+        """True when an endorsing verb's object is people or places, not a policy.
+
+        Not when the policy is what does the backing: "a deal that backs practices".
+        """
         if tok.pos_ != "VERB":
             return False
+        for child in tok.children:
+            if child.dep_ == "nsubj":
+                subject = tok.head if tok.dep_ == "relcl" else child
+                if subject.lemma_.lower() in self.policy_words:
+                    return False
         return any(c.dep_ == "dobj" and c.lemma_.lower() in self.beneficiaries
                    for c in tok.children)
 
@@ -455,7 +465,10 @@ class StanceJudge:
             for m in self.off_target.find(forms, start, end):
                 modifier = doc is not None and (
                     doc[m.end - 1].dep_ == "compound"
-                    or m.end < len(doc) and doc[m.end].text in ("-", "\u2011"))
+                    or m.end < len(doc) and (
+                        doc[m.end].text in ("-", "\u2011")
+                        or doc[m.end].pos_ in ("NOUN", "PROPN")
+                        and doc[m.end - 1].pos_ in ("NOUN", "PROPN")))
                 off += 0.5 if modifier else 1.0
         return not (off >= 1 and not target)
 
