@@ -46,6 +46,7 @@ _REPORTING_FORMS = {"states", "says", "shows", "suggests", "confirms", "notes", 
                     "explains", "adds"}
 _ANAPHORS = {"these", "they", "it", "this", "those", "them", "that"}
 _CURRENCY = {"£", "$", "€"}
+_GRANTING = {"announce", "confirm", "decide", "agree", "rule"}
 _FUTURE = {"will", "would", "shall", "to", "could", "might", "may", "'ll"}
 _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
 _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
@@ -218,8 +219,10 @@ class EventExtractor:
                     continue  # "the investment fund", "the Additional Roles Scheme"
                 if kind == "nouns" and self._noun_in_background(head):
                     continue  # "since the 2019 deal", "without agreement", "is a fair deal"
+                in_quote = any(a <= trigger.start_char < b for a, b in quoted)
                 if kind == "verbs" and action != "require" and \
                         trigger.text.lower() not in self.recipient_verbs and \
+                        not (in_quote and self._first_person_act(head, kind)) and \
                         self._other_subject(head, in_sent):
                     continue  # "the network had to cut its hours": not a policy maker's act
                 if kind == "nouns" and not named and not any(
@@ -227,7 +230,6 @@ class EventExtractor:
                     and self._realised(t) for t in sent
                 ):
                     continue
-                in_quote = any(a <= trigger.start_char < b for a, b in quoted)
                 if in_quote and not self._first_person_act(head, kind):
                     continue  # a quote reports an act only as "we will cut ..."
                 if self._vague(head) or self._unrealised(head, trigger) or \
@@ -327,8 +329,9 @@ class EventExtractor:
         if _ext(sent.doc, "pcnwatch_reported") is not None:
             return False
         root = sent.root
-        if root.lemma_.lower() not in self.report_verbs:
-            return False
+        if root.lemma_.lower() not in self.report_verbs or any(
+                c.dep_ == "aux" and c.tag_ == "MD" for c in root.children):
+            return False  # "networks must tell their ICB" is a duty, not a claim
         subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
         if subject is None:
             return False
@@ -361,8 +364,13 @@ class EventExtractor:
         return not any(t.lemma_.lower() in self.expectation_heads for t in self._chain(verb)[1:])
 
     def _first_person_act(self, head: Token, kind: str) -> bool:
-        if kind != "verbs":
-            return False
+        if kind == "nouns":
+            # "we are putting £40m into ...": the verb the noun phrase belongs to
+            while head.dep_ in ("compound", "nmod", "quantmod", "nummod", "amod", "dobj",
+                                "pobj", "prep", "appos") and head.head is not head:
+                head = head.head
+            if head.pos_ not in ("VERB", "AUX"):
+                return False
         return any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ == "we"
                    for t in self._chain(head) for c in t.children)
 
@@ -408,10 +416,14 @@ class EventExtractor:
     @staticmethod
     def _participle_reports_act(head: Token, sent: Span) -> bool:
         """A past participle after a noun ("staff funded through the scheme") describes the
-        noun; it reports an act only with the bodies that did it or a date."""
+        noun; it reports an act only with the bodies that did it or a date. A past-tense
+        relative clause on a thing tells its history."""
         if head.dep_ == "pcomp" and head.head.dep_ == "prep" and \
                 head.head.head.pos_ in ("NOUN", "PROPN"):
             return False  # "the programme for cutting referrals" names the programme
+        if head.dep_ == "relcl" and head.tag_ == "VBD" and any(
+                c.dep_ == "nsubj" and c.lower_ in ("which", "that") for c in head.children):
+            return False  # "the 2019 deal, which created networks": the deal's history
         if head.dep_ != "acl" or head.tag_ != "VBN":
             return True
         for tok in head.subtree:
@@ -534,12 +546,13 @@ class EventExtractor:
             return rule["to"]
         return action
 
-    @staticmethod
-    def _subject_words(head: Token) -> set[str]:
+    def _subject_words(self, head: Token) -> set[str]:
+        lo, hi = self._bounds
         verb = head
         while verb.dep_ in ("xcomp", "aux", "acomp") and verb.head is not verb:
             verb = verb.head
-        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
+                        and lo <= c.i < hi), None)
         return {t.lower_ for t in subject.subtree} if subject is not None else set()
 
     def _duty_holder_receives(self, head: Token) -> bool:
@@ -693,7 +706,9 @@ class EventExtractor:
                 return True
             if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _SPECULATIVE
                    for c in tok.children):
-                return True  # "practices could be asked to": a report of what may happen
+                # "practices could be asked to" is a guess; "announced that networks could
+                # use the scheme" is a permission granted.
+                return not any(t.lemma_.lower() in _GRANTING for t in tok.ancestors)
             if tok.head is tok:
                 break
             tok = tok.head
