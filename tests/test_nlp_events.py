@@ -194,3 +194,101 @@ def test_events_to_disk_from_disk_round_trip(events_nlp, tmp_path):
 def test_events_object_repairs(events_nlp, text, action, obj):
     events = {e["action"]: e for e in run(events_nlp, text, [NE])}
     assert events[action]["object"] == obj
+
+
+DHSC = ("DHSC", "dhsc", "government")
+GOV = ("the Government", "government", "government")
+
+
+@pytest.mark.parametrize(
+    ("text", "actors", "expected"),
+    [
+        # a policy maker's quote states an act only as "we" plus a concrete object
+        ("A DHSC spokesperson said: \u201cWe will cut the number of network targets to "
+         "four.\u201d", [DHSC], {("dhsc", "reduce")}),
+        # vague commitments and continuing work are no act, even from the policy maker
+        ("A DHSC spokesperson said: \u201cWe are committed to rebuilding general "
+         "practice.\u201d", [DHSC], set()),
+        ("\u201cWe will continue to work with GP leaders on the network contract,\u201d NHS "
+         "England said.", [NE], set()),
+        # a quote about what patients get is no funding or announcement
+        ("\u201cWhat matters is that patients continue to get the care they need,\u201d said "
+         "NHS England.", [NE], set()),
+        # forecasts: talks and publications still to come
+        ("NHS England runs the network DES. Talks on next year's network contract are "
+         "expected to begin in the spring.", [NE], set()),
+        ("The final network specification is expected to be published by NHS England next "
+         "month.", [NE], set()),
+        ("NHS England has said it will publish draft specifications for consultation in "
+         "the autumn.", [NE], set()),
+        # a duty laid on networks, though phrased as an expectation, is a requirement
+        ("Under the contract NHS England published, networks will be expected to run a "
+         "weekly frailty clinic.", [NE], {("nhs-england", "require")}),
+        # a past necessity is not a requirement
+        ("NHS England runs the network DES. Last year several ICBs had to step in when "
+         "practices could not form a network.", [NE], set()),
+        # a hoped-for effect has no policy object
+        ("NHS England argues that the new service will reduce emergency admissions.", [NE],
+         set()),
+        # advice to the reader, and practices agreeing among themselves
+        ("NHS England runs the network DES. Agree with your network who will lead the "
+         "frailty work before June.", [NE], set()),
+        ("NHS England runs the network DES. Some practices have still not agreed which "
+         "network they will join.", [NE], set()),
+        # an old act recalled as background, in a 2020 article
+        ("The changes build on the network contract agreed by NHS England in 2016.", [NE],
+         set()),
+        # a participle that describes staff, not an act of funding
+        ("NHS England runs the roles scheme. The pharmacists funded through the roles scheme "
+         "already do most reviews.", [NE], set()),
+        # a deadline extended is delayed; roles added to a scheme are funded
+        ("NHS England has extended the deadline for network registration to June.", [NE],
+         {("nhs-england", "delay")}),
+        ("NHS England has widened the roles scheme to include paramedics.", [NE],
+         {("nhs-england", "fund")}),
+        # two policy makers as one subject both act
+        ("NHS England and the Government unveiled a new plan for GP access.", [NE, GOV],
+         {("nhs-england", "announce"), ("government", "announce")}),
+    ],
+)
+def test_events_precision_rules(events_nlp, text, actors, expected):
+    got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, actors)}
+    assert got == expected
+
+
+def test_events_subheading_does_not_join_the_paragraph_after(events_nlp):
+    # The parser reads the subheading and the next paragraph as one sentence; an event's
+    # sentence and object stay inside the paragraph.
+    text = ("The government response\n\nLast month the Government announced that networks "
+            "could use the roles scheme to employ newly qualified GPs, with \u00a382m set aside "
+            "for around 1,000 posts.")
+    events = run(events_nlp, text, [("Government", "government", "government")])
+    assert {e["action"] for e in events} == {"announce", "fund"}
+    for event in events:
+        assert "\n" not in event["sentence"]
+        assert event["sentence"].startswith("Last month")
+    fund = next(e for e in events if e["action"] == "fund")
+    assert fund["object"].startswith("\u00a382m set aside for around 1,000 posts")
+
+
+def test_events_objects_are_policy_phrases_of_at_most_twelve_words(events_nlp):
+    text = ("NHS England has cut the number of indicators in the network incentive scheme for "
+            "practices in England from more than thirty to just five next year.")
+    (event,) = run(events_nlp, text, [NE])
+    assert event["action"] == "reduce"
+    assert len(event["object"].split()) <= 12
+    assert "indicators" in event["object"]
+
+
+def test_events_requirement_object_names_who_must_do_what(events_nlp):
+    text = "NHS England said networks must submit their access plans to the ICB by June."
+    (event,) = run(events_nlp, text, [NE])
+    assert event["action"] == "require"
+    assert event["object"].startswith("networks submit their access plans")
+
+
+def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
+    text = ("NHS England has cut the network service specifications. Later the network "
+            "service specifications were cut again by NHS England, from five to three.")
+    events = run(events_nlp, text, [NE])
+    assert [(e["actor_id"], e["action"]) for e in events] == [("nhs-england", "reduce")]

@@ -760,26 +760,30 @@ class EventExtractor:
         target: Token | None = None
         if head.pos_ in ("VERB", "AUX", "ADJ"):
             verb = head
-            if verb.dep_ in ("relcl", "acl") and verb.head is not verb:
+            lo, hi = self._bounds
+            # Only words of this paragraph: the parser may hang a subheading on the verb.
+            kids = [c for c in verb.children if lo <= c.i < hi]
+            if verb.dep_ in ("relcl", "acl") and verb.head is not verb and \
+                    lo <= verb.head.i < hi:
                 # "the measures we are setting out": what is set out is the noun it modifies
                 return self._phrase(doc, verb.head)
             for dep in ("nsubjpass", "dobj", "attr"):
-                target = next((c for c in verb.children if c.dep_ == dep), None)
+                target = next((c for c in kids if c.dep_ == dep), None)
                 if target is not None:
                     break
             if target is None:
                 # "The contract agreed between NHS England and ..." read as a main verb
-                target = next((c for c in verb.children if c.dep_ == "nsubj"
+                target = next((c for c in kids if c.dep_ == "nsubj"
                                and c.lemma_.lower() in self.policy_objects), None)
             if target is None:
-                for child in verb.children:
+                for child in kids:
                     if child.dep_ in ("xcomp", "ccomp"):
                         target = next((c for c in child.children
                                        if c.dep_ in ("dobj", "nsubjpass")), None)
                         if target is not None:
                             break
             if target is None:
-                prep = next((c for c in verb.children if c.dep_ in ("prep", "prt")
+                prep = next((c for c in kids if c.dep_ in ("prep", "prt")
                              and c.lower_ in ("on", "to", "for", "back")), None)
                 if prep is not None:
                     target = next((c for c in prep.children if c.dep_ == "pobj"), None)
@@ -787,8 +791,21 @@ class EventExtractor:
                     verb.head is not verb:
                 target = next((c for c in verb.head.children
                                if c.dep_ in ("nsubjpass", "nsubj", "dobj")), None)
+            if target is None and verb.i + 1 < len(doc) and \
+                    doc[verb.i + 1].pos_ in ("DET", "NOUN", "ADJ", "NUM"):
+                # The parser made a verb of the object's head ("widened the roles scheme
+                # to ..."): the words after the trigger up to the next linking word.
+                tokens = []
+                for tok in doc[verb.i + 1:min(verb.i + 1 + self.max_object_tokens,
+                                              verb.sent.end)]:
+                    if tok.pos_ in ("ADP", "PART", "PUNCT", "SCONJ", "CCONJ", "PRON") or \
+                            "\n" in tok.text:
+                        break
+                    tokens.append(tok)
+                if tokens:
+                    return self._phrase_tokens(doc, tokens, fallback=trigger.text)
             if target is None:
-                target = next((c for c in verb.children if c.dep_ == "nsubj"
+                target = next((c for c in kids if c.dep_ == "nsubj"
                                and c.pos_ != "PRON"), None)
         else:
             # A noun trigger names its act through the noun phrase it sits in: "£50 million
