@@ -399,6 +399,9 @@ class StanceJudge:
                     tags = self.pos_only.get(m.phrase)
                     if side == "neutral" or tags is not None and doc[m.start].pos_ not in tags:
                         continue  # "go back to", "more support": not the endorsing verb
+                    if side == "oppose" and m.end - m.start == 1 and doc[m.start].dep_ == "amod" \
+                            and doc[m.start].head.lemma_.lower() in self.beneficiaries:
+                        continue  # "help for struggling practices" describes who gains
                     if tags is not None and side == "support" and self._backs_people(
                             doc[m.start]):
                         continue  # "we will support any practice that opts out"
