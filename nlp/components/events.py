@@ -51,7 +51,7 @@ _FUTURE = {"will", "would", "shall", "to", "could", "might", "may", "'ll"}
 _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
 _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
 _QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
-_MONEY_RE = re.compile(r"^\d[\d,.]*(?:m|bn|k|%)?$|^(?:million|billion|%)$")
+_MONEY_RE = re.compile(r"^\d[\d,.]*(?:m|bn|k|%)$|^(?:million|billion|%)$")
 _STOPWORDS = {"the", "a", "an", "of", "for", "to", "in", "on", "and", "with", "by", "from",
               "their", "its", "this", "that", "will", "be", "new"}
 
@@ -130,6 +130,7 @@ class EventExtractor:
                            for phrase in data[action].get("nouns", [])}
         self.agreed_things = set(settings.get("agreed_things", []))
         self.old_modifiers = set(settings.get("old_modifiers", []))
+        self.intransitive = set(settings.get("intransitive_triggers", []))
         self.not_acts = set(settings.get("not_act_heads", []))
         self.requests = set(settings.get("request_heads", []))
         self.other_agents = set(settings.get("other_agents", []))
@@ -455,13 +456,20 @@ class EventExtractor:
         """What a modal requirement asks of whom: "networks submit their plans"."""
         verb: Token | None = None
         subject: Token | None = None
+        if trigger[0].lower_ == "due":
+            return self._scheduled(doc, trigger)
         if head.lower_ in ("must", "should") or head.dep_ == "aux":
             verb = head.head if head.head is not head else None
+        elif any(c.dep_ == "aux" and c.lower_ in ("must", "should") for c in head.children):
+            verb = head  # "the appointments must be a mix of ..."
         else:
             verb = next((c for c in head.children if c.dep_ == "xcomp"), None)
             subject = next((c for c in head.children if c.dep_ in ("dobj", "nsubjpass")), None)
         if verb is None or verb.pos_ not in ("VERB", "AUX"):
             return None
+        passive = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+        if passive is not None and subject is None:
+            return self._phrase(doc, passive)  # "reviews must be delivered": the reviews
         if subject is None:
             subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is None:
@@ -482,6 +490,20 @@ class EventExtractor:
             words.append(tok.text)
         text = " ".join(words).strip()
         return text if len(words) > 1 else None
+
+    def _scheduled(self, doc: Doc, trigger: Span) -> str | None:
+        """What is "due to start": the noun "due" describes or the subject of its "be"."""
+        due = trigger[0]
+        thing: Token | None = None
+        if due.dep_ in ("amod", "acl") and due.head is not due:
+            thing = due.head
+        elif due.dep_ == "acomp":
+            thing = next((c for c in due.head.children if c.dep_ in ("nsubj", "nsubjpass")),
+                         None)
+        if thing is None or thing.lower_ in _ANAPHORS | {"which", "first"}:
+            return None
+        words = [t.text for t in self._phrase_list(thing)][: self.max_object_tokens - 3]
+        return " ".join(words + [t.text for t in trigger]) if words else None
 
     def _phrase_list(self, target: Token) -> list[Token]:
         out = []
@@ -526,6 +548,9 @@ class EventExtractor:
                 return True
             if "£" in word or _MONEY_RE.match(word):
                 return True
+        if action in ("delay", "withdraw", "reduce") and any(
+                c.dep_ == "nsubjpass" for c in head.children):
+            return True  # "anticipatory care has been delayed": the thing acted on
         return action == "require" and any(
             w in self.duty_holders or w.rstrip("s") in self.duty_holders for w in words[:3])
 
@@ -766,11 +791,18 @@ class EventExtractor:
             if verb.dep_ in ("relcl", "acl") and verb.head is not verb and \
                     lo <= verb.head.i < hi:
                 # "the measures we are setting out": what is set out is the noun it modifies
-                return self._phrase(doc, verb.head)
+                noun = verb.head
+                if noun.pos_ == "NUM" and noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
+                    noun = noun.head.head  # "changes for 2022/23 announced by ..."
+                return self._phrase(doc, noun)
+            if trigger.text.lower() in self.intransitive or \
+                    " ".join(t.lemma_.lower() for t in trigger) in self.intransitive:
+                # "networks go live on Monday": what goes live is the subject
+                target = next((c for c in kids if c.dep_ in ("nsubj", "nsubjpass")), None)
             for dep in ("nsubjpass", "dobj", "attr"):
-                target = next((c for c in kids if c.dep_ == dep), None)
                 if target is not None:
                     break
+                target = next((c for c in kids if c.dep_ == dep), None)
             if target is None:
                 # "The contract agreed between NHS England and ..." read as a main verb
                 target = next((c for c in kids if c.dep_ == "nsubj"
@@ -800,6 +832,17 @@ class EventExtractor:
                                               verb.sent.end)]:
                     if tok.pos_ in ("ADP", "PART", "PUNCT", "SCONJ", "CCONJ", "PRON") or \
                             "\n" in tok.text:
+                        break
+                    tokens.append(tok)
+                if tokens:
+                    return self._phrase_tokens(doc, tokens, fallback=trigger.text)
+            clause = next((c for c in kids if c.dep_ == "ccomp"), None)
+            if target is None and clause is not None and \
+                    not any(c.dep_ in ("dobj", "nsubjpass") for c in clause.children):
+                # "announced that it would allow networks to use the roles scheme"
+                tokens = []
+                for tok in doc[clause.i:min(clause.right_edge.i + 1, hi)]:
+                    if tok.text in (",", ";", ":") or "\n" in tok.text:
                         break
                     tokens.append(tok)
                 if tokens:
