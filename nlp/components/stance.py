@@ -394,8 +394,13 @@ class StanceJudge:
                     k for m in matches if m.value[0] == "support"
                     for k in range(m.start, m.end) if forms[k][0] in self.negators
                 )
+                # Praise asked about is not given: "questioned whether it would ease the
+                # pressure".
+                doubt = next((k for k in range(a, b) if forms[k][0] == "whether"), b)
                 for m in matches:
                     side, weight = m.value
+                    if side == "support" and m.start > doubt:
+                        continue
                     tags = self.pos_only.get(m.phrase)
                     if side == "neutral" or tags is not None and doc[m.start].pos_ not in tags:
                         continue  # "go back to", "more support": not the endorsing verb
