@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=40000, help="words per speed run")
     parser.add_argument("--articles", type=int, default=10000, help="articles in memory run")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating speed rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating speed rounds")
     args = parser.parse_args(argv)
     texts = corpus(args.words)
     words = sum(len(t.split()) for t in texts)
@@ -106,6 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bare {DEFAULT_MODEL}: {bare_wps:,.0f} words/s")
     print(f"full pcnwatch pipeline: {full_wps:,.0f} words/s")
     print(f"ratio full/bare: {ratio:.2f} (needs >= {MIN_RATIO})")
+
+    # Where the time goes, component by component, on one pass: this share does not
+    # depend on how busy the machine is, unlike the words/s figures.
+    docs = [full.make_doc(t) for t in texts[:40]]
+    spent: dict[str, float] = {}
+    for name, proc in full.pipeline:
+        start = time.perf_counter()
+        docs = [proc(d) for d in docs]
+        spent[name] = time.perf_counter() - start
+    ours = sum(v for k, v in spent.items() if k.startswith("pcnwatch_"))
+    print("time per component (s): " + ", ".join(f"{k} {v:.2f}" for k, v in spent.items()))
+    print(f"pcnwatch components: {ours / sum(spent.values()):.1%} of the pipeline's time")
 
     one = two = 0.0
     for _round in range(args.rounds):
