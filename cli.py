@@ -234,7 +234,8 @@ def _query(table: str, actor, stance, topic, since, until, source, search, forma
 
 def _make_query_command(table: str, doc: str):
     def command(
-        actor: Annotated[str | None, typer.Option(help="Actor id, e.g. bma-gpc.")] = None,
+        actor: Annotated[str | None, typer.Option(
+            help="Actor id; its children are included (bma finds bma-gpc).")] = None,
         stance: Annotated[str | None, typer.Option(
             help="support, oppose, mixed or neutral.")] = None,
         topic: Annotated[str | None, typer.Option(help="Topic slug, e.g. pcn-targets.")] = None,
