@@ -2,7 +2,8 @@
 
 Conventions (each a choice; the trade press rarely gives a day):
 
-- A month without a day resolves to its first day ("July 2019" -> 2019-07-01).
+- A month without a day resolves to its first day ("July 2019" -> 2019-07-01); "the end of
+  June" resolves to its last day, as deadlines are written.
 - The NHS year starts on 1 April. "The coming year", "next year's contract", "the next
   financial year" resolve to the next 1 April on or after the published date; "2020/21" and
   "2020-21" resolve to 2020-04-01.
@@ -57,6 +58,10 @@ _LEAD = r"(?:(?P<lead>[A-Za-z]+)\s+(?:the\s+)?)?"
 
 # Order matters: longer, more specific forms first; a span already taken is not reused.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # A deadline "by the end of June" is the month's last day, not its first.
+    ("end_of_month", re.compile(
+        r"\b(?:(?P<lead>[A-Za-z]+)\s+)?the\s+end\s+of\s+(?P<month>" + _MONTH_RE + r")"
+        r"(?:\s+" + _YEAR + r")?\b", re.I)),
     ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("numeric", re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>(?:19|20)\d\d)\b")),
     ("fyear", re.compile(
@@ -162,6 +167,17 @@ def _resolve(kind: str, m: re.Match[str], published: date | None) -> date | None
         return date(start, 4, 1) if end == start + 1 else None
     if kind in ("day_month_year", "month_day_year"):
         return _safe(int(g["year"]), _MONTHS[g["month"].lower().rstrip(".")], int(g["day"]))
+    if kind == "end_of_month":
+        month = _MONTHS[g["month"].lower().rstrip(".")]
+        if g["year"]:
+            first: date | None = date(int(g["year"]), month, 1)
+        elif published is None:
+            return None
+        else:
+            first = _place_in_year(month, 1, published, _direction(g["lead"]))
+        if first is None:
+            return None
+        return first.replace(day=calendar.monthrange(first.year, month)[1])
     if kind == "month_year":
         return date(int(g["year"]), _MONTHS[g["month"].lower().rstrip(".")], 1)
     if kind == "year":

@@ -11,6 +11,11 @@ PUB = date(2020, 1, 14)  # a Tuesday, in NHS year 2019/20
     ("phrase", "published", "expected"),
     [
         ("guidance issued last week", PUB, date(2020, 1, 7)),
+        # a deadline "by the end of" a month is its last day, looking forward
+        ("registrations are due by the end of May", PUB, date(2020, 5, 31)),
+        ("plans must be in by the end of February 2024", PUB, date(2024, 2, 29)),
+        # looking back from the published date when the phrase says so
+        ("the guidance came out at the end of December", PUB, date(2019, 12, 31)),
         ("figures out this week", PUB, PUB),
         ("the report due next month", PUB, date(2020, 2, 1)),
         ("the deal struck last month", PUB, date(2019, 12, 1)),
