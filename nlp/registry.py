@@ -147,6 +147,16 @@ class Registry:
                         forms.append(short)
         return heads
 
+    def modifier_actor(self, words: list[str]) -> str | None:
+        """The actor a run of words before a speaker noun names through a weak alias
+        ("a government spokesperson", "a health secretary aide"), or None."""
+        lowered = " ".join(w.lower() for w in words)
+        for actor in self.actors.values():
+            for alias in actor.weak_aliases:
+                if f" {alias.lower()} " in f" {lowered} ":
+                    return actor.id
+        return None
+
     def resolve_bare(self, word: str, before: list[str]) -> str | None:
         """The actor a bare short-form word names, given the actor ids mentioned before it."""
         shorts = self.short_form_heads().get(word.lower(), ())

@@ -69,6 +69,7 @@ class PeopleFinder:
         self.not_people = frozenset(data["not_people"])
         self.implied = {k.lower(): v for k, v in data.get("implied_actor", {}).items()}
         self.leading_verbs: dict[str, str] = dict(data.get("leading_verbs", {}))
+        self.venue_words = frozenset(w.lower() for w in data.get("venue_words", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -249,6 +250,12 @@ class PeopleFinder:
             if segment is None:
                 continue
             role, actor_id = self._read_segment(doc, segment, actor_at, nearest_last)
+            if actor_id is None and segment[1] + 1 < len(doc) and (
+                    doc[segment[1]].lower_ == "who"):
+                # "X, a GP in Bradford who chairs the confederation's network,"
+                actor_id = self._who_clause(doc, segment[1], actor_at)[1]
+            if role and actor_id is None:
+                actor_id = self._fronted_body(doc, name, actor_at)
             if role or actor_id:
                 return role, actor_id
         return self._clause_role(doc, name, actor_at)
@@ -267,6 +274,39 @@ class PeopleFinder:
             return self.nlp.get_pipe(self.actors_component).registry
         return load_registry()
 
+    def _who_clause(self, doc: Doc, who: int,
+                    actor_at: dict[int, Span]) -> tuple[str | None, str | None]:
+        """Role and body from "who is chair of Y", "who chairs Y", "who sits on Y"."""
+        if who + 1 >= len(doc):
+            return None, None
+        verb = doc[who + 1]
+        end = who + 2
+        while end < len(doc) and doc[end].text not in (",", ".", ";", ":") \
+                and not doc[end].is_quote and end - who < _MAX_APPOSITION:
+            end += 1
+        if verb.lemma_ == "be":
+            return self._read_segment(doc, (who + 2, end), actor_at)
+        if verb.lemma_ in self.leading_verbs:
+            actor_id = self._read_segment(doc, (who + 2, end), actor_at)[1]
+            return (self.leading_verbs[verb.lemma_] or None if actor_id else None), actor_id
+        return None, None
+
+    def _fronted_body(self, doc: Doc, name: Span, actor_at: dict[int, Span]) -> str | None:
+        """"At Severnside PCN, clinical director Dr X said" / "In a blog for the Nuffield
+        Trust, senior fellow X": a phrase opening the sentence names the body of a person
+        whose role names none. Venues ("Speaking at the RCGP conference") do not count."""
+        sent = name.sent
+        if name.start - sent.start > _MAX_PREMODIFIER + _MAX_APPOSITION:
+            return None
+        comma = next((t.i for t in doc[sent.start:name.start] if t.text == ","), None)
+        if comma is None or sent[0].lower_ in self.venue_words:
+            return None
+        if any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBG" for t in doc[sent.start:comma]):
+            return None
+        bodies = [actor_at[i] for i in range(sent.start, comma)
+                  if i in actor_at and actor_at[i].label_ != "media"]
+        return bodies[-1].kb_id_ if bodies else None
+
     def _clause_role(self, doc: Doc, name: Span,
                      actor_at: dict[int, Span]) -> tuple[str | None, str | None]:
         """Role and body from a clause about the person.
@@ -276,17 +316,7 @@ class PeopleFinder:
         """
         i = name.end
         if i + 2 < len(doc) and doc[i].text == "," and doc[i + 1].lower_ == "who":
-            verb = doc[i + 2]
-            end = i + 3
-            while end < len(doc) and doc[end].text not in (",", ".", ";", ":") \
-                    and not doc[end].is_quote and end - i < _MAX_APPOSITION:
-                end += 1
-            if verb.lemma_ == "be":
-                return self._read_segment(doc, (i + 3, end), actor_at)
-            if verb.lemma_ in self.leading_verbs:
-                actor_id = self._read_segment(doc, (i + 3, end), actor_at)[1]
-                return (self.leading_verbs[verb.lemma_] if actor_id else None), actor_id
-            return None, None
+            return self._who_clause(doc, i + 1, actor_at)
         # "The BMA's GP committee, led by X,": the body X leads.
         root = name.root
         if (root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.dep_ == "agent"
@@ -298,7 +328,7 @@ class PeopleFinder:
                     # The possessor yields to the body it owns, as in appositions.
                     last = [actor_at[t.i] for t in led.subtree if t.i in actor_at
                             and t.i < root.head.i]
-                    return self.leading_verbs[root.head.head.lemma_], (last[-1] if last
+                    return self.leading_verbs[root.head.head.lemma_] or None, (last[-1] if last
                                                                        else body).kb_id_
         # "Thorne chairs Kent LMC" right after the name, however the parser took it.
         if i < len(doc) and doc[i].lemma_ in self.leading_verbs and doc[i].tag_ in ("VBZ",
@@ -308,7 +338,7 @@ class PeopleFinder:
                 end += 1
             actor_id = self._read_segment(doc, (i + 1, end), actor_at)[1]
             if actor_id:
-                return self.leading_verbs[doc[i].lemma_], actor_id
+                return self.leading_verbs[doc[i].lemma_] or None, actor_id
         root = name.root
         verb = root.head
         if root.dep_ != "nsubj" or verb.i == root.i:
@@ -323,7 +353,7 @@ class PeopleFinder:
                 if child.dep_ == "dobj":
                     for tok in child.subtree:
                         if tok.i in actor_at:
-                            return self.leading_verbs[verb.lemma_], actor_at[tok.i].kb_id_
+                            return self.leading_verbs[verb.lemma_] or None, actor_at[tok.i].kb_id_
         return None, None
 
     def _apposition(self, doc: Doc, name: Span) -> tuple[int, int] | None:

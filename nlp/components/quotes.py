@@ -41,6 +41,8 @@ _OPEN_DOUBLE = "\u201c\u201e"
 _CLOSE_DOUBLE = "\u201d"
 _OPEN_SINGLE = "\u2018"
 _CLOSE_SINGLE = "\u2019"
+_SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
+_POSSESSIVE = ("'s", "\u2019s", "'", "\u2019")
 _PAIR_MARKS = _OPEN_DOUBLE + _CLOSE_DOUBLE + _OPEN_SINGLE + _CLOSE_SINGLE + "\"'"
 # The end of a sentence inside an attribution fragment.
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
@@ -167,6 +169,8 @@ class QuoteFinder:
         self.person_pronouns = frozenset(data["person_pronouns"])
         self.body_pronouns = frozenset(data["body_pronouns"])
         self.document_nouns = frozenset(data.get("document_nouns", ()))
+        self.source_nouns = frozenset(data.get("source_nouns", ()))
+        self.body_voices = frozenset(data.get("body_voices", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -229,10 +233,55 @@ class QuoteFinder:
             gap = text[(previous_q.close or previous_q.end) + 1:q.open]
             if "\n" in gap and len(gap.strip()) < 3:
                 return previous["speaker"], previous["actor_id"]
+        # A sentence after the quotation that names its source ("Those were the words of X").
+        found = self._from_next_sentence(ctx, q)
+        if found is not None:
+            return found
         # Otherwise the speaker of the sentence just before ("Dr X said the plan was rushed.
         # “Nobody asked us.”"), when that sentence is someone's reported speech.
         found = self._from_previous_sentence(ctx, q)
         return found if found is not None else (None, None)
+
+    def _from_next_sentence(self, ctx: _Context,
+                            q: Quotation) -> tuple[str | None, str | None] | None:
+        """"…." That was the warning from X / The words came from X: a sentence opening
+        with a noun for what was said, whose source follows "of", "from" or "by"."""
+        text = ctx.text
+        if q.close is None or text[q.start:q.end].rstrip()[-1:] not in ".!?":
+            return None
+        lo = q.close + 1
+        par_end = text.find("\n", lo)
+        par_end = len(text) if par_end < 0 else par_end
+        if not text[lo:par_end].strip():
+            following = next((p for p in ctx.paragraphs if p[0] > lo), None)
+            if following is None:
+                return None
+            lo, par_end = following
+        match = _SENTENCE_END.search(text, lo, par_end)
+        hi = match.start() + 1 if match is not None else par_end
+        span = ctx.doc.char_span(*ctx.trim(lo, hi), alignment_mode="contract")
+        if span is None or len(span) < 4:
+            return None
+        for tok in span[:6]:
+            if tok.lemma_.lower() not in self.source_nouns or ctx.in_quote(tok.idx):
+                continue
+            # "That was the warning from X" (prep on the noun) or "The words came from X"
+            # (prep on the verb whose subject the noun is).
+            heads = [tok] + ([tok.head] if tok.dep_ in _SUBJECT_DEPS else [])
+            for head in heads:
+                for prep in head.children:
+                    if prep.dep_ not in ("prep", "agent") or prep.lower_ not in (
+                            "of", "from", "by"):
+                        continue
+                    obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                    if obj is None:
+                        continue
+                    found = ctx.resolve(obj, prep.i + 1, span.end, lo, strict=True)
+                    if found is not None and found[0] is not None and (
+                            found[1] is not None or ctx.person_at(obj.idx, obj.idx + len(obj))
+                            or obj.lower_ in self.speaker_nouns):
+                        return found
+        return None
 
     def _from_previous_sentence(self, ctx: _Context,
                                 q: Quotation) -> tuple[str | None, str | None] | None:
@@ -310,6 +359,13 @@ class QuoteFinder:
                     return ctx.resolve(subject, sent_lo, span.start, q.open)
             if subject is not None:
                 return ctx.resolve(subject, span.start, span.end, q.open)
+            # "Speaking to the BMJ, X, a GP in Leeds, said: …": the parser hung the name on
+            # the fronted phrase and left the verb without a subject; the first person named
+            # in the clause before the verb speaks.
+            person = ctx.first_person_in(span.start_char if side == "pre" else verb.idx,
+                                         verb.idx if side == "pre" else span.end_char)
+            if person is not None:
+                return person["name"], person.get("actor_id")
         # "according to X"
         for tok in tokens:
             if tok.lower_ == "according" and tok.i + 2 < span.end and tok.nbor(1).lower_ == "to":
@@ -514,6 +570,14 @@ class _Context:
                 best = close + 1
         return best
 
+    def first_person_in(self, lo_char: int, hi_char: int) -> dict[str, Any] | None:
+        for start, _end, person in self.person_mentions:
+            if start >= hi_char:
+                break
+            if start >= lo_char and not self.in_quote(start):
+                return person
+        return None
+
     def person_at(self, lo_char: int, hi_char: int) -> dict[str, Any] | None:
         for start, end, person in self.person_mentions:
             if start < hi_char and end > lo_char:
@@ -626,13 +690,22 @@ class _Context:
             for q_open, item in reversed(self.attributed):
                 if q_open < named_at or item["speaker"] is None:
                     break
+                # Only one unnamed person can be "she": "one GP", "a practice manager",
+                # not "clinical directors".
                 if item["actor_id"] is None and not self.is_person_name(item["speaker"]) \
-                        and item["speaker"].lower() not in self.finder.person_pronouns:
+                        and item["speaker"].lower() not in self.finder.person_pronouns \
+                        and item["speaker"].split()[0].lower() in _SINGULAR_OPENERS:
                     return item["speaker"], None
                 break
             return (person["name"], person.get("actor_id")) if person else (subject.text, None)
         head_actor = self.actor_at.get(subject.i)
         if head_actor is not None:
+            # "A Department of Health spokesperson said", misparsed with the body as head:
+            # the speaker is the whole phrase, which the body's name does not cover.
+            after = [t for t in phrase if t.i >= head_actor.end]
+            if after and after[0].lower_ in self.finder.speaker_nouns:
+                words = _trim_phrase(phrase)
+                return "".join(t.text_with_ws for t in words).strip(), head_actor.kb_id_
             return self.name_of(head_actor), head_actor.kb_id_
         if word in self.finder.body_pronouns:
             if word == "we":
@@ -644,7 +717,7 @@ class _Context:
         person = self.person_at(p_lo, p_hi)
         if person is not None:
             return person["name"], person.get("actor_id")
-        inner = next((self.actor_at[t.i] for t in phrase if t.i in self.actor_at), None)
+        inner = self.phrase_body(phrase, subject)
         bare = None if inner is not None else self.bare_short_form(phrase, at_char)
         if strict and inner is None and bare is None and (
                 subject.lower_ not in self.finder.speaker_nouns):
@@ -665,7 +738,36 @@ class _Context:
         if not words:
             return None
         actor_id = inner.kb_id_ if inner is not None else bare
+        if actor_id is None and subject.lower_ in self.finder.speaker_nouns:
+            actor_id = self.finder.registry().modifier_actor(
+                [t.text for t in phrase if t.i < subject.i])
+        if actor_id is None and subject.lower_ in self.finder.body_voices:
+            # "NHS England said the consultation was open. A spokesperson said: …": a voice
+            # of a body speaks for the body named just before, in this paragraph or the last.
+            body = self.last_body(at_char)
+            previous = self.previous_paragraph(self.paragraph_start(at_char))
+            if body is not None and body.label_ != "media" and body.start_char >= (
+                    previous[0] if previous else 0):
+                actor_id = body.kb_id_
         return "".join(t.text_with_ws for t in words).strip(), actor_id
+
+    def phrase_body(self, phrase: list[Token], head: Token) -> Span | None:
+        """The body a speaker phrase names: "the union's GP committee chair" is the
+        committee (a possessor yields to what it owns), "a source at NHS England" the one
+        after the head."""
+        spans: list[Span] = []
+        for tok in phrase:
+            span = self.actor_at.get(tok.i)
+            if span is not None and (not spans or spans[-1] is not span):
+                spans.append(span)
+        if not spans:
+            return None
+        doc = self.doc
+        owned = [s for s in spans if not (s.end < len(doc) and doc[s.end].text in _POSSESSIVE
+                                          and s is not spans[-1])]
+        spans = owned or spans
+        before = [s for s in spans if s.start <= head.i]
+        return before[-1] if before else spans[0]
 
     def bare_short_form(self, phrase: list[Token], at_char: int) -> str | None:
         """"An ICB spokesperson": a short-form word without its article names the last one."""
