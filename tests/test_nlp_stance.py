@@ -290,6 +290,15 @@ def test_labelled_rows_keep_their_split(name):
         ("Link workers bring real benefits, but they work best when a GP can supervise them.",
          None, "mixed"),
         ("Covid vaccine clinics were a delight to run this year.", None, "neutral"),
+        # praise asked about is not given
+        ("Partners doubt whether the hub will cut waiting times at all.", None, "oppose"),
+        # a trouble word that only describes the practices the money is for
+        ("The fund is for practices that have struggled to recruit nurses.", None, "neutral"),
+        # a wish is no praise
+        ("We would like to see the figures for each network first.", None, "neutral"),
+        ("Our partners really like the new rules on reimbursement.", None, "support"),
+        # defiance
+        ("Our practices will not be bullied into signing the new contract.", None, "oppose"),
         # welcome with a reservation of its own is mixed
         ("The delay is welcome, but it still means new work in a winter of record demand.",
          None, "mixed"),

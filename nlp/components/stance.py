@@ -402,10 +402,11 @@ class StanceJudge:
                     if side == "support" and m.start > doubt:
                         continue
                     tags = self.pos_only.get(m.phrase)
-                    if side == "neutral" or tags is not None and doc[m.start].pos_ not in tags:
+                    if side == "neutral" or tags is not None and not self._tagged(doc[m.start],
+                                                                                 tags):
                         continue  # "go back to", "more support": not the endorsing verb
-                    if side == "oppose" and m.end - m.start == 1 and doc[m.start].dep_ == "amod" \
-                            and doc[m.start].head.lemma_.lower() in self.beneficiaries:
+                    if side == "oppose" and m.end - m.start == 1 and self._describes_people(
+                            doc[m.start]):
                         continue  # "help for struggling practices" describes who gains
                     if tags is not None and side == "support" and self._backs_people(
                             doc[m.start]):
@@ -443,6 +444,17 @@ class StanceJudge:
                         side = "support"
                     out.append(_Hit(side, weight, label, sent.start, base, raw))
         return out
+
+    @staticmethod
+    def _tagged(tok: Token, tags: set[str]) -> bool:
+        # The tagger calls "like" a preposition even as the root with a subject.
+        return tok.pos_ in tags or "VERB" in tags and (
+            tok.dep_ == "ROOT" or any(c.dep_ == "nsubj" for c in tok.children))
+
+    def _describes_people(self, tok: Token) -> bool:
+        """True when a trouble word only describes people the policy is for: "struggling
+        practices", "practices that have struggled to recruit"."""
+        return tok.dep_ in ("amod", "relcl") and tok.head.lemma_.lower() in self.beneficiaries
 
     def _backs_people(self, tok: Token) -> bool:
         """True when an endorsing verb's object is people or places, not a policy.
