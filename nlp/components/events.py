@@ -131,6 +131,7 @@ class EventExtractor:
         self.agreed_things = set(settings.get("agreed_things", []))
         self.old_modifiers = set(settings.get("old_modifiers", []))
         self.intransitive = set(settings.get("intransitive_triggers", []))
+        self.start_triggers = set(settings.get("start_triggers", []))
         self.not_acts = set(settings.get("not_act_heads", []))
         self.requests = set(settings.get("request_heads", []))
         self.other_agents = set(settings.get("other_agents", []))
@@ -255,7 +256,10 @@ class EventExtractor:
                 if self._anaphor(obj, trigger) and last_object and (
                         self._pronoun_subject(head) or obj.lower() in _ANAPHORS):
                     obj = last_object  # "... three objectives, but these will not start"
-                if not self._policy_object(obj, head, action):
+                if self._trigger_form(trigger) & self.start_triggers and \
+                        not self._policy_thing_starts(head):
+                    continue  # "the network will start recruiting"
+                if not self._policy_object(f"{obj} {trigger.text}", head, action):
                     # "the first of which were due to begin": the thing named before
                     obj = self._antecedent(doc, sent, trigger) or ""
                     if not obj:
@@ -515,6 +519,19 @@ class EventExtractor:
         while out and out[-1].pos_ in ("PUNCT", "ADP", "CCONJ", "DET"):
             out.pop()
         return out
+
+    @staticmethod
+    def _trigger_form(trigger: Span) -> set[str]:
+        return {trigger.text.lower(), " ".join(t.lemma_.lower() for t in trigger)}
+
+    def _policy_thing_starts(self, head: Token) -> bool:
+        subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None:
+            return False
+        lemma = subject.lemma_.lower()
+        if lemma in _ANAPHORS | {"which"} or subject.pos_ == "NUM":
+            return True  # "only three will start": the things named before
+        return lemma in self.policy_objects and lemma not in self.duty_holders
 
     def _noun_in_background(self, head: Token) -> bool:
         if head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
