@@ -454,7 +454,12 @@ class StanceJudge:
     def _describes_people(self, tok: Token) -> bool:
         """True when a trouble word only describes people the policy is for: "struggling
         practices", "practices that have struggled to recruit"."""
-        return tok.dep_ in ("amod", "relcl") and tok.head.lemma_.lower() in self.beneficiaries
+        if tok.dep_ in ("amod", "relcl") and tok.head.lemma_.lower() in self.beneficiaries:
+            return True
+        # The parser reads "for struggling surgeries" as a verb with an object.
+        nxt = tok.nbor() if tok.i + 1 < len(tok.doc) else None
+        return tok.tag_ in ("VBG", "JJ") and nxt is not None and nxt.tag_ == "NNS" \
+            and nxt.lemma_.lower() in self.beneficiaries
 
     def _backs_people(self, tok: Token) -> bool:
         """True when an endorsing verb's object is people or places, not a policy.
