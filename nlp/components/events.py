@@ -46,6 +46,8 @@ _REPORTING_FORMS = {"states", "says", "shows", "suggests", "confirms", "notes", 
                     "explains", "adds"}
 _ANAPHORS = {"these", "they", "it", "this", "those", "them", "that"}
 _CURRENCY = {"£", "$", "€"}
+_PHRASE_PREPS = {"on", "for", "in", "to", "from", "between", "at", "by", "with", "under", "into",
+                 "over", "across", "about", "through", "towards", "against"}
 _GRANTING = {"announce", "confirm", "decide", "agree", "rule"}
 _FUTURE = {"will", "would", "shall", "to", "could", "might", "may", "'ll"}
 _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
@@ -132,6 +134,7 @@ class EventExtractor:
         self.old_modifiers = set(settings.get("old_modifiers", []))
         self.intransitive = set(settings.get("intransitive_triggers", []))
         self.start_triggers = set(settings.get("start_triggers", []))
+        self.people_nouns = set(settings.get("people_nouns", []))
         self.not_acts = set(settings.get("not_act_heads", []))
         self.requests = set(settings.get("request_heads", []))
         self.other_agents = set(settings.get("other_agents", []))
@@ -239,8 +242,9 @@ class EventExtractor:
                     continue
                 if kind == "verbs" and not self._participle_reports_act(head, sent):
                     continue  # "extra staff funded through the scheme" describes the staff
-                if kind == "verbs" and action == "agree" and \
-                        not self._agreed_by_bodies(head, in_sent):
+                if kind == "verbs" and action == "agree" and (
+                        head.tag_ == "VBG" or not self._agreed_by_bodies(head, in_sent)):
+                    # "is negotiating with NHS England": talks under way, no deal yet
                     continue  # "practices that could not agree a network"
                 if trigger.text.lower() in self.recipient_verbs and \
                         not self._duty_holder_receives(head):
@@ -259,7 +263,8 @@ class EventExtractor:
                 if self._trigger_form(trigger) & self.start_triggers and \
                         not self._policy_thing_starts(head):
                     continue  # "the network will start recruiting"
-                if not self._policy_object(f"{obj} {trigger.text}", head, action):
+                checked = f"{obj} {trigger.text}" if len(trigger) > 1 else obj
+                if not self._policy_object(checked, head, action):
                     # "the first of which were due to begin": the thing named before
                     obj = self._antecedent(doc, sent, trigger) or ""
                     if not obj:
@@ -560,7 +565,10 @@ class EventExtractor:
         words = [w.strip(".,;:\u2019'\"()").lower() for w in obj.split()]
         if len(words) == 1 and words[0] in _ANAPHORS | {"what", "which", "who"}:
             return False
-        for word in words:
+        # The noun phrase up to its first preposition ("of" kept: "the number of
+        # indicators"): "main conclusions on networks" is about networks, not a network.
+        cut = next((k for k, w in enumerate(words) if k and w in _PHRASE_PREPS), len(words))
+        for word in words[:cut]:
             if word in self.policy_objects or word.rstrip("s") in self.policy_objects:
                 return True
             if "£" in word or _MONEY_RE.match(word):
@@ -608,7 +616,9 @@ class EventExtractor:
         if not subject & (_ANAPHORS | {"which", "first"}):
             return None
         for tok in reversed(doc[sent.start:trigger.start]):
-            if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.policy_objects:
+            lemma = tok.lemma_.lower()
+            if tok.pos_ in ("NOUN", "PROPN") and lemma in self.policy_objects and \
+                    lemma not in self.people_nouns:
                 return self._phrase(doc, tok)
         return None
 
@@ -694,6 +704,13 @@ class EventExtractor:
                                        head.dep_ in ("relcl", "acl", "pcomp", "pobj")):
                     drop.add(k)
                     break
+        # "published the draft specifications ..., setting out what networks must do": the
+        # setting out is the publishing of the drafts, one proposal.
+        proposed = {t.i for m, h in zip(matches, heads, strict=True)
+                    if m.value == ("propose", "nouns") for t in h.ancestors}
+        for k, (m, head) in enumerate(zip(matches, heads, strict=True)):
+            if m.value[0] == "announce" and head.dep_ == "advcl" and head.head.i in proposed:
+                drop.add(k)
         return [m for k, m in enumerate(matches) if k not in drop]
 
     def _not_an_act(self, head: Token, makers: set[int]) -> bool:
@@ -727,8 +744,12 @@ class EventExtractor:
     def _other_subject(self, head: Token, in_sent: Sequence[Span]) -> bool:
         covered = {i for s in in_sent for i in range(s.start, s.end)}
         verb = head
-        while verb.dep_ in ("xcomp", "aux") and verb.head is not verb:
-            verb = verb.head
+        while verb.dep_ in ("xcomp", "aux") or (verb.dep_ == "pcomp" and
+                                                verb.head.lower_ == "by"):
+            if verb.head is verb:
+                break
+            # "we have done it by cutting sessions": who did it
+            verb = verb.head.head if verb.dep_ == "pcomp" else verb.head
         # Only agents that cannot change national policy count: "the network cut its
         # hours" is no policy event, "the new contract will cut indicators" is one.
         for child in verb.children:
@@ -896,9 +917,11 @@ class EventExtractor:
         return self._phrase(doc, target)
 
     def _phrase(self, doc: Doc, target: Token) -> str:
+        # "the services we are asking networks to deliver": the services, not "we are"
+        clauses = {t.i for c in target.children if c.dep_ == "relcl" for t in c.subtree}
         tokens = []
         for tok in target.subtree:
-            if tok.i > target.i and (tok.lower_ in _STOP_OBJECT or tok.dep_ == "relcl"
+            if tok.i > target.i and (tok.lower_ in _STOP_OBJECT or tok.i in clauses
                                      or tok.text == "," or "\n" in tok.text):
                 break  # a paragraph break ends a phrase the parser ran across a headline
             tokens.append(tok)
