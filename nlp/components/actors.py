@@ -197,6 +197,13 @@ class ActorRecognizer:
             prev = doc[i - 1]
             if (i - 1) in taken or prev.text in self._head_ends or doc[i].is_sent_start:
                 break
+            # "Bristol, North Somerset and South Gloucestershire ICB": a list of places
+            # joined by commas and a last "and" is one place.
+            if (prev.text == "," and i >= 2 and _PLACE_WORD.match(doc[i - 2].text)
+                    and (i - 2) not in taken and doc[i].text[:1].isupper()
+                    and any(t.lower_ == "and" for t in doc[i:head_start])):
+                i -= 1
+                continue
             if not (_PLACE_WORD.match(prev.text) or prev.lower_ in _PLACE_JOINER):
                 break
             # "Dr Ann Ode LMC": a title or an opener is not part of the place.
@@ -231,6 +238,9 @@ def _is_subject(span: Span) -> bool:
         return True
     # "the government's plans": a possessive of the subject still names the body acting.
     if root.dep_ == "poss" and root.head.dep_ in _SUBJECT_DEPS:
+        return True
+    # "a government pledge", "a government spokesperson": the body as a noun's modifier.
+    if root.dep_ == "compound" and root.head.pos_ == "NOUN" and root.head.i > root.i:
         return True
     # "according to ministers"
     return root.dep_ == "pobj" and root.head.lower_ == "to" and root.head.head.lower_ == "according"

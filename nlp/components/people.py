@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..registry import Registry, load_registry
 from ._data import read_component_data, write_component_data
+from .quotes import home_body
 
 VERSION = "pcnwatch.people.v1"
 _NAME_WORD = re.compile(r"^[A-Z][a-z]*(?:['\u2019][A-Z]?[a-z]+|[A-Z][a-z]+)*[a-z]?$|^[A-Z]\.?$")
@@ -70,6 +71,7 @@ class PeopleFinder:
         self.implied = {k.lower(): v for k, v in data.get("implied_actor", {}).items()}
         self.leading_verbs: dict[str, str] = dict(data.get("leading_verbs", {}))
         self.venue_words = frozenset(w.lower() for w in data.get("venue_words", ()))
+        self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -188,6 +190,13 @@ class PeopleFinder:
             i = max(j, i + 1)
         kept = []
         for span in sorted(spans.values(), key=lambda s: s.start):
+            # A name ends at a line break ("Dr Jo Wren\nClinical director, …").
+            cut = next((t.i + (not t.is_space) for t in span
+                        if "\n" in t.text_with_ws and t.i + 1 < span.end), None)
+            if cut is not None:
+                span = doc[span.start:cut]
+                if not len(span):
+                    continue
             if any(i in actor_at for i in range(span.start, span.end)):
                 continue
             if any(t.text in self.not_people or t.is_digit or t.like_url for t in span):
@@ -256,6 +265,11 @@ class PeopleFinder:
                 actor_id = self._who_clause(doc, segment[1], actor_at)[1]
             if role and actor_id is None:
                 actor_id = self._fronted_body(doc, name, actor_at)
+            if role is None and actor_id is not None:
+                # "Clinical director Dr X, of Eastgate PCN,": the role is before the name.
+                other = self._premodifier(doc, name)
+                if other is not None and other != segment:
+                    role = self._read_segment(doc, other, actor_at, True)[0]
             if role or actor_id:
                 return role, actor_id
         return self._clause_role(doc, name, actor_at)
@@ -269,6 +283,11 @@ class PeopleFinder:
                 return actor_id
         return None
 
+    def _home(self, doc: Doc, actor_spans: list[Span]) -> Span | None:
+        if doc.user_data.get("pcnwatch_people_home") is None:
+            doc.user_data["pcnwatch_people_home"] = [home_body(doc, actor_spans)]
+        return doc.user_data["pcnwatch_people_home"][0]
+
     def _registry(self) -> Registry:
         if self.actors_component in self.nlp.pipe_names:
             return self.nlp.get_pipe(self.actors_component).registry
@@ -279,15 +298,23 @@ class PeopleFinder:
         """Role and body from "who is chair of Y", "who chairs Y", "who sits on Y"."""
         if who + 1 >= len(doc):
             return None, None
-        verb = doc[who + 1]
-        end = who + 2
+        at = who + 1
+        # "who has been chosen as", "who is now": auxiliaries and adverbs lead to the verb.
+        while at + 1 < len(doc) and doc[at].pos_ in ("AUX", "ADV", "PART") and (
+                doc[at + 1].pos_ in ("AUX", "ADV", "PART", "VERB")):
+            at += 1
+        verb = doc[at]
+        end = at + 1
         while end < len(doc) and doc[end].text not in (",", ".", ";", ":") \
                 and not doc[end].is_quote and end - who < _MAX_APPOSITION:
             end += 1
+        if verb.lemma_ in self.appointing_verbs and at + 1 < end and doc[at + 1].lower_ == "as":
+            # "who was elected as the network's clinical director"
+            return self._read_segment(doc, (at + 2, end), actor_at)
         if verb.lemma_ == "be":
-            return self._read_segment(doc, (who + 2, end), actor_at)
+            return self._read_segment(doc, (at + 1, end), actor_at)
         if verb.lemma_ in self.leading_verbs:
-            actor_id = self._read_segment(doc, (who + 2, end), actor_at)[1]
+            actor_id = self._read_segment(doc, (at + 1, end), actor_at)[1]
             return (self.leading_verbs[verb.lemma_] or None if actor_id else None), actor_id
         return None, None
 
@@ -461,7 +488,7 @@ class PeopleFinder:
             words.pop(0)
         while words and words[-1].lower_ in _EDGE_WORDS:
             words.pop()
-        role = " ".join(w.text for w in words) if has_role and words else None
+        role = _tidy_role(words) if has_role and words else None
         if role is None and not words:
             # "The health minister, X,": the office is both the role and the body.
             office = [doc[i] for i in range(start, end) if i in actor_at
@@ -471,7 +498,11 @@ class PeopleFinder:
                 role = span.text
         before = [s for s in actor_spans if s.end <= start and s.label_ != "media"]
         if role and actor_id is None and body_det:
-            actor_id = before[-1].kb_id_ if before else None
+            home = self._home(doc, actor_spans) if any(
+                w.lower_ == "our" for w in doc[start:end]) else None
+            # "Our chair" in a body's own newsletter is its chair, whoever was named last.
+            actor_id = home.kb_id_ if home is not None else (before[-1].kb_id_ if before
+                                                             else None)
         if role and actor_id is None:
             actor_id = self._bare_short_form(words, before)
         if role and actor_id is None:
@@ -480,6 +511,16 @@ class PeopleFinder:
             # "Dr X of the BMA": the body without a role word still says whom they speak for.
             return None, actor_id
         return role, actor_id
+
+
+def _tidy_role(words: list[Token]) -> str:
+    """"Clinical director , , and GP partner" (a body taken out) reads "Clinical director
+    and GP partner"; "union 's chair" reads "union's chair"."""
+    role = " ".join(w.text for w in words)
+    role = re.sub(r"(?:\s*,)+\s*(and|or)\b", r" \1", role)
+    role = re.sub(r"(?:\s*,){2,}", ",", role)
+    role = re.sub(r"\s+(,|'s|\u2019s)", r"\1", role)
+    return role.strip(" ,")
 
 
 def _surname(span: Span) -> str:

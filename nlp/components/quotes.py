@@ -41,6 +41,7 @@ _OPEN_DOUBLE = "\u201c\u201e"
 _CLOSE_DOUBLE = "\u201d"
 _OPEN_SINGLE = "\u2018"
 _CLOSE_SINGLE = "\u2019"
+_BACK_TO_SPEAKER = frozenset({"him", "her", "them", "me", "us"})
 _SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
 _POSSESSIVE = ("'s", "\u2019s", "'", "\u2019")
 _PAIR_MARKS = _OPEN_DOUBLE + _CLOSE_DOUBLE + _OPEN_SINGLE + _CLOSE_SINGLE + "\"'"
@@ -128,6 +129,34 @@ def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
     return out
 
 
+_FIRST_PLURAL = frozenset({"we", "our", "us", "ours"})
+_SIGN_OFF_WORDS = 14
+
+
+def home_body(doc: Doc, actors: Iterable[Span]) -> Span | None:
+    """The body a first-person piece speaks for ("we" of an LMC newsletter, a think-tank
+    blog, a letter): a body named in a short sign-off or heading paragraph of a text that
+    says "we" or "our" outside quotations at least three times; None otherwise."""
+    text = doc.text
+    quotes = [(q.start, q.end) for q in find_quotations(text)]
+    starts = [start for start, _ in quotes]
+
+    def quoted(char: int) -> bool:
+        i = bisect_right(starts, char) - 1
+        return i >= 0 and char < quotes[i][1]
+
+    if sum(1 for t in doc if t.lower_ in _FIRST_PLURAL and not quoted(t.idx)) < 3:
+        return None
+    paragraphs = _paragraphs(text)
+    short = [p for p in paragraphs[-2:] + paragraphs[:1]
+             if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
+    for p_start, p_end in short:
+        for span in actors:
+            if span.label_ != "media" and p_start <= span.start_char < p_end:
+                return span
+    return None
+
+
 def _plural_possessive(text: str, i: int) -> bool:
     """``GPs’ time``: an apostrophe after a plural s, followed by a lower-case word."""
     return (text[i - 1:i] == "s" and text[i + 1:i + 2] == " "
@@ -171,6 +200,7 @@ class QuoteFinder:
         self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.source_nouns = frozenset(data.get("source_nouns", ()))
         self.body_voices = frozenset(data.get("body_voices", ()))
+        self.listener_verbs = frozenset(data.get("listener_verbs", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -237,6 +267,14 @@ class QuoteFinder:
         found = self._from_next_sentence(ctx, q)
         if found is not None:
             return found
+        # “…,” said X. “…”: a second part after a bare attribution keeps its speaker.
+        if previous is not None and previous_q is not None and previous_q.close is not None \
+                and previous_q.paragraph_start == q.paragraph_start:
+            gap = text[previous_q.close + 1:q.open]
+            words = gap.split()
+            if 0 < len(words) <= 8 and any(w.strip(",.:;").lower() in self.quote_forms
+                                          for w in words):
+                return previous["speaker"], previous["actor_id"]
         # Otherwise the speaker of the sentence just before ("Dr X said the plan was rushed.
         # “Nobody asked us.”"), when that sentence is someone's reported speech.
         found = self._from_previous_sentence(ctx, q)
@@ -346,6 +384,13 @@ class QuoteFinder:
             return None
         tokens = [t for t in span if not ctx.in_quote(t.idx)]
         verb = self._speech_verb(tokens, prefer_last=(side == "pre"))
+        # "X said colleagues had told her the plan had “…”": X passes on what she was told,
+        # and the article quotes X. (Without "told her" the inner speaker is quoted.)
+        while (verb is not None and verb.dep_ in ("ccomp", "xcomp")
+               and verb.head.i >= span.start and verb.head.lower_ in self.quote_forms
+               and any(c.dep_ in ("dobj", "dative") and c.lower_ in _BACK_TO_SPEAKER
+                       for c in verb.children)):
+            verb = verb.head
         if verb is not None:
             # "X warned that … “…” and said the plan “…”": the subject of a verb joined
             # by "and" sits before the fragment, in the same sentence.
@@ -357,6 +402,10 @@ class QuoteFinder:
                     subject = None
                 if subject is not None:
                     return ctx.resolve(subject, sent_lo, span.start, q.open)
+            if subject is not None and subject.dep_ == "nsubjpass" and (
+                    verb.lemma_ in self.listener_verbs):
+                # "We were told that “…”": the subject heard it; nobody named said it.
+                return None
             if subject is not None:
                 return ctx.resolve(subject, span.start, span.end, q.open)
             # "Speaking to the BMJ, X, a GP in Leeds, said: …": the parser hung the name on
@@ -503,6 +552,7 @@ class _Context:
         mentions.sort(key=lambda m: m[0])
         self.person_mentions = mentions
         self.media = {s.kb_id_ for s in self.actors if s.label_ == "media"}
+        self.home = home_body(doc, self.actors)
         self.attributed: list[tuple[int, dict[str, Any]]] = []
         self.reported: list[dict[str, Any]] = []
 
@@ -591,7 +641,10 @@ class _Context:
         root = span.root
         while root.dep_ in ("conj", "appos", "compound", "nmod") and root.head.i != root.i:
             root = root.head
-        return root.dep_ in _SUBJECT_DEPS
+        # "…, according to X." puts X in focus as much as "X said" does.
+        return root.dep_ in _SUBJECT_DEPS or (
+            root.dep_ == "pobj" and root.head.lower_ == "to"
+            and root.head.head.lower_ == "according")
 
     def last_person_at(self, before: int) -> tuple[dict[str, Any] | None, int]:
         """The person in focus and where they were named: the last one named as a subject,
@@ -626,6 +679,44 @@ class _Context:
                     best is None or start > best[0]) and item.get("actor_id"):
                 best = (start, (speaker, item["actor_id"]))
         return best[1] if best else None
+
+    def document_owner(self, noun: Token, at_char: int) -> Span | None:
+        """"The report finds …" after "The committee published its report": the body
+        whose earlier mention of the same document was its own (a possessor, or the subject
+        of the verb that has the document as object)."""
+        lemma = noun.lemma_.lower()
+        for tok in reversed(self.doc[:noun.i]):
+            if tok.lemma_.lower() != lemma or tok.pos_ != "NOUN" or self.in_quote(tok.idx):
+                continue
+            for child in tok.children:
+                if child.dep_ == "poss" and child.i in self.actor_at:
+                    return self.actor_at[child.i]
+            if tok.dep_ in ("dobj", "nsubjpass"):
+                for child in tok.head.children:
+                    if child.dep_ in ("nsubj", "agent"):
+                        owner = child if child.dep_ == "nsubj" else next(
+                            (c for c in child.children if c.dep_ == "pobj"), child)
+                        span = self.actor_at.get(owner.i)
+                        if span is not None and span.label_ != "media":
+                            return span
+        return None
+
+    def last_unnamed_speaker(self, at_char: int) -> tuple[str, str | None] | None:
+        """The last speaker before ``at_char``, in this paragraph or the one before, when
+        it is one unnamed person ("one GP", "another senior figure")."""
+        previous = self.previous_paragraph(self.paragraph_start(at_char))
+        floor = previous[0] if previous else 0
+        items = [(q_open, q) for q_open, q in self.attributed] + [
+            (r["start"], r) for r in self.reported]
+        before = [(start, item) for start, item in items if floor <= start < at_char]
+        if not before:
+            return None
+        _start, item = max(before, key=lambda pair: pair[0])
+        speaker = item.get("speaker") or ""
+        if speaker.split()[:1] and speaker.split()[0].lower() in _SINGULAR_OPENERS \
+                and not self.is_person_name(speaker):
+            return speaker, item.get("actor_id")
+        return None
 
     def is_person_name(self, speaker: str) -> bool:
         return any(person["name"] == speaker for person in self.people)
@@ -707,6 +798,10 @@ class _Context:
                 words = _trim_phrase(phrase)
                 return "".join(t.text_with_ws for t in words).strip(), head_actor.kb_id_
             return self.name_of(head_actor), head_actor.kb_id_
+        if word == "we" and not self.in_quote(subject.idx) and self.home is not None:
+            # "In our reply we wrote: …" in the LMC's own newsletter: the LMC speaks.
+            return (self.actor_names.get(self.home.kb_id_, self.home.text),
+                    self.home.kb_id_)
         if word in self.finder.body_pronouns:
             if word == "we":
                 return None if strict else (subject.text, None)
@@ -729,9 +824,15 @@ class _Context:
                 return earlier
         if (not strict and inner is None and bare is None
                 and subject.lemma_.lower() in self.finder.document_nouns):
-            body = self.last_body(at_char)
+            body = self.document_owner(subject, at_char) or self.last_body(at_char)
             if body is not None:
                 return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+        if word == "they" and not strict:
+            # "Another senior figure said …. “…,” they said.": singular they for the
+            # unnamed speaker just before.
+            earlier = self.last_unnamed_speaker(at_char)
+            if earlier is not None:
+                return earlier
         if subject.pos_ == "PRON" and word not in ("another", "one"):
             return None if strict else (subject.text, None)
         words = _trim_phrase(phrase)
@@ -741,6 +842,14 @@ class _Context:
         if actor_id is None and subject.lower_ in self.finder.speaker_nouns:
             actor_id = self.finder.registry().modifier_actor(
                 [t.text for t in phrase if t.i < subject.i])
+        if actor_id is None and any(t.lower_ == "our" for t in phrase if t.i < subject.i):
+            # "Our pharmacist told me: …" in a first-person piece: the writer's body, or the
+            # body of the person whose words these are (an interview's answers).
+            if self.home is not None:
+                actor_id = self.home.kb_id_
+            else:
+                person, _named = self.last_person_at(at_char)
+                actor_id = person.get("actor_id") if person else None
         if actor_id is None and subject.lower_ in self.finder.body_voices:
             # "NHS England said the consultation was open. A spokesperson said: …": a voice
             # of a body speaks for the body named just before, in this paragraph or the last.
