@@ -222,8 +222,12 @@ GOV = ("the Government", "government", "government")
         ("NHS England has said it will publish draft specifications for consultation in "
          "the autumn.", [NE], set()),
         # a duty laid on networks, though phrased as an expectation, is a requirement
-        ("Under the contract NHS England published, networks will be expected to run a "
-         "weekly frailty clinic.", [NE], {("nhs-england", "require")}),
+        ("NHS England runs the network DES. Under its new terms, networks will be expected "
+         "to run a weekly frailty clinic.", [NE], {("nhs-england", "require")}),
+        # publishing a contract announces it; publishing figures does not
+        ("NHS England published the GP contract for next year on Thursday.", [NE],
+         {("nhs-england", "announce")}),
+        ("NHS England published figures on network recruitment on Thursday.", [NE], set()),
         # a past necessity is not a requirement
         ("NHS England runs the network DES. Last year several ICBs had to step in when "
          "practices could not form a network.", [NE], set()),

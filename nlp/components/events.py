@@ -135,6 +135,7 @@ class EventExtractor:
         self.intransitive = set(settings.get("intransitive_triggers", []))
         self.start_triggers = set(settings.get("start_triggers", []))
         self.people_nouns = set(settings.get("people_nouns", []))
+        self.gated = [(set(g["triggers"]), set(g["object_has"])) for g in data.get("gated", [])]
         self.not_acts = set(settings.get("not_act_heads", []))
         self.requests = set(settings.get("request_heads", []))
         self.other_agents = set(settings.get("other_agents", []))
@@ -260,6 +261,8 @@ class EventExtractor:
                 if self._anaphor(obj, trigger) and last_object and (
                         self._pronoun_subject(head) or obj.lower() in _ANAPHORS):
                     obj = last_object  # "... three objectives, but these will not start"
+                if not self._gate_open(trigger, obj):
+                    continue  # "published figures": publishing is an act only on some things
                 if self._trigger_form(trigger) & self.start_triggers and \
                         not self._policy_thing_starts(head):
                     continue  # "the network will start recruiting"
@@ -524,6 +527,11 @@ class EventExtractor:
         while out and out[-1].pos_ in ("PUNCT", "ADP", "CCONJ", "DET"):
             out.pop()
         return out
+
+    def _gate_open(self, trigger: Span, obj: str) -> bool:
+        forms = self._trigger_form(trigger)
+        words = {w.rstrip(".,;:").lower() for w in obj.split()}
+        return all(words & has for triggers, has in self.gated if forms & triggers)
 
     @staticmethod
     def _trigger_form(trigger: Span) -> set[str]:
