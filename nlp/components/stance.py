@@ -202,6 +202,7 @@ class StanceJudge:
         })
         self.pos_only = {phrase: set(tags) for phrase, tags in cues.get("pos_only", {}).items()}
         self.beneficiaries = set(cues.get("beneficiaries", {}).get("words", []))
+        self.unmet = set(cues["negators"].get("unmet", ["whether"]))
         self.policy_words = {t for t in cues["target"]["terms"] if " " not in t}
         self.intensifiers = set(cues["intensifiers"]["words"])
         self.hedges = set(cues["hedges"]["words"])
@@ -394,9 +395,9 @@ class StanceJudge:
                     k for m in matches if m.value[0] == "support"
                     for k in range(m.start, m.end) if forms[k][0] in self.negators
                 )
-                # Praise asked about is not given: "questioned whether it would ease the
-                # pressure".
-                doubt = next((k for k in range(a, b) if forms[k][0] == "whether"), b)
+                # Praise asked about or only expected is not given: "questioned whether it
+                # would ease the pressure", "networks were supposed to take pressure off".
+                doubt = next((k for k in range(a, b) if forms[k][0] in self.unmet), b)
                 for m in matches:
                     side, weight = m.value
                     if side == "support" and m.start > doubt:
@@ -540,6 +541,10 @@ class StanceJudge:
         else:
             stance = "mixed"
             confidence = 0.5 + 0.3 * min(pro, con) / max(pro, con)
+        if policy_maker and spoke and stance == "oppose" and not strong:
+            # A policy maker's warnings are mostly about those who resist its policy ("capping
+            # appointments risks harm"); it turns on its own policy only in strong words.
+            stance, confidence = "neutral", 0.55
         if stance == "support":
             chosen = [h for h in hits if h.side == "support"]
         elif stance == "oppose":
