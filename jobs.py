@@ -9,6 +9,8 @@ and the next run picks up where it stopped.
 
 import json
 import logging
+import os
+import socket
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,6 +22,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlmodel import select
 
 from store import get_engine, session_scope
 from store.models import JobRun, utcnow
@@ -35,7 +38,8 @@ def recorded_run(job: str, database_url: str | None = None) -> Iterator[dict]:
     """Record a run of `job`; the block fills the yielded dict with counts."""
     engine = get_engine(database_url)
     with session_scope(engine) as s:
-        run = JobRun(job=job)
+        _close_dead_runs(s, job)
+        run = JobRun(job=job, counts={"host": socket.gethostname(), "pid": os.getpid()})
         s.add(run)
         s.flush()
         run_id = run.id
@@ -54,8 +58,35 @@ def recorded_run(job: str, database_url: str | None = None) -> Iterator[dict]:
         with session_scope(engine) as s:
             run = s.get(JobRun, run_id)
             run.finished_at, run.status, run.error = utcnow(), status, error
-            run.counts = json.loads(json.dumps(counts, default=str))
+            run.counts = {**run.counts, **json.loads(json.dumps(counts, default=str))}
             s.add(run)
+
+
+def _close_dead_runs(session, job: str) -> None:
+    """Mark as killed the runs of `job` left "running" by a process of this host that is gone.
+
+    A SIGKILL leaves no chance to finish the record; without this, `pcnwatch status` would
+    show such a run as running for ever. Runs of other hosts are left alone: we cannot see
+    their processes.
+    """
+    host = socket.gethostname()
+    stale = session.exec(select(JobRun).where(JobRun.job == job, JobRun.status == "running"))
+    for run in stale:
+        pid = (run.counts or {}).get("pid")
+        if (run.counts or {}).get("host") == host and pid and not _alive(pid):
+            run.status, run.finished_at = "killed", utcnow()
+            run.error = f"process {pid} ended without finishing this record"
+            session.add(run)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _progress(console: Console | None) -> Progress | nullcontext:
@@ -305,8 +336,6 @@ def demo(*, out_dir: Path, console: Console, database_url: str | None = None) ->
     Unless DATABASE_URL says otherwise the demo keeps its own SQLite file in `out_dir`,
     so it never mixes sample news into a real database, and re-running it is safe.
     """
-    import os
-
     import scheduler
     from publish import write_outputs
     from publish.timeline import write_timeline
@@ -356,7 +385,8 @@ def _brief(counts: dict | None) -> str:
     if not counts:
         return ""
     counts = counts.get("totals") or counts  # a crawl reports per source and in total
-    shown = {k: v for k, v in counts.items() if isinstance(v, int | float) and v}
+    shown = {k: v for k, v in counts.items()
+             if isinstance(v, int | float) and v and k != "pid"}
     return "(" + ", ".join(f"{k} {v}" for k, v in shown.items()) + ")" if shown else ""
 
 

@@ -111,3 +111,21 @@ def test_analyze_files_reads_text_and_html(pcnwatch, tmp_path):
     assert [r["id"] for r in rows] == ["a.txt", "b.html"]
     for row in rows:
         assert "rcgp" in {a["id"] for a in row["actors"]}
+
+
+def test_recorded_run_closes_a_run_whose_process_was_killed(sqlite_url):
+    import subprocess
+    import sys
+
+    # A child process opens a run record and is killed before it can close it.
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import jobs, os, signal\n"
+        f"with jobs.recorded_run('process', {sqlite_url!r}):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n")])
+    child.wait(timeout=120)
+    with jobs.recorded_run("process", sqlite_url) as counts:
+        counts["analysed"] = 0
+    with session_scope(get_engine(sqlite_url)) as s:
+        runs = s.exec(select(JobRun).order_by(JobRun.id)).all()
+    assert [r.status for r in runs] == ["killed", "ok"]
+    assert str(child.pid) in runs[0].error and runs[1].counts["analysed"] == 0
