@@ -41,6 +41,7 @@ _STOP_OBJECT = {"which", "that", "who", "whose", "where", "while", "but", "becau
 # Links by which a trigger hangs under the verb that asks for or refuses it.
 _EMBEDDING_DEPS = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "aux", "mark"}
 _SPECULATIVE = {"could", "might", "may"}
+_CONDITIONAL = {"whether", "if", "until", "unless"}
 # Reporting words the parser sometimes reads as nouns ("New guidance states that ...").
 _REPORTING_FORMS = {"states", "says", "shows", "suggests", "confirms", "notes", "warns",
                     "explains", "adds"}
@@ -266,8 +267,9 @@ class EventExtractor:
                 if self._trigger_form(trigger) & self.start_triggers and \
                         not self._policy_thing_starts(head):
                     continue  # "the network will start recruiting"
-                checked = f"{obj} {trigger.text}" if len(trigger) > 1 else obj
-                if not self._policy_object(checked, head, action):
+                named_thing = len(trigger) > 1 and any(
+                    t.lemma_.lower() in self.policy_objects for t in trigger)
+                if not named_thing and not self._policy_object(obj, head, action):
                     # "the first of which were due to begin": the thing named before
                     obj = self._antecedent(doc, sent, trigger) or ""
                     if not obj:
@@ -638,7 +640,9 @@ class EventExtractor:
             return False
         lo = head.left_edge.idx - sent.start_char
         hi = head.right_edge.idx + len(head.right_edge) - sent.start_char
-        inside = [d for d in dates if lo <= d.start and d.end <= hi]
+        # Only named years: "at last year's level" dates a level, not the act.
+        inside = [d for d in dates if lo <= d.start and d.end <= hi
+                  and re.search(r"(?:19|20)\d\d", d.text)]
         return bool(inside) and all(
             (published - d.date).days > self.background_days for d in inside)
 
@@ -773,8 +777,8 @@ class EventExtractor:
         guess about an act, not the act."""
         tok = head
         for _ in range(4):
-            if any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for c in tok.children):
-                return True
+            if any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL for c in tok.children):
+                return True  # "until the contract has been published": not yet
             if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _SPECULATIVE
                    for c in tok.children):
                 # "practices could be asked to" is a guess; "announced that networks could
@@ -806,8 +810,14 @@ class EventExtractor:
             if self._is_subject(span) and root.head.i in chain and \
                     span.kb_id_ not in subjects:
                 subjects.append(span.kb_id_)
-        if len(subjects) > 1:
+        if subjects:
             return subjects
+        own_subject = any(c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN")
+                          for t in self._chain(head) for c in t.children)
+        if own_subject and all(self._is_subject(s) for s in named):
+            # "income is being protected, and the CQC has paused inspections": the CQC is
+            # the subject of another clause; the act's maker is not named here.
+            return []
         actor_id = self._actor(named, head)
         return [actor_id] if actor_id else []
 
