@@ -625,6 +625,10 @@ def _subtract(rng: tuple[int, int], holes: Sequence[tuple[int, int]]) -> list[tu
     return [(a, b) for a, b in pieces if b > a]
 
 
+def _statement_key(text: str) -> str:
+    return " ".join("".join(ch for ch in text if ch not in _QUOTE_MARKS).split()).lower()
+
+
 def _ext(doc: Doc, name: str) -> Any:
     return getattr(doc._, name) if Doc.has_extension(name) else None
 
@@ -712,6 +716,8 @@ class StanceTagger:
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
+        if head.dep_ in ("relcl", "acl"):
+            return False  # "the specifications NHS England has written": no position taken
         if head.lemma_.lower() in self.judge.position_verbs:
             return True
         # "X is deeply concerned", "X is supportive of"
@@ -794,7 +800,7 @@ class StanceTagger:
             # statement, not two votes.
             votes: dict[str, Judgement] = {}
             for hits, on, text in singles:
-                key = " ".join(text.split())
+                key = _statement_key(text)
                 if key not in votes:
                     votes[key] = judge.decide(hits, on_target=on, policy_maker=policy_maker)
             judgement = judge.combine(list(votes.values()), pooled)
