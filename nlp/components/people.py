@@ -57,6 +57,7 @@ class PeopleFinder:
         self.name = name
         self.spans_key = spans_key
         self.actors_component = "pcnwatch_actors"
+        self._home_of: tuple[Doc, Span | None] | None = None
         from ._data import make_data_file_reader
 
         reader = data_reader or make_data_file_reader("roles.toml")
@@ -145,6 +146,7 @@ class PeopleFinder:
             person.pop("_first")
             person["mentions"].sort()
         doc._.pcnwatch_people = people
+        self._home_of = None
         return doc
 
     def _candidates(self, doc: Doc, actor_at: dict[int, Span]) -> list[Span]:
@@ -284,9 +286,10 @@ class PeopleFinder:
         return None
 
     def _home(self, doc: Doc, actor_spans: list[Span]) -> Span | None:
-        if doc.user_data.get("pcnwatch_people_home") is None:
-            doc.user_data["pcnwatch_people_home"] = [home_body(doc, actor_spans)]
-        return doc.user_data["pcnwatch_people_home"][0]
+        # Worked out once per Doc, and only when a role says "our".
+        if self._home_of is None or self._home_of[0] is not doc:
+            self._home_of = (doc, home_body(doc, actor_spans))
+        return self._home_of[1]
 
     def _registry(self) -> Registry:
         if self.actors_component in self.nlp.pipe_names:

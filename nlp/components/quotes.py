@@ -133,12 +133,15 @@ _FIRST_PLURAL = frozenset({"we", "our", "us", "ours"})
 _SIGN_OFF_WORDS = 14
 
 
-def home_body(doc: Doc, actors: Iterable[Span]) -> Span | None:
+def home_body(doc: Doc, actors: Iterable[Span],
+              quotations: list[Quotation] | None = None) -> Span | None:
     """The body a first-person piece speaks for ("we" of an LMC newsletter, a think-tank
     blog, a letter): a body named in a short sign-off or heading paragraph of a text that
     says "we" or "our" outside quotations at least three times; None otherwise."""
     text = doc.text
-    quotes = [(q.start, q.end) for q in find_quotations(text)]
+    if quotations is None:
+        quotations = find_quotations(text)
+    quotes = [(q.start, q.end) for q in quotations]
     starts = [start for start, _ in quotes]
 
     def quoted(char: int) -> bool:
@@ -552,7 +555,7 @@ class _Context:
         mentions.sort(key=lambda m: m[0])
         self.person_mentions = mentions
         self.media = {s.kb_id_ for s in self.actors if s.label_ == "media"}
-        self.home = home_body(doc, self.actors)
+        self.home = home_body(doc, self.actors, self.quotes)
         self.attributed: list[tuple[int, dict[str, Any]]] = []
         self.reported: list[dict[str, Any]] = []
 
