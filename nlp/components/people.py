@@ -36,6 +36,7 @@ _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
 _BODY_DETERMINERS = {"its", "their", "our"}
+_CLAUSE_OPENERS = {",", "(", "-", "\u2013", "\u2014"}
 
 if not Doc.has_extension("pcnwatch_people"):
     Doc.set_extension("pcnwatch_people", default=None)
@@ -345,7 +346,8 @@ class PeopleFinder:
         and "X leads Y" give the body.
         """
         i = name.end
-        if i + 2 < len(doc) and doc[i].text == "," and doc[i + 1].lower_ == "who":
+        # "X, who chairs Y," and the dashed or bracketed "X — who chairs Y —".
+        if i + 2 < len(doc) and doc[i].text in _CLAUSE_OPENERS and doc[i + 1].lower_ == "who":
             return self._who_clause(doc, i + 1, actor_at)
         # "The BMA's GP committee, led by X,": the body X leads.
         root = name.root
