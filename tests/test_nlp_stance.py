@@ -299,6 +299,14 @@ def test_labelled_rows_keep_their_split(name):
         ("Our partners really like the new rules on reimbursement.", None, "support"),
         # defiance
         ("Our practices will not be bullied into signing the new contract.", None, "oppose"),
+        # praise only expected is not given
+        ("The new roles were supposed to take the pressure off partners.", None, "neutral"),
+        # figures of the trade press for a policy that is failing practices
+        ("Rural practices are running on empty and the contract offers a wish list.", None,
+         "oppose"),
+        # a policy maker's mild warning is aimed at those resisting its policy
+        ("Closing lists early risks harm to patients.", "nhs-england", "neutral"),
+        ("Closing lists early risks harm to patients.", None, "oppose"),
         # welcome with a reservation of its own is mixed
         ("The delay is welcome, but it still means new work in a winter of record demand.",
          None, "mixed"),
@@ -360,3 +368,11 @@ def test_stance_actor_stance_from_all_it_says(stance_nlp):
     assert stance["stance"] == "oppose"
     # the evidence that agrees with the verdict comes first
     assert stance["evidence"][0] != quotes[0][0]
+
+
+def test_stance_body_named_in_a_relative_clause_takes_no_position(stance_nlp):
+    text = ("GP leaders have warned that the targets NHS England has written are unworkable "
+            "and unfunded.")
+    doc = _doc_with_quotes(stance_nlp, text, [],
+                           [("NHS England", "nhs-england", "national_body")])
+    assert doc._.pcnwatch_stances == []
