@@ -278,7 +278,7 @@ class EventExtractor:
                 last_object = obj
                 if dates is None:
                     dates = find_dates(sent.text, published)
-                when = self._nearest_date(dates, trigger.start_char - sent.start_char)
+                when = self._act_date(dates, head, sent)
                 if self._background(dates, head, sent, published):
                     continue  # "the five-year deal agreed in 2019", in a 2022 article
                 for actor_id in actor_ids:
@@ -331,9 +331,13 @@ class EventExtractor:
     def _reported_by_others(self, doc: Doc) -> list[tuple[int, int]]:
         """Sentences of reported speech by speakers who are not policy makers."""
         out = []
+        # The press reports acts ("cut to two, the HSJ reported"); it does not claim them.
+        media = {s.kb_id_ for s in doc.spans.get("pcnwatch_actors", [])
+                 if s.label_ in _REPORTING_KINDS}
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id") or ""
-            if rep.get("verb") == "according" or (actor_id and self.is_policy_maker(actor_id)):
+            if rep.get("verb") == "according" or actor_id in media or (
+                    actor_id and self.is_policy_maker(actor_id)):
                 continue
             out.append((rep["start"], rep["end"]))
         return out
@@ -488,6 +492,8 @@ class EventExtractor:
             subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is None:
             subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None and subject.lower_ in _REPORTING_FORMS:
+            return None  # "new guidance states that ...": the object repair reads it
         tokens = self._phrase_list(subject) if subject is not None else []
         tokens.append(verb)
         tokens.extend(c for c in verb.children if c.dep_ == "prt")
@@ -516,12 +522,18 @@ class EventExtractor:
                          None)
         if thing is None or thing.lower_ in _ANAPHORS | {"which", "first"}:
             return None
-        words = [t.text for t in self._phrase_list(thing)][: self.max_object_tokens - 3]
+        phrase = self._phrase_list(thing)
+        words = [t.text for t in phrase][: self.max_object_tokens - 3]
+        if any(t.i == due.i for t in phrase):
+            return " ".join(words) or None  # "the specifications due to begin in April"
         return " ".join(words + [t.text for t in trigger]) if words else None
 
     def _phrase_list(self, target: Token) -> list[Token]:
         out = []
+        lo, hi = self._bounds
         for tok in target.subtree:
+            if not lo <= tok.i < hi:
+                continue  # a subheading the parser hung on the subject
             if tok.i > target.i and (tok.lower_ in _STOP_OBJECT or tok.dep_ == "relcl"
                                      or tok.text == "," or "\n" in tok.text):
                 break
@@ -946,6 +958,9 @@ class EventExtractor:
         return self._phrase_tokens(doc, tokens, fallback=target.text)
 
     def _phrase_tokens(self, doc: Doc, tokens: list[Token], fallback: str = "") -> str:
+        lo, hi = self._bounds
+        if hi > lo:
+            tokens = [t for t in tokens if lo <= t.i < hi]
         tokens = tokens[: self.max_object_tokens]
         while tokens and (tokens[0].pos_ in ("DET", "PUNCT") or tokens[0].lower_ in ("its",
                                                                                      "their")):
@@ -955,6 +970,31 @@ class EventExtractor:
         if not tokens:
             return fallback
         return " ".join(doc[tokens[0].i:tokens[-1].i + 1].text.split())
+
+    def _act_date(self, dates: Sequence[Any], head: Token, sent: Span) -> str | None:
+        """The date of the act: a date phrase that hangs on the act's verb ("announced ...
+        last week") before one inside what it acts on ("the drafts published in December",
+        "the contract for 2024/25"); else the nearest to the trigger."""
+        if not dates:
+            return None
+        own = []
+        for mention in dates:
+            span = sent.char_span(mention.start, mention.end, alignment_mode="expand")
+            if span is None:
+                continue
+            tok = span.root
+            on_verb = False
+            for _ in range(6):
+                if tok.i == head.i:
+                    on_verb = True
+                    break
+                if tok.head is tok or (tok.pos_ in ("NOUN", "PROPN") and
+                                       tok.i not in range(span.start, span.end)):
+                    break
+                tok = tok.head
+            if on_verb:
+                own.append(mention)
+        return self._nearest_date(own or dates, head.idx - sent.start_char)
 
     @staticmethod
     def _nearest_date(dates: Sequence[Any], offset: int) -> str | None:
