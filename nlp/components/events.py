@@ -503,13 +503,13 @@ class EventExtractor:
         if rest is not None:
             tokens.extend(self._phrase_list(rest))
         tokens = [t for t in tokens if t.i not in range(trigger.start, trigger.end)]
-        words = []
-        for tok in tokens[: self.max_object_tokens]:
-            if tok.pos_ in ("DET", "PUNCT") and not words:
-                continue
-            words.append(tok.text)
-        text = " ".join(words).strip()
-        return text if len(words) > 1 else None
+        kept = tokens[: self.max_object_tokens]
+        while kept and kept[0].pos_ in ("DET", "PUNCT"):
+            kept = kept[1:]
+        while kept and kept[-1].pos_ in ("ADP", "CCONJ", "DET", "PUNCT"):
+            kept = kept[:-1]  # "... between 6.30pm and 8pm on" cut at twelve words
+        text = " ".join(t.text for t in kept).strip()
+        return text if len(kept) > 1 else None
 
     def _scheduled(self, doc: Doc, trigger: Span) -> str | None:
         """What is "due to start": the noun "due" describes or the subject of its "be"."""
