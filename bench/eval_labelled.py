@@ -35,7 +35,7 @@ DATA = ROOT / "tests" / "data"
 STANCES = ("support", "oppose", "mixed", "neutral")
 FLOORS = {
     "stance_accuracy": 0.80,
-    "events_f1": 0.70,
+    "events_f1": 0.85,
     "topics_f1": 0.75,
 }
 
