@@ -442,7 +442,9 @@ class EventExtractor:
             return False  # "the programme for cutting referrals" names the programme
         if head.dep_ == "relcl" and head.tag_ == "VBD" and any(
                 c.dep_ == "nsubj" and c.lower_ in ("which", "that") for c in head.children):
-            return False  # "the 2019 deal, which created networks": the deal's history
+            # "the 2019 deal, which created networks": the deal's history; "networks,
+            # which went live on Monday": news, dated
+            return any(t.ent_type_ == "DATE" or t.lower_ in _TIME_WORDS for t in head.subtree)
         if head.dep_ != "acl" or head.tag_ != "VBN":
             return True
         for tok in head.subtree:
