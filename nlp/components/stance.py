@@ -340,7 +340,10 @@ class StanceJudge:
         "the burden has been cut", "responding to practices' concerns"."""
         for j in range(max(floor, i - 3), i):
             if (forms[j][1] in self.reducers or forms[j][0] in self.reducers) and not (
-                    j + 1 < i and forms[j + 1][0] == "up"):  # "end up paying" is no relief
+                    j + 1 < i and forms[j + 1][0] == "up"  # "end up paying" is no relief
+            ) and not (doc[j].pos_ == "NOUN" and forms[j + 1][0] not in ("to", "in", "on", "of")):
+                # "a cut dressed up as investment" complains of the cut; "a cut in red tape"
+                # and "an end to box-ticking" are relief
                 before = forms[max(floor, j - 2):j]
                 return not any(f[0] in self.negators for f in before)
         tok = doc[i]
