@@ -95,6 +95,12 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for span in doc.spans.get("pcnwatch_actors", []):
         counts[span.kb_id_] = counts.get(span.kb_id_, 0) + 1
+    # A body can speak without being named as such ("a government spokesperson said"):
+    # it is still an actor of the article, mentioned once per quote.
+    named = set(counts)
+    for q in _ext(doc, "pcnwatch_quotes") or []:
+        if q.get("actor_id") and q["actor_id"] not in named:
+            counts[q["actor_id"]] = counts.get(q["actor_id"], 0) + 1
     actors = []
     for actor_id, mentions in counts.items():
         actor = registry.get(actor_id)
