@@ -13,7 +13,7 @@ from nlp.components.stance import CuePhrases, Judgement, load_stance_cues
 DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 # held-out split; 0.807 on the first 88 test rows when set, 0.808 on 156 test rows after the
-# set grew (N2b), 0.842 on 183 test rows after issue 5
+# set grew (N2b); issue 5: 0.859 on those 156 rows, 0.90 on all 248 test rows
 STANCE_TEST_FLOOR = 0.80
 
 
@@ -307,6 +307,9 @@ def test_labelled_rows_keep_their_split(name):
         # a policy maker's mild warning is aimed at those resisting its policy
         ("Closing lists early risks harm to patients.", "nhs-england", "neutral"),
         ("Closing lists early risks harm to patients.", None, "oppose"),
+        # a cut named as a noun is what is complained of; "a cut in" is relief
+        ("This is a cut dressed up as an investment.", None, "oppose"),
+        ("The contract brings a cut in red tape for every practice.", None, "support"),
         # welcome with a reservation of its own is mixed
         ("The delay is welcome, but it still means new work in a winter of record demand.",
          None, "mixed"),

@@ -13,6 +13,9 @@ made, so it costs little beyond a dictionary lookup per token:
 4. Intensifiers and scare quotes raise a cue, hedges lower it.
 5. Totals for (P)ro and (N)ot decide: neutral when both are small, one side when it
    dominates, mixed when real benefits and serious reservations stand together.
+6. An actor's stance comes from all it says: each quote, reported statement and sentence
+   it is the subject of is judged alone and votes (a mixed one for both sides); mixed
+   when the lesser side has at least half the votes of the greater, else the greater.
 
 A policy maker (NHS England, the Government …) explaining its own policy counts as support
 unless it voices strong opposition. Every judgement keeps the sentences and cue phrases that
