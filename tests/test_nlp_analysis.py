@@ -212,3 +212,12 @@ def test_analysis_component_failure_costs_one_record():
     # The pipeline's own error handling is left as it was.
     with pytest.raises(RuntimeError):
         pipeline("boom again")
+
+
+def test_analysis_body_speaking_only_through_a_quote_is_an_actor():
+    text = ('A government spokesperson said: "We have given networks the money they asked '
+            'for and we expect the new services to start on time."')
+    [result] = list(analyze_records([{"id": "spk", "text": text, "published": None}]))
+    [quote] = result["quotes"]
+    assert quote["actor_id"] == "government"
+    assert "government" in {a["id"] for a in result["actors"]}
