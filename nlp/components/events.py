@@ -129,6 +129,11 @@ class EventExtractor:
                 for phrase in data[action].get(kind, []):
                     table.setdefault(phrase, (action, kind))
         self.triggers = CuePhrases(nlp_tokenizer, table)
+        # One-word trigger verbs: "reported speech" under one of these ("a contract agreed
+        # between ...") is an act, not a claim.
+        self.act_verbs = {"according"} | {phrase for action in ACTIONS
+                                          for phrase in data[action].get("verbs", [])
+                                          if " " not in phrase}
         self.noun_forms = {phrase: action for action in ACTIONS
                            for phrase in data[action].get("nouns", [])}
         self.agreed_things = set(settings.get("agreed_things", []))
@@ -336,9 +341,9 @@ class EventExtractor:
                  if s.label_ in _REPORTING_KINDS}
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id") or ""
-            if rep.get("verb") == "according" or actor_id in media or (
+            if rep.get("verb") in self.act_verbs or actor_id in media or (
                     actor_id and self.is_policy_maker(actor_id)):
-                continue
+                continue  # "a contract agreed between ..." is an act, not a claim
             out.append((rep["start"], rep["end"]))
         return out
 
