@@ -6,8 +6,17 @@ first), or, when none is named ("Five objectives have been cut to two"), the pol
 the article is about. Sentences whose subject is some other body (an LMC complaining about
 "the proposals") and quotes from people who are not policy makers give no event. Noun
 triggers ("draft proposals", "funding") need a named policy maker or a publishing verb.
-The date is the date phrase nearest the trigger, resolved by nlp.dates against
-doc._.pcnwatch_published. One event per (actor, action, object) per article.
+The date is the date phrase hung on the act's verb (else the nearest), resolved by
+nlp.dates against doc._.pcnwatch_published.
+
+Precision rules (their word lists are in the data file): sentences are read a paragraph at a
+time, since the parser runs subheadings into the next paragraph; an act needs a concrete
+policy object (a target, contract, fund, service, money ...); inside a direct quotation only a
+policy maker's "we will cut ..." counts, never "we are committed to" or "we will continue to
+work with"; forecasts ("talks are expected to begin"), future publications, past necessities
+("had to"), advice to the reader, old acts recalled with their year and the claims of
+speakers who are not policy makers give no event. One event per (actor, action, object) per
+article, and same-actor same-action events on overlapping objects collapse into the first.
 """
 
 from __future__ import annotations
