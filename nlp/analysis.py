@@ -88,6 +88,19 @@ def _ext(doc: Doc, name: str) -> Any:
     return getattr(doc._, name, None) if Doc.has_extension(name) else None
 
 
+def _depth(registry: Any, actor_id: str) -> int:
+    """How many parents an actor has (0 for a top-level body, or an unknown id)."""
+    depth, seen = 0, {actor_id}
+    try:
+        parent = registry.get(actor_id).parent
+        while parent and parent not in seen:
+            depth, seen = depth + 1, seen | {parent}
+            parent = registry.get(parent).parent
+    except ValueError:
+        pass
+    return depth
+
+
 def analysis_from_doc(doc: Doc) -> dict[str, Any]:
     """The contract section 2 fields (all but ``id``) read from an analysed Doc."""
     registry = load_registry()
@@ -116,6 +129,9 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
     stances = [{"actor_id": s["actor_id"], "stance": s["stance"],
                 "confidence": s.get("confidence"), "evidence": list(s.get("evidence") or [])}
                for s in _ext(doc, "pcnwatch_stances") or []]
+    # A body before its committees (bma before bma-gpc): readers who fold committees into
+    # their parent body, as the dev-set scorer does, keep the committee's more specific word.
+    stances.sort(key=lambda s: _depth(registry, s["actor_id"]))
     events = [{"action": e["action"], "actor_id": e.get("actor_id"), "object": e.get("object"),
                "date": _iso(e.get("date")), "sentence": e.get("sentence")}
               for e in _ext(doc, "pcnwatch_events") or []]
