@@ -379,3 +379,33 @@ def test_stance_body_named_in_a_relative_clause_takes_no_position(stance_nlp):
     doc = _doc_with_quotes(stance_nlp, text, [],
                            [("NHS England", "nhs-england", "national_body")])
     assert doc._.pcnwatch_stances == []
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "expected"),
+    [
+        # a policy maker promising to listen or keep talking takes no side on its policy
+        ("We will listen carefully to what clinical directors tell us in the consultation.",
+         "nhs-england", "neutral"),
+        ("We accept that surgeries are stretched and we want to keep talking to the BMA.",
+         "nhs-england", "neutral"),
+        # ... but one that has listened and changed the policy defends the change
+        ("We have listened to the profession and dropped two of the new indicators.",
+         "nhs-england", "support"),
+        # strong praise from a policy maker survives a promise to listen
+        ("This is an excellent contract and we will listen to any concerns practices raise.",
+         "nhs-england", "support"),
+        ("A later deadline is welcome, but it does not answer the real staffing question.",
+         None, "mixed"),
+        ("We would rather see that money in the global sum.", None, "oppose"),
+        ("That is not the outcome we hoped the review would reach.", None, "oppose"),
+        ("Networks are being asked to shoulder the entire recovery plan.", None, "oppose"),
+        ("Networks are the right answer to the isolation of single-handed surgeries.", None,
+         "support"),
+        ("A single visiting team is not the right answer for scattered care homes.", None,
+         "oppose"),
+        ("Managers have spent a great deal of time on the new rotas.", None, "neutral"),
+    ],
+)
+def test_stance_process_promises_and_let_downs(stance_nlp, text, actor, expected):
+    assert judge(stance_nlp, text, actor).stance == expected

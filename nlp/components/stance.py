@@ -18,7 +18,8 @@ made, so it costs little beyond a dictionary lookup per token:
    when the lesser side has at least half the votes of the greater, else the greater.
 
 A policy maker (NHS England, the Government …) explaining its own policy counts as support
-unless it voices strong opposition. Every judgement keeps the sentences and cue phrases that
+unless it voices strong opposition; one only promising to listen or keep talking
+(``[process]`` cues) is neutral. Every judgement keeps the sentences and cue phrases that
 decided it, so a reader can check it.
 """
 
@@ -200,6 +201,7 @@ class StanceJudge:
         ]
         self.concession_first = {words[0] for words in self.concession_words}
         self.reducers = set(cues["negators"]["reducers"])
+        self.process = CuePhrases(tokenizer, {p: 1 for p in cues.get("process", {})})
         self.defend = CuePhrases(tokenizer, {
             p: ("defend", float(w)) for p, w in cues.get("defend", {}).items()
         })
@@ -391,6 +393,11 @@ class StanceJudge:
                 matches = self.cues.find(forms, a, b)
                 if speaker_is_policy_maker:
                     matches += self.defend.find(forms, a, b)
+                    if self.process.find(forms, a, b):
+                        # Promising to hear people out is how the body works, not a verdict
+                        # on the policy; only strong praise in the same sentence still counts.
+                        matches = [m for m in matches if m.value[0] not in ("support", "defend")
+                                   or m.value[1] >= s["strong"]]
                 last = b - 1
                 while last > a and texts[last] in _QUOTE_MARKS:
                     last -= 1
