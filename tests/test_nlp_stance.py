@@ -409,3 +409,22 @@ def test_stance_body_named_in_a_relative_clause_takes_no_position(stance_nlp):
 )
 def test_stance_process_promises_and_let_downs(stance_nlp, text, actor, expected):
     assert judge(stance_nlp, text, actor).stance == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # judging what did not happen turns the verdict onto what did
+        ("It would have been absurd to start the new services during the outbreak.", "support"),
+        ("It would have been a mistake to hold networks to the targets this year.", "support"),
+        ("It would have been helpful to see the money before the deadline was fixed.",
+         "oppose"),
+        # the same words about what is happening keep their side
+        ("It is absurd to start the new services during the outbreak.", "oppose"),
+        # "instead of answering" is no verdict; "not the answer" is
+        ("I can spend my day with patients instead of answering emails.", "neutral"),
+        ("More pharmacists are not the answer to the shortage of GPs.", "oppose"),
+    ],
+)
+def test_stance_counterfactual_and_answer(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected

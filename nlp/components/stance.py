@@ -200,6 +200,10 @@ class StanceJudge:
             [_norm(t.text) for t in tokenizer(p)] for p in cues["contrast"]["concession"]
         ]
         self.concession_first = {words[0] for words in self.concession_words}
+        self.counterfactual = [
+            [_norm(t.text) for t in tokenizer(p)]
+            for p in cues["negators"].get("counterfactual", [])
+        ]
         self.reducers = set(cues["negators"]["reducers"])
         self.process = CuePhrases(tokenizer, {p: 1 for p in cues.get("process", {})})
         self.defend = CuePhrases(tokenizer, {
@@ -340,6 +344,19 @@ class StanceJudge:
             return False
         return False
 
+    def _counterfactual(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
+                        floor: int) -> bool:
+        """True when the cue at `i` judges what did not happen ("would have been absurd")."""
+        low = max(floor, i - 6)
+        for words in self.counterfactual:
+            n = len(words)
+            for k in range(i - n, low - 1, -1):
+                if any(texts[j] in _CLAUSE_BREAK for j in range(k + n, i)):
+                    break
+                if [f[0] for f in forms[k:k + n]] == words:
+                    return True
+        return False
+
     def _reduced(self, doc: Doc, forms: Sequence[tuple[str, str]], i: int, floor: int) -> bool:
         """True when a trouble word is the object of relief: "cut bureaucracy",
         "the burden has been cut", "responding to practices' concerns"."""
@@ -440,6 +457,9 @@ class StanceJudge:
                         continue  # "does not deliver the investment": no praise of it
                     if not negated and side == "oppose" and self._reduced(doc, forms, m.start, a):
                         negated = True
+                    unreal = self._counterfactual(forms, texts, m.start, a)
+                    if unreal:
+                        negated = not negated
                     label = m.phrase
                     if negated:
                         if side in ("support", "defend"):
@@ -447,6 +467,8 @@ class StanceJudge:
                         elif side == "oppose":
                             side, weight = "support", weight * s["negated_oppose"]
                         label = f"not {m.phrase}"
+                    if unreal:
+                        label = f"would have been {m.phrase}"
                     weight *= self._modifier(forms, m.start, a)
                     raw = weight
                     weight *= weights[m.start - a]
