@@ -428,3 +428,20 @@ def test_stance_process_promises_and_let_downs(stance_nlp, text, actor, expected
 )
 def test_stance_counterfactual_and_answer(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a benefit denied only for now asks for patience, it is no rejection
+        ("The network will not transform things overnight, but in a year or two patients "
+         "will notice the difference.", "support"),
+        ("Networks won't immediately improve access, though I expect them to help by spring.",
+         "support"),
+        # relief reaches its trouble word across a quantifier, not across a verb
+        ("The deal removes most of the paperwork that managers hated.", "support"),
+        ("We call on NHS England to scrap the specifications and start again.", "oppose"),
+    ],
+)
+def test_stance_patience_and_relief_over_quantifiers(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected

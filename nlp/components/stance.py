@@ -7,7 +7,9 @@ made, so it costs little beyond a dictionary lookup per token:
 1. Cue phrases are found by lower-case form or lemma, each with a side (support, oppose,
    condition, defend) and a weight.
 2. A negator a few tokens before a cue, inside its clause, flips it ("not supportive",
-   "no longer concerned", "far from prepared").
+   "no longer concerned", "far from prepared"); so does a counterfactual ("it would have
+   been absurd to press ahead" backs the pause). A benefit denied only for now ("won't
+   change things overnight") counts for neither side.
 3. Contrast re-weights clauses: after "but"/"however" counts more, a "while"/"although"
    clause counts less than the main clause that follows it.
 4. Intensifiers and scare quotes raise a cue, hedges lower it.
@@ -56,6 +58,9 @@ _CLIMB_DEPS = {"acomp", "attr", "xcomp", "oprd", "amod", "compound", "advmod", "
                "aux", "neg", "prt"}
 # Links from a trouble word up to a verb of relief ("the burden has been cut").
 _RELIEF_DEPS = {"dobj", "pobj", "prep", "nsubjpass", "compound", "amod", "poss", "pcomp"}
+# Words between a relief verb and its trouble word that leave the relief standing.
+_QUANTIFIERS = {"many", "some", "most", "all", "several", "few", "of", "the", "these", "those",
+                "their", "our", "its", "your", "much", "a", "lot"}
 _CLAUSE_BREAK = {",", ";", ":", "(", ")", "-", "\u2013", "\u2014", ".", "!", "?"}
 
 
@@ -200,6 +205,7 @@ class StanceJudge:
             [_norm(t.text) for t in tokenizer(p)] for p in cues["contrast"]["concession"]
         ]
         self.concession_first = {words[0] for words in self.concession_words}
+        self.timing = set(cues["negators"].get("timing", []))
         self.counterfactual = [
             [_norm(t.text) for t in tokenizer(p)]
             for p in cues["negators"].get("counterfactual", [])
@@ -344,6 +350,17 @@ class StanceJudge:
             return False
         return False
 
+    def _in_time(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
+                 end: int) -> bool:
+        """True when the clause around a denied benefit (from `i`, just before it) says the
+        benefit comes later, not never: "won't immediately improve", "not overnight"."""
+        for j in range(i, min(end, i + 8)):
+            if texts[j] in _CLAUSE_BREAK:
+                return False
+            if forms[j][0] in self.timing:
+                return True
+        return False
+
     def _counterfactual(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
                         floor: int) -> bool:
         """True when the cue at `i` judges what did not happen ("would have been absurd")."""
@@ -360,7 +377,9 @@ class StanceJudge:
     def _reduced(self, doc: Doc, forms: Sequence[tuple[str, str]], i: int, floor: int) -> bool:
         """True when a trouble word is the object of relief: "cut bureaucracy",
         "the burden has been cut", "responding to practices' concerns"."""
-        for j in range(max(floor, i - 3), i):
+        for j in range(max(floor, i - 5), i):
+            if j < i - 3 and not all(forms[k][0] in _QUANTIFIERS for k in range(j + 1, i)):
+                continue  # "addresses many of the concerns", but not across a verb
             if (forms[j][1] in self.reducers or forms[j][0] in self.reducers) and not (
                     j + 1 < i and forms[j + 1][0] == "up"  # "end up paying" is no relief
             ) and not (doc[j].pos_ == "NOUN" and forms[j + 1][0] not in ("to", "in", "on", "of")):
@@ -382,7 +401,7 @@ class StanceJudge:
         factor = 1.0
         if i - 1 >= floor and forms[i - 1][0] in self.intensifiers:
             factor *= s["intensifier"]
-        for j in range(max(floor, i - 4), i):
+        for j in range(max(floor, i - 3), i):
             if forms[j][0] in self.hedges:
                 factor *= s["hedge"]
                 break
@@ -457,6 +476,9 @@ class StanceJudge:
                         continue  # "does not deliver the investment": no praise of it
                     if not negated and side == "oppose" and self._reduced(doc, forms, m.start, a):
                         negated = True
+                    if negated and side == "support" and self._in_time(
+                            forms, texts, max(a, m.start - 2), b):
+                        continue  # "won't transform things overnight" only asks for patience
                     unreal = self._counterfactual(forms, texts, m.start, a)
                     if unreal:
                         negated = not negated
