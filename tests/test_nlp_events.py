@@ -84,9 +84,9 @@ def test_events_date_is_null_without_published(events_nlp):
 
 
 def test_events_object_is_a_short_noun_phrase(events_nlp):
-    text = "Five objectives for the coming year have been cut to two by NHS England."
+    text = "Six network targets for next year have been trimmed to three by NHS England."
     (event,) = run(events_nlp, text, [NE])
-    assert event["object"] == "Five objectives for the coming year"
+    assert event["object"] == "Six network targets for next year"
     assert event["date"] == "2020-04-01"
 
 
