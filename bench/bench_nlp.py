@@ -25,18 +25,13 @@ sys.path.insert(0, str(REPO))
 
 import spacy  # noqa: E402
 
+# bench/ is this script's own folder on sys.path: share the gold-set reader with eval.py.
+from eval import strip_front_matter  # noqa: E402
+
 from nlp.analysis import analyze_records  # noqa: E402
 from nlp.pipeline import DEFAULT_MODEL, build_pipeline  # noqa: E402
 
 MIN_RATIO = 0.7
-
-
-def strip_front_matter(text: str) -> str:
-    if text.startswith("+++"):
-        end = text.find("\n+++", 3)
-        if end >= 0:
-            return text[end + 4:].lstrip("\n")
-    return text
 
 
 def corpus(words: int) -> list[str]:
