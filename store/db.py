@@ -6,6 +6,7 @@ the Alembic migrations in `store/migrations/`, applied on first connection in
 each process, so every command starts on a current schema.
 """
 
+import fcntl
 import logging
 import os
 from collections.abc import Iterator
@@ -106,10 +107,37 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold a lock file beside a SQLite database while its schema is checked and migrated.
+
+    Two processes opening a new database together (the scheduler and a command, say) would
+    both find no schema and both create the tables; SQLite has no advisory lock of its own,
+    so the file system gives one. Other databases, and in-memory SQLite, need none here.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine) -> str:
     """Apply every migration not yet applied; safe to call from many processes at once."""
     if current_revision(engine) == head_revision():
         return head_revision()
+    with _sqlite_migration_lock(engine):
+        if current_revision(engine) == head_revision():  # another process just did it
+            return head_revision()
+        return _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> str:
     cfg = _alembic_config()
     try:
         with engine.begin() as conn:

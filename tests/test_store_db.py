@@ -66,3 +66,17 @@ def test_get_engine_bad_url_is_one_clear_error(url, message):
     with pytest.raises(BadDatabaseURL, match=message) as info:
         get_engine(url)
     assert "secret" not in str(info.value)  # passwords never reach messages
+
+
+def test_upgrade_from_many_processes_at_once_on_a_new_sqlite_file(tmp_path):
+    # The scheduler and a command often open a new database together: one must wait.
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    code = f"from store.db import get_engine; get_engine({url!r}); print('ok')"
+    children = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    results = [child.communicate(timeout=120) for child in children]
+    assert [c.returncode for c in children] == [0] * 6, [err for _, err in results]
+    assert current_revision(get_engine(url)) == head_revision()
