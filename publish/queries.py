@@ -35,6 +35,8 @@ from sqlmodel import Session, select
 
 from publish.errors import BadFilter, OutputRequired, UnknownActor, UnknownStance, UnknownTopic
 from store.models import (
+    CONTRACT_TOPICS,
+    STANCES,
     Actor,
     ActorStance,
     Article,
@@ -47,10 +49,6 @@ from store.search import matching_article_ids, matching_quote_ids
 
 log = logging.getLogger(__name__)
 
-STANCES = ("support", "oppose", "mixed", "neutral")
-# Contract section 6: always valid, even before any article carries them.
-CONTRACT_TOPICS = ("pcn-targets", "gp-contract", "workforce", "funding", "care-homes",
-                   "medication-reviews", "access", "workload", "covid", "digital")
 TABLES = ("articles", "quotes", "stances", "events")
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
 

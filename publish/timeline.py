@@ -21,22 +21,15 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from publish.errors import BadFilter, UnknownActor, UnknownTopic
+from publish.errors import BadFilter, UnknownActor
+from publish.queries import check_topic
 from store.db import get_engine, session_scope
-from store.timeline import (
-    STANCES,
-    known_actor_ids,
-    known_topics,
-    timeline_entries,
-    unlinked_reactions,
-)
+from store.models import STANCES
+from store.timeline import known_actor_ids, timeline_entries, unlinked_reactions
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("text", "json", "html")
-# Contract section 6: always valid filters, even before any article carries them.
-CONTRACT_TOPICS = ("pcn-targets", "gp-contract", "workforce", "funding", "care-homes",
-                   "medication-reviews", "access", "workload", "covid", "digital")
 STANCE_COLOURS = {"support": "#2e7d32", "oppose": "#c62828", "mixed": "#e08600",
                   "neutral": "#7a7a7a"}
 TEMPLATE = "timeline.html.j2"
@@ -63,9 +56,7 @@ def load_timeline(database_url: str | None = None, *, since: date | None = None,
                 raise UnknownActor(f"unknown actor {actor!r}; known actors: "
                                    f"{', '.join(actors) or '(none stored yet)'}")
         if topic is not None:
-            topics = sorted(set(CONTRACT_TOPICS) | set(known_topics(s)))
-            if topic not in topics:
-                raise UnknownTopic(f"unknown topic {topic!r}; known topics: {', '.join(topics)}")
+            check_topic(s, topic)
         filters = {"since": since, "until": until, "actor": actor, "topic": topic}
         return Timeline(timeline_entries(s, **filters), unlinked_reactions(s, **filters),
                         filters)

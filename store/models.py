@@ -14,6 +14,12 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# The contract's vocabulary (sections 4 and 6), for every layer that reads these tables.
+STANCES = ("support", "oppose", "mixed", "neutral")
+# Always valid as filters, even before any article carries them.
+CONTRACT_TOPICS = ("pcn-targets", "gp-contract", "workforce", "funding", "care-homes",
+                   "medication-reviews", "access", "workload", "covid", "digital")
+
 
 def utcnow() -> dt.datetime:
     """Now, as an aware UTC datetime (SQLModel's UTCDateTime refuses naive ones)."""

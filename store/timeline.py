@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from store.models import (
+    STANCES,
     Actor,
     ActorStance,
     Article,
@@ -48,7 +49,6 @@ from store.models import (
 
 log = logging.getLogger(__name__)
 
-STANCES = ("support", "oppose", "mixed", "neutral")
 
 # Any constant will do; it only has to be the same in every pcnwatch process.
 _PG_TIMELINE_LOCK = 7_305_201_6
