@@ -207,15 +207,7 @@ class Registry:
 
 def read_registry_data(path: str | None = None) -> dict[str, Any]:
     """Parse a registry TOML file; ``None`` reads the packaged ``nlp/data/actors.toml``."""
-    try:
-        if path is None:
-            raw = resources.files(DATA_PACKAGE).joinpath(ACTORS_FILE).read_text("utf-8")
-        else:
-            with open(path, encoding="utf-8") as fh:
-                raw = fh.read()
-        return tomllib.loads(raw)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(f"cannot read actor registry {path or ACTORS_FILE}: {exc}") from exc
+    return read_data_file(ACTORS_FILE, path, what="actor registry")
 
 
 @cache
@@ -224,7 +216,8 @@ def load_registry() -> Registry:
     return Registry.from_data(read_registry_data())
 
 
-def read_data_file(name: str, path: str | None = None) -> dict[str, Any]:
+def read_data_file(name: str, path: str | None = None, *,
+                   what: str = "data file") -> dict[str, Any]:
     """Parse a TOML data file: ``path`` if given, else the packaged ``nlp/data/<name>``."""
     try:
         if path is None:
@@ -234,4 +227,4 @@ def read_data_file(name: str, path: str | None = None) -> dict[str, Any]:
                 raw = fh.read()
         return tomllib.loads(raw)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(f"cannot read data file {path or name}: {exc}") from exc
+        raise DataFileError(f"cannot read {what} {path or name}: {exc}") from exc
