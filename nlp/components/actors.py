@@ -143,7 +143,7 @@ class ActorRecognizer:
             found.append(Span(doc, start, end, label=actor.kind, kb_id=actor.id))
         for key, start, end in self._weak(doc):
             actor = self._keys[key]
-            if self._guarded(doc, start, end, actor) or not _is_subject(doc[start:end]):
+            if self._guarded(doc, start, end, actor):
                 continue
             found.append(Span(doc, start, end, label=actor.kind, kb_id=actor.id))
         names: dict[str, str] = {}
