@@ -45,6 +45,8 @@ class Actor:
     weak_aliases: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()
+    # "Healthwatch Hillingdon": the name followed by a place is a local body, not this one.
+    not_before_place: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Registry:
                     weak_aliases=tuple(row.get("weak_aliases", ())),
                     not_before=tuple(row.get("not_before", ())),
                     not_after=tuple(row.get("not_after", ())),
+                    not_before_place=bool(row.get("not_before_place", False)),
                 )
             except KeyError as exc:
                 raise DataFileError(

@@ -186,6 +186,10 @@ class ActorRecognizer:
     def _guarded(self, doc: Doc, start: int, end: int, actor: Actor) -> bool:
         if actor.not_before and end < len(doc) and doc[end].text in actor.not_before:
             return True
+        if (actor.not_before_place and end - start == 1 and end < len(doc)
+                and doc[end].text[:1].isupper()
+                and "\n" not in doc[end - 1].text_with_ws and not doc[end].is_sent_start):
+            return True
         return bool(actor.not_after and start > 0 and doc[start - 1].text in actor.not_after)
 
     def _place_start(self, doc: Doc, head_start: int, taken: set[int]) -> int | None:

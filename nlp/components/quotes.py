@@ -148,11 +148,14 @@ def home_body(doc: Doc, actors: Iterable[Span],
         i = bisect_right(starts, char) - 1
         return i >= 0 and char < quotes[i][1]
 
-    if sum(1 for t in doc if t.lower_ in _FIRST_PLURAL and not quoted(t.idx)) < 3:
+    voiced = sum(1 for t in doc if t.lower_ in _FIRST_PLURAL and not quoted(t.idx))
+    if voiced == 0:
         return None
     paragraphs = _paragraphs(text)
-    short = [p for p in paragraphs[-2:] + paragraphs[:1]
-             if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
+    # A sign-off names the writer's body even when "we" comes once ("we issued the following
+    # statement"); a heading only when the text speaks as "we" throughout.
+    places = paragraphs[-2:] + (paragraphs[:1] if voiced >= 3 else [])
+    short = [p for p in places if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
     for p_start, p_end in short:
         for span in actors:
             if span.label_ != "media" and p_start <= span.start_char < p_end:
@@ -244,6 +247,7 @@ class QuoteFinder:
             quotes.append(item)
             ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
+        self._interviewee(ctx, quotes)
         doc._.pcnwatch_quotes = quotes
         doc._.pcnwatch_scare_quotes = scare
         doc._.pcnwatch_reported = ctx.reported
@@ -260,12 +264,27 @@ class QuoteFinder:
             found = self._from_side(ctx, q, side)
             if found is not None:
                 return found
+        # "X described the award as '…'", "the report said the '…' has meant that '…'": a
+        # quotation inside a clause belongs to the subject of the verb that governs it.
+        found = self._from_governor(ctx, q)
+        if found is not None:
+            return found
         # A paragraph that is only a quotation continues the speaker of the quote before it.
         if (previous is not None and previous_q is not None and q.open == q.paragraph_start
                 and previous_q.paragraph_start < q.paragraph_start):
             gap = text[(previous_q.close or previous_q.end) + 1:q.open]
             if "\n" in gap and len(gap.strip()) < 3:
                 return previous["speaker"], previous["actor_id"]
+        if q.open == q.paragraph_start:
+            # A reaction round-up: "Dr X, chair of Y:" alone on the line before.
+            found = self._from_heading(ctx, q)
+            if found is not None:
+                return found
+            # '…,' she said. / '…': a paragraph that is only a quotation, after a paragraph
+            # in which someone spoke, goes on with the last speaker there.
+            found = self._last_speaker_before(ctx, q)
+            if found is not None:
+                return found
         # A sentence after the quotation that names its source ("Those were the words of X").
         found = self._from_next_sentence(ctx, q)
         if found is not None:
@@ -281,7 +300,128 @@ class QuoteFinder:
         # Otherwise the speaker of the sentence just before ("Dr X said the plan was rushed.
         # “Nobody asked us.”"), when that sentence is someone's reported speech.
         found = self._from_previous_sentence(ctx, q)
-        return found if found is not None else (None, None)
+        if found is not None:
+            return found
+        # A fragment inside a sentence that names no speaker goes on with the report around
+        # it ("NHS England said …. Networks will be given the 'maximum possible time'").
+        if q.open != q.paragraph_start:
+            found = self._last_speaker_near(ctx, q)
+            if found is not None:
+                return found
+        return None, None
+
+    def _interviewee(self, ctx: _Context, quotes: list[dict[str, Any]]) -> None:
+        """An interview or profile: when every quotation with a speaker is one person's,
+        the quotations left without one are theirs too (answers need no "she said")."""
+        named = {q["speaker"] for q in quotes if q["speaker"]}
+        if len(named) != 1:
+            return
+        speaker = next(iter(named))
+        if not ctx.is_person_name(speaker):
+            return
+        owner = next(q for q in quotes if q["speaker"] == speaker)
+        if sum(1 for q in quotes if q["speaker"] == speaker) < 2:
+            return
+        for q in quotes:
+            if q["speaker"] is None:
+                q["speaker"], q["actor_id"] = speaker, owner["actor_id"]
+
+    def _from_governor(self, ctx: _Context,
+                       q: Quotation) -> tuple[str | None, str | None] | None:
+        """The speaker of a quotation set inside a clause: the subject of the nearest verb
+        above it in the parse that names a person, a body, a pronoun for one or a document
+        ("X described it as '…'", "the letter asks practices to '…'")."""
+        doc = ctx.doc
+        inner = doc.char_span(q.start, min(q.start + 1, q.end), alignment_mode="expand")
+        if inner is None or not len(inner):
+            return None
+        first = inner[0]
+        sent = first.sent
+        if ctx.text[sent.start_char:q.open].strip() == "":
+            return None  # the quotation opens its sentence: nothing governs it
+        lo, hi = sent.start, sent.end
+        tok = first
+        weak: tuple[str | None, str | None] | None = None
+        for _ in range(10):
+            if tok.head.i == tok.i:
+                break
+            tok = tok.head
+            if not (lo <= tok.i < hi):
+                break
+            if ctx.in_quote(tok.idx) or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            subject = self._subject(tok, lo, hi, guess=False)
+            if subject is None or ctx.in_quote(subject.idx) or subject.i > first.i:
+                continue
+            found = ctx.resolve(subject, lo, hi, q.open,
+                                strict=subject.lemma_.lower() not in self.document_nouns)
+            if found is None or found[0] is None:
+                continue
+            if subject.lower_ in self.person_pronouns and not ctx.is_person_name(found[0]):
+                continue
+            if ctx.strong(found, subject) and (
+                    subject.lemma_.lower() not in self.document_nouns or weak is None):
+                return found
+            if weak is None and (found[1] is not None or subject.lower_ in self.speaker_nouns):
+                # A document or an unnamed voice; a named speaker further up wins.
+                weak = found
+        return weak
+
+    def _from_heading(self, ctx: _Context,
+                      q: Quotation) -> tuple[str | None, str | None] | None:
+        """"Dr Ann Cole, chair of Kent LMC:" alone on its line, then the quotation."""
+        prev = ctx.previous_paragraph(q.paragraph_start)
+        if prev is None:
+            return None
+        line = ctx.text[prev[0]:prev[1]].rstrip()
+        if not line.endswith(":") or len(line.split()) > 20:
+            return None
+        span = ctx.doc.char_span(prev[0], prev[1], alignment_mode="expand")
+        if span is None or any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in span):
+            return None  # a sentence that introduces the quotation, read by _from_side
+        person = ctx.first_person_in(prev[0], prev[1])
+        if person is not None:
+            return person["name"], person.get("actor_id")
+        for span in ctx.actors:
+            if prev[0] <= span.start_char < prev[1] and span.label_ != "media":
+                return ctx.name_of(span), span.kb_id_
+        return None
+
+    def _last_speaker_near(self, ctx: _Context,
+                           q: Quotation) -> tuple[str | None, str | None] | None:
+        """The last named speaker in this paragraph before the quotation, or in the one
+        before it."""
+        prev = ctx.previous_paragraph(q.paragraph_start)
+        floor = prev[0] if prev is not None else q.paragraph_start
+        items = [(start, item) for start, item in ctx.attributed if floor <= start < q.open]
+        items += [(r["start"], r) for r in ctx.reported if floor <= r["start"] < q.open]
+        items = [(start, item) for start, item in items if item.get("speaker")
+                 and (item.get("actor_id") or ctx.is_person_name(item["speaker"]))]
+        if not items:
+            return None
+        _start, item = max(items, key=lambda pair: pair[0])
+        return item["speaker"], item.get("actor_id")
+
+    def _last_speaker_before(self, ctx: _Context,
+                             q: Quotation) -> tuple[str | None, str | None] | None:
+        """The last speaker of the paragraph before (a quotation or reported speech with a
+        named person or body), skipping short lines of page furniture between."""
+        p_start = q.paragraph_start
+        for _ in range(2):
+            prev = ctx.previous_paragraph(p_start)
+            if prev is None:
+                return None
+            items = [(start, item) for start, item in ctx.attributed if prev[0] <= start < prev[1]]
+            items += [(r["start"], r) for r in ctx.reported if prev[0] <= r["start"] < prev[1]]
+            items = [(start, item) for start, item in items if item.get("speaker")
+                     and (item.get("actor_id") or ctx.is_person_name(item["speaker"]))]
+            if items:
+                _start, item = max(items, key=lambda pair: pair[0])
+                return item["speaker"], item.get("actor_id")
+            if len(ctx.text[prev[0]:prev[1]].split()) > 8:
+                return None  # narrative between: the voice has changed
+            p_start = prev[0]
+        return None
 
     def _from_next_sentence(self, ctx: _Context,
                             q: Quotation) -> tuple[str | None, str | None] | None:
@@ -410,7 +550,14 @@ class QuoteFinder:
                 # "We were told that “…”": the subject heard it; nobody named said it.
                 return None
             if subject is not None:
-                return ctx.resolve(subject, span.start, span.end, q.open)
+                found = ctx.resolve(subject, span.start, span.end, q.open)
+                if side == "pre" and not ctx.strong(found, subject):
+                    # "X said that an expert panel had concluded that '…'": the panel is no
+                    # one the text names; X, who reports it, is.
+                    outer = self._outer_speaker(ctx, tokens, verb, span, q)
+                    if outer is not None:
+                        return outer
+                return found
             # "Speaking to the BMJ, X, a GP in Leeds, said: …": the parser hung the name on
             # the fronted phrase and left the verb without a subject; the first person named
             # in the clause before the verb speaks.
@@ -422,6 +569,22 @@ class QuoteFinder:
         for tok in tokens:
             if tok.lower_ == "according" and tok.i + 2 < span.end and tok.nbor(1).lower_ == "to":
                 return ctx.resolve(_according_object(tok), tok.i + 2, span.end, q.open)
+        return None
+
+    def _outer_speaker(self, ctx: _Context, tokens: list[Token], inner: Token, span: Span,
+                       q: Quotation) -> tuple[str | None, str | None] | None:
+        """A named speaker of an earlier speech verb in the same fragment."""
+        for tok in tokens:
+            if tok.i >= inner.i:
+                break
+            if tok.lower_ not in self.quote_forms or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            subject = self._subject(tok, span.start, span.end, guess=False)
+            if subject is None:
+                continue
+            found = ctx.resolve(subject, span.start, span.end, q.open, strict=True)
+            if ctx.strong(found, subject):
+                return found
         return None
 
     def _pre_fragment(self, ctx: _Context, q: Quotation) -> tuple[int, int]:
@@ -452,7 +615,7 @@ class QuoteFinder:
                 return tok
         return None
 
-    def _subject(self, verb: Token, lo: int, hi: int) -> Token | None:
+    def _subject(self, verb: Token, lo: int, hi: int, guess: bool = True) -> Token | None:
         # "was described by Dr X as …": the agent of a passive speech verb is the speaker.
         for child in verb.children:
             if child.dep_ == "agent":
@@ -473,6 +636,8 @@ class QuoteFinder:
                 head = head.head
             else:
                 break
+        if not guess:
+            return None
         # The parser lost the subject: take a name, body or pronoun right next to the verb.
         doc = verb.doc
         for i in list(range(verb.i - 1, lo - 1, -1)) + list(range(verb.i + 1, hi)):
@@ -486,7 +651,8 @@ class QuoteFinder:
 
     # -- reported speech --------------------------------------------------------------
     def _reported(self, ctx: _Context) -> list[dict[str, Any]]:
-        out = []
+        # Filled as it goes, so "It added …" can point back to the body that spoke before.
+        out = ctx.reported
         for sent in ctx.units():
             if ctx.in_quote(sent.start_char) and ctx.in_quote(sent.end_char - 1):
                 continue
@@ -619,7 +785,9 @@ class _Context:
             if q.open >= char:
                 break
             close = q.close if q.close is not None else q.end
-            if lo <= close < char:
+            # A scare quote ("it was 'outrageous' that …") is part of the attribution.
+            short = len(self.text[q.start:q.end].split()) < self.finder.min_quote_words
+            if lo <= close < char and not short:
                 best = close + 1
         return best
 
@@ -721,8 +889,35 @@ class _Context:
             return speaker, item.get("actor_id")
         return None
 
+    def strong(self, found: tuple[str | None, str | None] | None, subject: Token) -> bool:
+        """Whether a resolved speaker is someone the text names: a person, or a body
+        named directly or by a pronoun, not an unnamed voice or a document."""
+        if found is None or found[0] is None:
+            return False
+        if self.is_person_name(found[0]):
+            return True
+        return found[1] is not None and subject.lemma_.lower() not in (
+            self.finder.document_nouns) and subject.lower_ not in self.finder.speaker_nouns
+
     def is_person_name(self, speaker: str) -> bool:
         return any(person["name"] == speaker for person in self.people)
+
+    def last_body_speaker(self, at_char: int) -> tuple[str, str] | None:
+        """The body that spoke last, in this paragraph or the one before ("The LMC said …
+        It added: …"), when the last speaker there was a body rather than a person."""
+        previous = self.previous_paragraph(self.paragraph_start(at_char))
+        floor = previous[0] if previous else 0
+        items = [(q_open, q) for q_open, q in self.attributed] + [
+            (r["start"], r) for r in self.reported]
+        before = [(start, item) for start, item in items
+                  if floor <= start < at_char and item.get("speaker")]
+        if not before:
+            return None
+        _start, item = max(before, key=lambda pair: pair[0])
+        if item.get("actor_id") and not self.is_person_name(item["speaker"]) and (
+                item["actor_id"] not in self.media):
+            return self.actor_names.get(item["actor_id"], item["speaker"]), item["actor_id"]
+        return None
 
     def last_body(self, before: int) -> Span | None:
         """The body in focus: the last one named as a subject, else the last one named;
@@ -808,6 +1003,9 @@ class _Context:
         if word in self.finder.body_pronouns:
             if word == "we":
                 return None if strict else (subject.text, None)
+            spoke = self.last_body_speaker(at_char)
+            if spoke is not None:
+                return spoke
             body = self.last_body(at_char)
             if body is None:
                 return None if strict else (subject.text, None)
