@@ -49,7 +49,7 @@ _PAIR_MARKS = _OPEN_DOUBLE + _CLOSE_DOUBLE + _OPEN_SINGLE + _CLOSE_SINGLE + "\"'
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 _FRAGMENT_START = re.compile(r"^[\s,;:\u2013\u2014-]+")
 
-for _name in ("pcnwatch_quotes", "pcnwatch_reported", "pcnwatch_scare_quotes"):
+for _name in ("pcnwatch_quotes", "pcnwatch_reported", "pcnwatch_scare_quotes", "pcnwatch_home"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -154,7 +154,8 @@ def home_body(doc: Doc, actors: Iterable[Span],
     paragraphs = _paragraphs(text)
     # A sign-off names the writer's body even when "we" comes once ("we issued the following
     # statement"); a heading only when the text speaks as "we" throughout.
-    places = paragraphs[-2:] + (paragraphs[:1] if voiced >= 3 else [])
+    # Headings come after a line or two of page furniture ("top of page", a menu item).
+    places = paragraphs[-2:] + (paragraphs[:3] if voiced >= 3 else [])
     short = [p for p in places if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
     for p_start, p_end in short:
         for span in actors:
@@ -207,6 +208,7 @@ class QuoteFinder:
         self.source_nouns = frozenset(data.get("source_nouns", ()))
         self.body_voices = frozenset(data.get("body_voices", ()))
         self.listener_verbs = frozenset(data.get("listener_verbs", ()))
+        self.voices = make_data_file_reader("voices.toml")()
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -232,6 +234,8 @@ class QuoteFinder:
         ctx = _Context(doc, self)
         # Reported speech first: a later "the source said" can point back to it.
         ctx.reported = self._reported(ctx)
+        ctx.reported += self._page_voices(ctx)
+        ctx.reported.sort(key=lambda item: item["start"])
         quotes: list[dict[str, Any]] = []
         scare: list[dict[str, Any]] = []
         previous: dict[str, Any] | None = None
@@ -248,6 +252,7 @@ class QuoteFinder:
             ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
         self._interviewee(ctx, quotes)
+        doc._.pcnwatch_home = ctx.home.kb_id_ if ctx.home is not None else None
         doc._.pcnwatch_quotes = quotes
         doc._.pcnwatch_scare_quotes = scare
         doc._.pcnwatch_reported = ctx.reported
@@ -309,6 +314,49 @@ class QuoteFinder:
             if found is not None:
                 return found
         return None, None
+
+    def _page_voices(self, ctx: _Context) -> list[dict[str, Any]]:
+        """Statements a page's layout attributes (``voices.toml``): the answer to a written
+        question is its department's; a debate turn is its speaker's."""
+        out: list[dict[str, Any]] = []
+        text = ctx.text
+        lines = ctx.paragraphs
+        answer = self.voices.get("answer", {})
+        marker = next((i for i, (a, b) in enumerate(lines) if any(
+            re.search(m, text[a:b]) for m in answer.get("markers", ()))), None)
+        if marker is not None:
+            body = next((span for span in ctx.actors if span.start_char < lines[marker][0]
+                         and span.label_ == "government"), None)
+            if body is not None:
+                name = ctx.actor_names.get(body.kb_id_, body.text)
+                for a, b in lines[marker + 1:]:
+                    if len(text[a:b].split()) >= answer.get("min_words", 6):
+                        out.append({"actor_id": body.kb_id_, "speaker": name,
+                                    "text": text[a:b], "start": a, "end": b,
+                                    "verb": "answer"})
+        debate = self.voices.get("debate")
+        if not debate:
+            return out
+        header = re.compile(debate["header"])
+        skips = [re.compile(p) for p in debate.get("skip", ())]
+        parties = debate.get("parties", {})
+        speaker: tuple[str, str | None] | None = None
+        for a, b in lines:
+            line = text[a:b]
+            match = header.match(line)
+            if match:
+                labels = re.findall(r"\(([^()]*)\)", match["rest"])
+                party = next((parties[x] for x in labels if x in parties), None)
+                person = ctx.person_at(a, b)
+                actor_id = party or (person.get("actor_id") if person else None)
+                speaker = (person["name"] if person else match["name"].strip(), actor_id)
+                continue
+            if speaker is None or any(p.match(line) for p in skips):
+                continue
+            if speaker[1] is not None and len(line.split()) >= 6:
+                out.append({"actor_id": speaker[1], "speaker": speaker[0], "text": line,
+                            "start": a, "end": b, "verb": "speak"})
+        return out
 
     def _interviewee(self, ctx: _Context, quotes: list[dict[str, Any]]) -> None:
         """An interview or profile: when every quotation with a speaker is one person's,
@@ -956,6 +1004,12 @@ class _Context:
             if sibling is None or sibling.dep_ not in _SUBJECT_DEPS or sibling.i == subject.i:
                 break
             left = max(sibling.left_edge.i, lo)
+        # "BMA leaders said", with the body misparsed as an adverb: a body right before the
+        # subject phrase belongs to it.
+        while left - 1 >= lo and (left - 1) in self.actor_at and (
+                self.actor_at[left - 1].end == left) and subject.lower_ in (
+                self.finder.speaker_nouns):
+            left = max(self.actor_at[left - 1].start, lo)
         # Keep the subject phrase to the clause around it: stop at a quotation.
         phrase = [t for t in doc[left:right] if not self.in_quote(t.idx) and not t.is_quote]
         if not phrase:
@@ -1142,7 +1196,8 @@ def _trim_phrase(tokens: list[Token]) -> list[Token]:
 
 @Language.factory(
     "pcnwatch_quotes",
-    assigns=["doc._.pcnwatch_quotes", "doc._.pcnwatch_reported", "doc._.pcnwatch_scare_quotes"],
+    assigns=["doc._.pcnwatch_quotes", "doc._.pcnwatch_reported", "doc._.pcnwatch_scare_quotes",
+             "doc._.pcnwatch_home"],
     requires=["doc.spans", "doc._.pcnwatch_people", "token.dep", "token.lemma"],
     default_config={"spans_key": "pcnwatch_actors", "min_quote_words": 4, "max_paragraphs": 8,
                     "data_reader": {"@misc": "pcnwatch.data_file.v1",
