@@ -123,11 +123,12 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
               for p in _ext(doc, "pcnwatch_people") or []]
     quotes = [{"text": q["text"], "speaker": q.get("speaker"), "actor_id": q.get("actor_id"),
                "stance": q.get("stance"), "confidence": q.get("confidence"),
-               "evidence": list(q.get("evidence") or []),
+               "evidence": list(q.get("evidence") or []), "cues": list(q.get("cues") or []),
                "start": q["start"], "end": q["end"]}
               for q in _ext(doc, "pcnwatch_quotes") or []]
     stances = [{"actor_id": s["actor_id"], "stance": s["stance"],
-                "confidence": s.get("confidence"), "evidence": list(s.get("evidence") or [])}
+                "confidence": s.get("confidence"), "evidence": list(s.get("evidence") or []),
+                "cues": list(s.get("cues") or [])}
                for s in _ext(doc, "pcnwatch_stances") or []]
     # A body before its committees (bma before bma-gpc): readers who fold committees into
     # their parent body, as the dev-set scorer does, keep the committee's more specific word.
