@@ -51,41 +51,43 @@ _SQL = {
 
 
 def _views(dialect: str) -> dict[str, str]:
+    # Columns in the order a researcher reads a row: date, who, what, the evidence, then
+    # where it comes from, then the ids and facet columns.
     sql = _SQL[dialect]
     topics = sql["topics"].format(a="a")
     year, month = sql["year"].format(d="a.published"), sql["month"].format(d="a.published")
-    article = (f"a.url, a.published, {year} AS year, {month} AS month, a.source, a.title, "
-               f"{topics} AS topics")
+    source = f"a.title, {topics} AS topics, a.source, a.url"
+    dated = f"{year} AS year, {month} AS month"
     return {
         "quotes": f"""
-            SELECT q.id AS quote_id, {article},
-                   q.speaker, q.actor_id, ac.name AS actor_name, q.stance, q.confidence,
-                   q.text, q.evidence, q.cues, q.article_id
+            SELECT q.id AS quote_id, a.published, q.speaker, ac.name AS actor_name, q.stance,
+                   q.text, q.evidence, q.cues, {source}, q.actor_id, q.confidence, {dated},
+                   q.article_id
             FROM quote q
             JOIN article a ON a.id = q.article_id
             LEFT JOIN actor ac ON ac.id = q.actor_id""",
         "actor_stances": f"""
-            SELECT s.id AS stance_id, {article},
-                   s.actor_id, ac.name AS actor_name, ac.kind AS actor_kind, s.stance,
-                   s.confidence, s.evidence, s.cues, s.article_id
+            SELECT s.id AS stance_id, a.published, ac.name AS actor_name, s.stance,
+                   s.evidence, s.cues, {source}, s.actor_id, ac.kind AS actor_kind,
+                   s.confidence, {dated}, s.article_id
             FROM actor_stance s
             JOIN article a ON a.id = s.article_id
             LEFT JOIN actor ac ON ac.id = s.actor_id""",
         "events": f"""
-            SELECT e.id AS event_id, {article},
-                   e.action, e.actor_id, ac.name AS actor_name, e.object, e.date, e.sentence,
-                   e.timeline_entry_id, e.article_id
+            SELECT e.id AS event_id, a.published, ac.name AS actor_name, e.action, e.object,
+                   e.date, e.sentence, {source}, e.actor_id, e.timeline_entry_id, {dated},
+                   e.article_id
             FROM policy_event e
             JOIN article a ON a.id = e.article_id
             LEFT JOIN actor ac ON ac.id = e.actor_id""",
         "timeline": f"""
-            SELECT te.id AS entry_id, te.date, {sql['year'].format(d='te.date')} AS year,
-                   {sql['month'].format(d='te.date')} AS month, te.action, te.actor_id,
-                   ac.name AS actor_name, te.object, te.topic, r.id AS reaction_id,
-                   r.actor_id AS reaction_actor_id, rac.name AS reaction_actor_name,
-                   r.stance AS reaction_stance, q.text AS reaction_quote,
-                   ra.url AS reaction_url, ra.published AS reaction_published,
-                   r.reason AS reaction_reason
+            SELECT te.id AS entry_id, te.date, ac.name AS actor_name, te.action, te.object,
+                   te.topic, rac.name AS reaction_actor_name, r.stance AS reaction_stance,
+                   q.text AS reaction_quote, ra.url AS reaction_url,
+                   ra.published AS reaction_published, r.reason AS reaction_reason,
+                   te.actor_id, r.id AS reaction_id, r.actor_id AS reaction_actor_id,
+                   {sql['year'].format(d='te.date')} AS year,
+                   {sql['month'].format(d='te.date')} AS month
             FROM timeline_entry te
             LEFT JOIN actor ac ON ac.id = te.actor_id
             LEFT JOIN reaction r ON r.timeline_entry_id = te.id
@@ -93,22 +95,23 @@ def _views(dialect: str) -> dict[str, str]:
             LEFT JOIN article ra ON ra.id = r.article_id
             LEFT JOIN quote q ON q.id = r.quote_id""",
         "headlines": f"""
-            SELECT s.id AS story_id, a.title, a.url, a.published, {year} AS year,
-                   {month} AS month, a.source, {sql['story_topics'].format(s='s')} AS topics,
+            SELECT s.id AS story_id, a.published, a.title,
+                   {sql['story_topics'].format(s='s')} AS topics, a.source,
                    (SELECT COUNT(*) FROM article c WHERE c.story_id = s.id) AS copies,
                    (SELECT COUNT(DISTINCT c.source) FROM article c WHERE c.story_id = s.id)
                        AS sources,
+                   a.url,
                    (SELECT MAX(c.updated_at) FROM article c WHERE c.story_id = s.id)
                        AS updated_at,
-                   a.id AS article_id
+                   {dated}, a.id AS article_id
             FROM story s
             JOIN article a ON a.id = (
                 SELECT f.id FROM article f WHERE f.story_id = s.id
                 ORDER BY CASE WHEN f.published IS NULL THEN 1 ELSE 0 END, f.published, f.id
                 LIMIT 1)""",
         "articles": f"""
-            SELECT a.id AS article_id, {article}, {sql['actors'].format(a='a')} AS actors,
-                   a.story_id, a.author
+            SELECT a.id AS article_id, a.published, {source},
+                   {sql['actors'].format(a='a')} AS actors, a.author, a.story_id, {dated}
             FROM article a""",
     }
 
