@@ -15,3 +15,7 @@ class SchemaError(StoreError):
 
 class BadQuery(StoreError):
     """A search or filter the store cannot run (empty search text, unknown filter)."""
+
+
+class SnapshotError(StoreError):
+    """A SQLite snapshot cannot be written where it was asked for."""

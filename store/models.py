@@ -138,6 +138,7 @@ class Quote(SQLModel, table=True):
     stance: str | None = Field(default=None, max_length=10, index=True)
     confidence: float | None = None
     evidence: list = _json()
+    cues: list = _json(description="the cue phrases that decided the stance")
     start: int | None = None
     end: int | None = None
     pipeline_version: str
@@ -154,6 +155,7 @@ class ActorStance(SQLModel, table=True):
     stance: str = Field(max_length=10, index=True)
     confidence: float | None = None
     evidence: list = _json()
+    cues: list = _json(description="the cue phrases that decided the stance")
     pipeline_version: str
 
 

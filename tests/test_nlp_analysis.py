@@ -45,7 +45,7 @@ def test_analysis_output_follows_the_contract(nlp):
                                  "actor_id": "lmc-kent"}]
     [quote] = result["quotes"]
     # evidence and cues extend the contract: the sentences, and the cue phrases in them,
-    # that decided a stance, so a researcher can check it
+    # that decided a stance, so a researcher can check it (pcnwatch serve marks the cues)
     assert set(quote) == {"text", "speaker", "actor_id", "stance", "confidence", "evidence",
                           "cues", "start", "end"}
     assert all(isinstance(cue, str) for cue in quote["cues"])
@@ -54,6 +54,7 @@ def test_analysis_output_follows_the_contract(nlp):
     for stance in result["stances"]:
         assert set(stance) == {"actor_id", "stance", "confidence", "evidence", "cues"}
         assert len(stance["evidence"]) == len(set(stance["evidence"]))  # each sentence once
+        assert all(isinstance(cue, str) for cue in stance["cues"])
     for event in result["events"]:
         assert set(event) == {"action", "actor_id", "object", "date", "sentence"}
     assert isinstance(result["topics"], list)
