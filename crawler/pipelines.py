@@ -95,13 +95,13 @@ class ExtractPipeline(_Pipeline):
             found = extract_page(item.html, item.canonical or item.url, options=options)
         except ExtractionFailed as exc:
             self.drop(item, "no-article", exc.reason)
+        item.title, item.text = found["title"], found["text"]
         if not found["title"]:
             self.drop(item, "no-article", "no title")
         if found["short"]:
             # Extraction returns a short body and says so; storing it is the crawl's call.
             self.drop(item, "too-short", f"body too short ({len(found['text'])} characters, "
                       f"need {self.min_chars})", level=logging.INFO)
-        item.title, item.text = found["title"], found["text"]
         item.published, item.author, item.lang = (found["published"], found["author"],
                                                   found["lang"])
         item.html = None  # the page has served its purpose; keep items small
