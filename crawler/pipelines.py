@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 # Crawls of several sources share one process and one database; writes go one at a
 # time so two copies of an article cannot race for the same unique URL.
 _STORE_LOCK = threading.Lock()
+# One extraction at a time: trafilatura and htmldate share module-level lxml parsers and
+# caches between threads, and a crawl of many pages from the wider web once ended in a
+# native crash (free(): invalid pointer) with extractions running side by side. Extraction
+# still runs off the reactor thread, so downloads keep flowing.
+_EXTRACT_LOCK = threading.Lock()
 
 
 class _Pipeline:
@@ -92,7 +97,8 @@ class ExtractPipeline(_Pipeline):
                                  drop_css=hints.drop_css if hints else (),
                                  drop_lines=hints.drop_lines if hints else ())
         try:
-            found = extract_page(item.html, item.canonical or item.url, options=options)
+            with _EXTRACT_LOCK:
+                found = extract_page(item.html, item.canonical or item.url, options=options)
         except ExtractionFailed as exc:
             self.drop(item, "no-article", exc.reason)
         item.title, item.text = found["title"], found["text"]
