@@ -62,9 +62,11 @@ class ExtractOptions:
 
 DEFAULT_OPTIONS = ExtractOptions()
 # The first opinion favours precision; a body it returns shorter than this share of what
-# trafilatura's recall mode finds is thin (it cut paragraphs at links, or kept one block
-# of several), and the recall mode's body is taken instead. Chosen by measurement on the
-# development half of the extraction benchmark (bench/bench_extract.py).
+# trafilatura's recall mode finds is thin (it kept one block of several, or nothing), and
+# the recall mode's body is taken instead. Measured on the development half of the
+# extraction benchmark (bench/bench_extract.py): up to 0.5 no page there is thin once cut
+# paragraphs are completed; at 0.6 the recall body already replaces a good one with photo
+# captions and gallery furniture around it.
 THIN_SHARE = 0.5
 # A paragraph of at least this many words that ends without closing punctuation may have
 # been cut short by the precision mode.
