@@ -387,11 +387,15 @@ def extract(
     url: Annotated[str | None, typer.Option(metavar="URL", help="The page's URL, for relative "
                                             "links and the canonical URL.")] = None,
 ) -> None:
-    """The article in one saved page, as JSON."""
-    from crawler.extract import extract_page
+    """The article in one saved page, as JSON; says on stderr when its body is short."""
+    from crawler.extract import DEFAULT_OPTIONS, extract_page
 
     result = extract_page(file.read_bytes(), url)
     sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    if result["short"]:
+        err.print(f"note: the article body is short ({len(result['text'])} characters, fewer "
+                  f"than {DEFAULT_OPTIONS.min_text_chars}); a crawl would not store it",
+                  markup=False)
 
 
 # -- database and subscribers --------------------------------------------------------------------

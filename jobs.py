@@ -128,7 +128,8 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
 def _print_crawl_summary(console: Console, counts: dict) -> None:
     per_source = counts.get("sources") or {}
     table = Table(title="crawl", title_justify="left")
-    cols = ["fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "errors"]
+    cols = ["fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "too_short",
+            "skipped", "errors"]
     table.add_column("source")
     for c in cols:
         table.add_column(c.replace("_", "-"), justify="right")

@@ -7,7 +7,7 @@ one CrawlerProcess, and writes JSON lines to stdout:
 
     {"event": "start", "source": ..., "spider": ...}
     {"event": "page", "source": ..., "url": ..., "outcome": ..., "reason": ...}
-      (outcome: new, updated, unchanged, duplicate, dropped or error)
+      (outcome: new, updated, unchanged, duplicate, dropped, skipped or error)
     {"event": "source_done", "source": ..., "stats": {"pcnwatch/...": n, ...}}
 
 `run_crawl` passes each event to `on_event` and returns a `CrawlSummary` built
@@ -34,8 +34,10 @@ from crawler.sources import load_sources, select
 
 log = logging.getLogger(__name__)
 
-COUNTS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "errors")
-_NOT_ERRORS = {"off-topic", "duplicate"}
+COUNTS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "too_short",
+          "skipped", "errors")
+# Verdicts on pages that were read, not failures to read them.
+_NOT_ERRORS = {"off-topic", "duplicate", "too-short"}
 
 
 def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
@@ -55,6 +57,9 @@ def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
         "unchanged": get("unchanged"),
         "duplicates": get("duplicates") + dropped.get("duplicate", 0),
         "off_topic": dropped.get("off-topic", 0),
+        "too_short": dropped.get("too-short", 0),
+        # pages the page table had judged and left alone (verdict standing, failure backing off)
+        "skipped": sum(int(v) for k, v in stats.items() if k.startswith("pcnwatch/skipped/")),
         "errors": errors,
     }
 

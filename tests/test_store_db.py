@@ -8,7 +8,7 @@ from store.db import current_revision, database_url, dispose_engines, head_revis
 
 TABLES = {"article", "actor", "person", "mention", "quote", "actor_stance", "policy_event",
           "timeline_entry", "reaction", "story", "source", "job_run", "subscriber",
-          "digest_send", "scheduler_lease", "article_person", "article_topic"}
+          "digest_send", "scheduler_lease", "article_person", "article_topic", "page"}
 
 
 def test_get_engine_creates_the_schema_by_migration(fresh_store):
