@@ -202,8 +202,8 @@ class TimelineEntry(SQLModel, table=True):
     date: dt.date | None = Field(default=None, index=True,
                                  description="when the change was made (see date_basis)")
     date_basis: str | None = Field(default=None, max_length=20, description=(
-        "how the date is known: reported, sources differ, estimated (the day it was "
-        "first reported), unknown"))
+        "how the date is known: reported, month (the month only), sources differ, "
+        "estimated (the day it was first reported), unknown"))
     effective: dt.date | None = Field(default=None,
                                       description="when its lead act takes effect or is due")
     first_reported: dt.date | None = Field(default=None, index=True)

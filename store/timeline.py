@@ -286,33 +286,43 @@ class _Context:
         return self._groups.get(root, root) if root else None
 
 
+def report_dates(action: str, when: date | None, published: date | None, sentence: str,
+                 options: TimelineOptions = DEFAULT_OPTIONS
+                 ) -> tuple[date | None, date | None, str | None]:
+    """What one report says of its act's dates: (made on, takes effect or is due on, note).
+
+    A requirement's date is when it is due; another act's date after its article is when
+    it takes effect ("from April"), one before it when it was made. A date the sentence
+    contradicts is set aside, with a note saying why: a months-old date in a sentence that
+    reports the act as just done ("has scaled back"), or a requirement "due" months before
+    it was reported (a past one recalled, or a date that belongs to something else).
+    """
+    if when is None or published is None:
+        return None, (when if action == "require" else None), None
+    lag = timedelta(days=options.report_lag_days)
+    if action != "require" and when < published - lag and _JUST_DONE.search(sentence or ""):
+        return None, None, (f"date {when.isoformat()} set aside: the sentence reports the act "
+                            "as just done")
+    if action == "require":
+        if when < published - lag:
+            return None, None, f"due date {when.isoformat()} set aside: long before the report"
+        return None, when, None
+    if when > published + timedelta(days=options.same_act_days):
+        return None, when, None
+    return when, None, None
+
+
 def _report(event: PolicyEvent, ctx: _Context, options: TimelineOptions) -> _Report:
     published = ctx.article_day.get(event.article_id) or date.today()
     slack = timedelta(days=options.same_act_days)
-    when, note = event.date, None
-    if (when and event.action != "require" and
-            when < published - timedelta(days=options.report_lag_days)
-            and _JUST_DONE.search(event.sentence or "")):
-        # "NHS England has scaled back ..." is news of this week: a date months before
-        # belongs to something else in the sentence ("the drafts published in December").
-        when, note = None, (f"date {event.date.isoformat()} set aside: the sentence reports "
-                            "the act as just done")
-    if when and event.action == "require" and \
-            when < published - timedelta(days=options.report_lag_days):
-        # A requirement "due" months before it was reported is a past one recalled, or a
-        # date that belongs to something else ("this year"): it is no deadline.
-        when, note = None, (f"due date {event.date.isoformat()} set aside: long before "
-                            "the report")
-    effective = None
-    if event.action == "require" or (when and when > published + slack):
-        effective = when
-        lo, hi = published - timedelta(days=options.report_lag_days), published
-    elif when is None:
+    made, effective, note = report_dates(event.action, event.date, published, event.sentence,
+                                         options)
+    if made is None:
         lo, hi = published - timedelta(days=options.report_lag_days), published
     else:
         # "In December" is resolved to the 1st: a first of the month may stand for the month.
-        last = _month_end(when) if when.day == 1 else when
-        lo, hi = when - slack, min(last + slack, published + slack)
+        last = _month_end(made) if made.day == 1 else made
+        lo, hi = made - slack, min(last + slack, published + slack)
     root = ctx.root(event.actor_id)
     return _Report(id=event.id, article_id=event.article_id, published=published,
                    offset=event.start if event.start is not None else 10**9 + (event.id or 0),
@@ -320,7 +330,7 @@ def _report(event: PolicyEvent, ctx: _Context, options: TimelineOptions) -> _Rep
                    group=ctx.group(event.actor_id), object=event.object or "",
                    tokens=object_tokens(event.object), key=match_tokens(event.object),
                    sentence=event.sentence or "",
-                   date=when, lo=lo, hi=hi, effective=effective, date_note=note)
+                   date=made, lo=lo, hi=hi, effective=effective, date_note=note)
 
 
 def _month_end(day: date) -> date:
@@ -506,8 +516,12 @@ def _group_changes(acts: list[_Act], reports: list[_Report], ctx: _Context,
         for told in by_sentence.values():
             for part in _by_body(told):
                 for r in part[1:]:
+                    # One sentence is one announcement even when the analysis dated its
+                    # parts apart; but an act reported elsewhere too keeps its own dates.
+                    alone = {x.article_id for x in part[0].act.reports + r.act.reports} == \
+                        {article_id}
                     changes.union(part[0].act.index, r.act.index, span,
-                                  f"told in one sentence with it in {url}", force=True)
+                                  f"told in one sentence with it in {url}", force=alone)
         # An article that opens on an earlier change and dates nothing new of its own
         # describes that change: what it says networks must do is that change's content.
         lead = rs[0]
@@ -641,12 +655,16 @@ def _entry_fields(change: _Change, ctx: _Context) -> dict:
     # When the change was made: the days its reports give for it (not when parts of it
     # take effect), else the day it was first reported, as an estimate.
     # The lead act's own dates first; another act of the change only when it has none.
-    made = Counter(r.date for r in change.lead.reports if r.date and r.effective is None) or \
-        Counter(r.date for r in reports if r.date and r.effective is None)
+    made = Counter(r.date for r in change.lead.reports if r.date) or \
+        Counter(r.date for r in reports if r.date)
     if made:
         day = min(made, key=lambda d: (-made[d], d))
         spread = max(made) - min(made)
         basis = "reported" if spread.days <= 0 else "sources differ"
+        if basis == "reported" and day.day == 1 and \
+                (change.lead.hi - change.lead.lo).days >= 20:
+            # "In January" is resolved to the 1st, and no report pins the day.
+            basis = "month"
     elif any(r.article_id in ctx.dated for r in reports):
         day = min(r.published for r in reports if r.article_id in ctx.dated)
         basis = "estimated"
@@ -1109,15 +1127,6 @@ def known_topics(session: Session) -> list[str]:
     return sorted(set(session.exec(select(ArticleTopic.topic).distinct())))
 
 
-def _effective(action: str, when: date | None, published: date | None) -> date | None:
-    """The day a report says its act takes effect or is due, when that is not the day made."""
-    if when is None:
-        return None
-    if action == "require" or published is None or when > published + timedelta(days=3):
-        return when
-    return None
-
-
 def timeline_entries(session: Session, since: date | None = None, until: date | None = None,
                      actor: str | None = None, topic: str | None = None, *,
                      unnamed: bool = False) -> list[dict]:
@@ -1127,7 +1136,7 @@ def timeline_entries(session: Session, since: date | None = None, until: date | 
     report first) and `reactions` (`actor_id`, `stance`, `url`, `quote`, plus
     `actor_name`, `reason`, `date`, `speaker` and `urls`: one reaction per body and
     story, its copies on other sites in `urls`), and the extras `id`, `key`, `title`,
-    `stage`, `date_basis` (reported, sources differ, estimated, unknown),
+    `stage`, `date_basis` (reported, month, sources differ, estimated, unknown),
     `date_estimated`, `effective`, `first_reported`, `topic`, `topics`, `actor_name`,
     `headline` (the first report's own headline), `source_details` (each report's
     article and why it joined), `acts` (what the change does, lead act first),
@@ -1197,9 +1206,11 @@ def timeline_entries(session: Session, since: date | None = None, until: date | 
             "title": row.title or row.object,
             "stage": row.stage or row.action,
             "date_basis": row.date_basis or "estimated",
-            "date_estimated": (row.date_basis or "estimated") in ("estimated", "unknown"),
+            "date_estimated": (row.date_basis or "estimated") in ("estimated", "unknown",
+                                                                  "month"),
             "effective": row.effective.isoformat() if row.effective else None,
             "first_reported": row.first_reported.isoformat() if row.first_reported else None,
+            "updated": row.updated_at.isoformat() if row.updated_at else None,
             "topic": row.topic,
             "topics": topics,
             "actor_name": names.get(row.actor_id, row.actor_id),
@@ -1227,7 +1238,8 @@ def _link(row: TimelineEntry | None) -> dict | None:
     if row is None:
         return None
     return {"id": row.id, "title": row.title or row.object, "stage": row.stage or row.action,
-            "date": row.date.isoformat() if row.date else None}
+            "date": row.date.isoformat() if row.date else None,
+            "first_reported": row.first_reported.isoformat() if row.first_reported else None}
 
 
 def _bodies(evs: list[PolicyEvent], names: dict[str, str]) -> list[dict]:
@@ -1250,8 +1262,10 @@ def _acts(evs: list[PolicyEvent], meta: dict, names: dict[str, str]) -> list[dic
         objects = Counter(e.object for e in group if e.object)
         obj = objects.most_common(1)[0][0] if objects else ""
         lead = next((e for e in group if e.object == obj), group[0])
-        due = Counter(d for e in group
-                      if (d := _effective(e.action, e.date, meta[e.article_id]["published"])))
+        due = Counter(d for e in group if (d := report_dates(
+            e.action, e.date, meta[e.article_id]["published"], e.sentence)[1]))
+        first = min((meta[e.article_id]["published"] for e in group
+                     if meta[e.article_id]["published"]), default=None)
         bodies = list(dict.fromkeys(names.get(e.actor_id, e.actor_id) for e in group
                                     if e.actor_id))
         effective = min(due, key=lambda d: (-due[d], d)) if due else None
@@ -1262,10 +1276,40 @@ def _acts(evs: list[PolicyEvent], meta: dict, names: dict[str, str]) -> list[dic
             "effective": effective.isoformat() if effective else None,
             "effective_dates": sorted(d.isoformat() for d in due),
             "effective_sources": sum(due.values()),
+            "first_reported": first.isoformat() if first else None,
             "sources": list(dict.fromkeys(meta[e.article_id]["url"] for e in group)),
             "stories": len({meta[e.article_id]["story"] for e in group}),
+            "_names_something": any(subject_tokens(e.object) for e in group),
+            "_sentences": {" ".join((e.sentence or "").split()) for e in group},
         })
-    return out
+    return _told_once(out)
+
+
+def _told_once(acts: list[dict]) -> list[dict]:
+    """Each act once: acts with one title are one, and an act that names nothing and was
+    read from the lead act's own sentence is the lead act read twice."""
+    from store.titles import tidy
+
+    kept: list[dict] = []
+    by_title: dict[str, dict] = {}
+    lead_sentences = {tidy(t) for t in acts[0]["_sentences"]} if acts else set()
+    for act in acts:
+        title = " ".join(act["title"].split()).casefold()
+        twin = by_title.get(title)
+        if twin is None and kept and not act["_names_something"] and \
+                {tidy(t) for t in act["_sentences"]} <= lead_sentences:
+            twin = kept[0]
+        if twin is not None:
+            twin["sources"] = list(dict.fromkeys(twin["sources"] + act["sources"]))
+            twin["effective_dates"] = sorted(set(twin["effective_dates"] +
+                                                 act["effective_dates"]))
+            twin["stories"] = max(twin["stories"], act["stories"])
+            continue
+        by_title[title] = act
+        kept.append(act)
+    for act in kept:
+        del act["_names_something"], act["_sentences"]
+    return kept
 
 
 def _once_per_story(reactions: list[dict]) -> list[dict]:
