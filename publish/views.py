@@ -111,8 +111,9 @@ VIEWS: dict[str, dict[str, Any]] = {
         "columns": {
             "entry_id": "the change's number in table timeline_entry",
             "date": "when the change was made",
-            "date_basis": "how the date is known: reported (the sources give it), sources "
-                          "differ, estimated (the day it was first reported) or unknown",
+            "date_basis": "how the date is known: reported (the sources give it), month (the "
+                          "month only), sources differ, estimated (the day it was first "
+                          "reported) or unknown",
             "title": "what changed, in a sentence",
             "stage": "what it did to the policy: draft published, scaled back, confirmed, "
                      "postponed, funded, required ...",

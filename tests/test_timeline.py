@@ -43,7 +43,8 @@ INFO = {
 
 
 def add_article(engine, url: str, published: str | None, analysis: dict, *,
-                source: str = "test", story: str | None = None, title: str | None = None) -> int:
+                source: str = "test", story: str | None = None, title: str | None = None,
+                text: str = "body") -> int:
     """Store an article and its analysis, as `pcnwatch process` would.
 
     Articles given the same `story` are copies of one piece of news (as the crawler's
@@ -61,7 +62,7 @@ def add_article(engine, url: str, published: str | None, analysis: dict, *,
                     s.flush()
                 story_id = found.id
             art = Article(url=url, source=source, title=title or f"title of {url}",
-                          text="body", story_id=story_id,
+                          text=text, story_id=story_id,
                           published=date.fromisoformat(published) if published else None,
                           content_hash=hashlib.sha256(url.encode()).hexdigest())
             s.add(art)
