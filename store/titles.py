@@ -54,6 +54,7 @@ _QUOTE_SPACES = ((re.compile(r"([\u201c\u2018])\s+"), r"\1"), (re.compile(r"\s+(
 # The tokeniser's spaced hyphens: "face - to - face", "check - in".
 _SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 _NUMBER = re.compile(r"^[£$]?\d")
+_YEAR = re.compile(r"^(?:19|20)\d\d(?:[/-]\d\d(?:\d\d)?)?$")
 _MODAL = re.compile(r"\b(?:will|would|must|can|could|should|shall|may|might|cannot)\b", re.I)
 _RELATIVE = re.compile(r"\s+(?:that|which|who|whose)\s+\S.*$", re.I)
 
@@ -145,6 +146,8 @@ def with_article(phrase: str) -> str:
     tokens = phrase.split()
     first = tokens[0]
     lower = first.lower()
+    if _YEAR.match(first):
+        return f"the {phrase}"  # "the 2023/24 GP contract"
     if lower in words.determiners or _NUMBER.match(first) or first.endswith(("'s", "\u2019s")):
         return phrase
     if lower in ("estimated", "extra"):

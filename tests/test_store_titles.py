@@ -87,7 +87,8 @@ def test_clean_object_table(obj, clean):
 
 @pytest.mark.parametrize("phrase, expected", [
     ("new Investment and Impact Fund", "the new Investment and Impact Fund"),
-    ("2023/24 GP contract", "2023/24 GP contract"),  # a number opens it
+    ("2023/24 GP contract", "the 2023/24 GP contract"),  # a contract year is a name
+    ("26,000 extra staff", "26,000 extra staff"),  # a count opens it
     ("estimated 15,500 posts", "an estimated 15,500 posts"),
     ("self-referral", "self-referral"),
     ("NHS England’s draft specifications", "NHS England’s draft specifications"),
