@@ -39,6 +39,7 @@ so a killed run leaves the timeline as it was.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -235,10 +236,12 @@ class _Act:
     hi: date
     effective: date | None
     index: int = 0
+    first: date = date.max  # the day it was first reported
 
-    @property
-    def first(self) -> date:
-        return min(r.published for r in self.reports)
+    def add(self, r: _Report) -> None:
+        self.reports.append(r)
+        self.first = min(self.first, r.published)
+        r.act = self
 
 
 # "has scaled back", "have published": the present perfect reports an act just done.
@@ -353,8 +356,9 @@ def _join_reason(r: _Report, act: _Act, best: _Report, sim: float, ctx: _Context
     why = []
     if r.article_id == best.article_id:
         why.append("same article")
-    if r.group and act.group and r.root != best.root:
-        names = sorted({ctx.names.get(r.root, r.root), ctx.names.get(best.root, best.root)})
+    other = best.root or next((m.root for m in act.reports if m.root), None)
+    if r.group and act.group and other and r.root != other:
+        names = sorted({ctx.names.get(r.root) or r.root, ctx.names.get(other) or other})
         why.append(f"{' and '.join(names)} act together")
     elif not r.group or not act.group:
         why.append("body not named in one report")
@@ -391,6 +395,47 @@ def _same_moment(r: _Report, act: _Act, options: TimelineOptions) -> _Report | N
     return None
 
 
+def _actions_agree(r: _Report, act: _Act) -> bool:
+    generic = _generic()
+    return r.action == act.action or r.action in generic or act.action in generic
+
+
+class _ActIndex:
+    """Where to look for the acts a report may belong to, so that each report is compared
+    with the few acts that share a word with it (or a day and a body), not with all."""
+
+    def __init__(self) -> None:
+        self.by_word: dict[str, list[_Act]] = defaultdict(list)
+        self.by_whole: dict[frozenset[str], list[_Act]] = defaultdict(list)
+        self.by_moment: dict[tuple, list[_Act]] = defaultdict(list)
+
+    def add(self, act: _Act, r: _Report) -> None:
+        for word in r.key:
+            self.by_word[word].append(act)
+        if not r.key and r.tokens:
+            self.by_whole[r.tokens].append(act)
+        if r.date and r.effective is None and r.group:
+            self.by_moment[(r.group, r.action, r.date)].append(act)
+
+    def candidates(self, r: _Report, slack: int, live) -> list[_Act]:
+        """Acts that share a word (or a day and a body) with `r` and that `live` keeps; acts
+        it drops are over for every later report too (they come in order), so they go."""
+        found: dict[int, _Act] = {}
+        for word in r.key:
+            acts = self.by_word.get(word)
+            if acts:
+                acts[:] = [a for a in acts if live(a)]
+                found.update((a.index, a) for a in acts)
+        if not r.key:
+            found.update((a.index, a) for a in self.by_whole.get(r.tokens, ()))
+        if r.date and r.effective is None and r.group:
+            for shift in range(-slack, slack + 1):
+                day = r.date + timedelta(days=shift)
+                found.update((a.index, a) for a in self.by_moment.get((r.group, r.action, day),
+                                                                       ()))
+        return [found[i] for i in sorted(found)]
+
+
 def _cluster_acts(reports: list[_Report], ctx: _Context, options: TimelineOptions) -> list[_Act]:
     """Reports into acts: each report joins the act it matches best, or starts one.
 
@@ -400,14 +445,21 @@ def _cluster_acts(reports: list[_Report], ctx: _Context, options: TimelineOption
     slack = timedelta(days=options.same_act_days)
     keep_due = timedelta(days=options.requirement_lag_days)
     acts: list[_Act] = []
-    active: list[_Act] = []
+    index = _ActIndex()
     generic = _generic()
     for r in sorted(reports, key=lambda r: (r.lo, r.published, r.article_id, r.offset, r.id)):
-        active = [a for a in active if a.hi + slack >= r.lo or
-                  (a.action == "require" and a.effective and a.first + keep_due >= r.lo)]
-        best_act, best_rank, best_reason = None, None, ""
-        for act in active:
+        best_act, best_rank, best_match = None, None, None
+        def live(act: _Act, r: _Report = r) -> bool:
+            # Not over: made recently enough for this report (or a requirement still due).
+            return act.hi + slack >= r.lo or bool(act.action == "require" and act.effective
+                                                   and act.first + keep_due >= r.lo)
+
+        for act in index.candidates(r, options.same_act_days, live):
+            if not live(act):
+                continue
             if r.group and act.group and r.group != act.group:
+                continue
+            if not _actions_agree(r, act):
                 continue
             both_due = _due_requirement(r) and act.action == "require" and bool(act.effective)
             if not both_due and max(act.lo, r.lo) > min(act.hi, r.hi):
@@ -415,29 +467,27 @@ def _cluster_acts(reports: list[_Report], ctx: _Context, options: TimelineOption
             if r.effective and act.effective and \
                     abs((r.effective - act.effective).days) > options.same_act_days:
                 continue  # due or taking effect on another day: another act
-            scored = [(objects_alike(r.key, m.key, r.tokens, m.tokens), m) for m in act.reports]
-            sim, match = max(scored, key=lambda p: (p[0], -p[1].id))
+            sim, match = max(((objects_alike(r.key, m.key, r.tokens, m.tokens), m)
+                              for m in act.reports), key=lambda p: (p[0], -p[1].id))
             moment = None
             if sim < options.object_similarity:
                 moment = _same_moment(r, act, options)
                 if moment is None:
                     continue
-            reason = _join_reason(r, act, moment or match, sim, ctx)
-            if reason is not None and moment is not None:
-                reason += (f"; one body's {r.action} dated {moment.date.isoformat()} and "
-                           f"{r.date.isoformat()}: one act told in other words")
-            if reason is None:
-                continue
             gap = abs((act.hi - r.hi).days)
             rank = (-sim, r.action != act.action, gap, act.index)
             if best_rank is None or rank < best_rank:
-                best_act, best_rank, best_reason = act, rank, reason
+                best_act, best_rank, best_match = act, rank, (sim, match, moment)
         if best_act is None:
             best_act = _Act([], r.action, r.group, r.lo, r.hi, r.effective, index=len(acts))
             acts.append(best_act)
-            active.append(best_act)
             r.join_reason = "first report of the act"
         else:
+            sim, match, moment = best_match
+            r.join_reason = _join_reason(r, best_act, moment or match, sim, ctx) or ""
+            if moment is not None:
+                r.join_reason += (f"; one body's {r.action} dated {moment.date.isoformat()} and "
+                                  f"{r.date.isoformat()}: one act told in other words")
             if not (_due_requirement(r) and best_act.effective):
                 # A late report of a requirement does not narrow when it was made.
                 best_act.lo, best_act.hi = max(best_act.lo, r.lo), min(best_act.hi, r.hi)
@@ -445,11 +495,10 @@ def _cluster_acts(reports: list[_Report], ctx: _Context, options: TimelineOption
             best_act.effective = best_act.effective or r.effective
             if best_act.action in generic and r.action not in generic:
                 best_act.action = r.action
-            r.join_reason = best_reason
         if r.date_note:
             r.join_reason += f" ({r.date_note})"
-        best_act.reports.append(r)
-        r.act = best_act
+        best_act.add(r)
+        index.add(best_act, r)
     return acts
 
 
@@ -693,31 +742,47 @@ def _stages() -> dict:
 def _link_stages(changes: list[_Change], ctx: _Context, options: TimelineOptions) -> None:
     """Each change follows the latest earlier change on the same policy; label its stage."""
     stages = _stages()
-    vocab = [[policy_tokens(r.object) for a in c.acts for r in a.reports[:3]] for c in changes]
-    lead_vocab = [[policy_tokens(r.object) for r in c.lead.reports[:3]] for c in changes]
+    vocab = [{policy_tokens(r.object) for a in c.acts for r in a.reports[:3]} - {frozenset()}
+             for c in changes]
+    lead_vocab = [{policy_tokens(r.object) for r in c.lead.reports[:3]} - {frozenset()}
+                  for c in changes]
+
+    def day_of(k: int) -> date:
+        return changes[k].fields["date"] or changes[k].fields["first_reported"]
+
     ordered = sorted(range(len(changes)), key=lambda i: (
-        changes[i].fields["date"] or changes[i].fields["first_reported"],
-        changes[i].fields["first_reported"], i))
-    placed: list[int] = []
+        day_of(i), changes[i].fields["first_reported"], i))
+    # Placed changes by each policy word they use: only those can be on the same policy.
+    by_word: dict[str, list[int]] = defaultdict(list)
     span = timedelta(days=options.thread_days)
     for i in ordered:
         c = changes[i]
-        day = c.fields["date"] or c.fields["first_reported"]
+        day = day_of(i)
+        found = set()
+        for word in {w for words in lead_vocab[i] for w in words}:
+            placed = by_word.get(word)
+            if placed:
+                # Changes come in date order: one too old for this change is for every later.
+                placed[:] = [j for j in placed if day - day_of(j) <= span]
+                found.update(placed)
         best, best_rank = None, None
-        for j in reversed(placed):
+        # Latest first: the first one on exactly the same policy cannot be beaten.
+        for j in sorted(found, key=lambda k: (day_of(k), k), reverse=True):
+            if best_rank is not None and best_rank[0] == -1.0:
+                break
             p = changes[j]
-            pday = p.fields["date"] or p.fields["first_reported"]
+            pday = day_of(j)
             if pday >= day and p.fields["first_reported"] >= c.fields["first_reported"]:
                 continue
             if day - pday > span:
-                break
+                continue
             if c.lead.group and p.lead.group and c.lead.group != p.lead.group:
                 continue
-            sim = max((object_similarity(a, b) for a in lead_vocab[i] for b in vocab[j]
-                       if a and b), default=0.0)
+            sim = max((object_similarity(a, b) for a in lead_vocab[i] for b in vocab[j]),
+                      default=0.0)
             if sim < options.object_similarity:
                 continue
-            rank = (-sim, -pday.toordinal())
+            rank = (-sim, -pday.toordinal(), -j)
             if best_rank is None or rank < best_rank:
                 best, best_rank = p, rank
         c.fields["follows"] = best
@@ -725,9 +790,8 @@ def _link_stages(changes: list[_Change], ctx: _Context, options: TimelineOptions
         if c.lead.action in stages["confirms"] and _has_open_draft(best, stages):
             stage = stages["confirmed"]
         c.fields["stage"] = stage
-        placed.append(i)
-        placed.sort(key=lambda k: (changes[k].fields["date"] or changes[k].fields[
-            "first_reported"], k))
+        for word in {w for words in vocab[i] for w in words}:
+            by_word[word].append(i)
 
 
 def _has_open_draft(change: _Change | None, stages: dict) -> bool:
@@ -809,10 +873,11 @@ def rebuild_timeline(session: Session, options: TimelineOptions = DEFAULT_OPTION
             session.delete(o)
         session.flush()
         counts["entries_deleted"] = len(orphans)
+    taken = set(session.exec(select(TimelineEntry.key)))
     for n, c in enumerate(changes):
         row = kept.get(n)
         if row is None:
-            row = TimelineEntry(key=_new_key(session, c), action=c.fields["action"],
+            row = TimelineEntry(key=_new_key(taken, c), action=c.fields["action"],
                                 object=c.fields["object"])
             counts["entries_created"] += 1
         _apply(row, c.fields)
@@ -882,14 +947,15 @@ def _match_rows(changes: list[_Change], events: dict[int, PolicyEvent],
     return kept
 
 
-def _new_key(session: Session, c: _Change) -> str:
+def _new_key(taken: set[str], c: _Change) -> str:
     day = c.fields["date"] or c.fields["first_reported"]
     slug = "-".join(sorted(object_tokens(c.fields["object"])))[:120] or "unnamed"
     base = f"{day.isoformat()}|{c.lead.group or 'unknown'}|{c.fields['action']}|{slug}"
     key, n = base, 1
-    while session.exec(select(TimelineEntry.id).where(TimelineEntry.key == key)).first():
+    while key in taken:
         n += 1
         key = f"{base}|{n}"
+    taken.add(key)
     return key
 
 
@@ -909,6 +975,7 @@ class _Candidate:
     vocab: frozenset[str]
     articles: set[int]
     offsets: dict[int, list[int]]  # article id -> where its reports start
+    topics: set[str] = field(default_factory=set)
 
 
 def _candidates(changes: list[_Change], ctx: _Context) -> list[_Candidate]:
@@ -920,8 +987,9 @@ def _candidates(changes: list[_Change], ctx: _Context) -> list[_Candidate]:
             vocab |= subject_tokens(r.object)
             offsets[r.article_id].append(r.offset)
         groups = {r.group for r in c.reports if r.group}
+        topics = {t for a in offsets for t in ctx.topics.get(a, [])}
         out.append(_Candidate(c, c.fields["date"] or c.fields["first_reported"], groups,
-                              frozenset(vocab), set(offsets), dict(offsets)))
+                              frozenset(vocab), set(offsets), dict(offsets), topics))
     return out
 
 
@@ -938,6 +1006,7 @@ def _link_reactions(session: Session, ctx: _Context, changes: list[_Change],
         for aid in cand.articles:
             by_article[aid].append(cand)
     by_day = sorted(candidates, key=lambda c: c.day)
+    days = [c.day for c in by_day]
     quotes: dict[tuple[int, str], list[Quote]] = defaultdict(list)
     for q in session.exec(select(Quote).where(Quote.actor_id.is_not(None))):
         quotes[(q.article_id, q.actor_id)].append(q)
@@ -946,8 +1015,8 @@ def _link_reactions(session: Session, ctx: _Context, changes: list[_Change],
     linked = unlinked = 0
     for s in session.exec(select(ActorStance).order_by(ActorStance.article_id, ActorStance.id)):
         qs = quotes.get((s.article_id, s.actor_id), [])
-        cand, reason, words = _choose_change(s, qs, ctx, by_article, by_day, weight, df,
-                                             rare, options)
+        cand, reason, words = _choose_change(s, qs, ctx, by_article, (by_day, days), weight,
+                                             df, rare, options)
         quote = clearest_quote(qs, s.stance, cand.vocab if cand else frozenset())
         entry_id = cand.change.fields["row"].id if cand else None
         wanted.add(s.id)
@@ -978,7 +1047,8 @@ def _statement(s: ActorStance, quotes: list[Quote]) -> tuple[frozenset[str], int
 
 
 def _choose_change(s: ActorStance, quotes: list[Quote], ctx: _Context,
-                   by_article: dict[int, list[_Candidate]], by_day: list[_Candidate],
+                   by_article: dict[int, list[_Candidate]],
+                   by_day: tuple[list[_Candidate], list[date]],
                    weight: dict[str, float], df: Counter, rare: float,
                    options: TimelineOptions
                    ) -> tuple[_Candidate | None, str, frozenset[str]]:
@@ -991,11 +1061,9 @@ def _choose_change(s: ActorStance, quotes: list[Quote], ctx: _Context,
     article_topics = set(ctx.topics.get(s.article_id, []))
     if day is not None:
         lo = day - timedelta(days=options.reaction_window_days)
-        for c in by_day:
-            if c.day > day:
-                break
-            if c.day >= lo and group not in c.groups and c not in same and \
-                    article_topics & {t for a in c.articles for t in ctx.topics.get(a, [])}:
+        cands, days = by_day
+        for c in cands[bisect.bisect_left(days, lo):bisect.bisect_right(days, day)]:
+            if group not in c.groups and c not in same and article_topics & c.topics:
                 earlier.append(c)
 
     def score(c: _Candidate) -> tuple[float, list[str]]:
@@ -1027,7 +1095,7 @@ def _choose_change(s: ActorStance, quotes: list[Quote], ctx: _Context,
                       "names"), words
     if earlier and not words:
         c = max(earlier, key=lambda c: (c.day, -c.change.fields["row"].id))
-        topics = sorted(article_topics & {t for a in c.articles for t in ctx.topics.get(a, [])})
+        topics = sorted(article_topics & c.topics)
         return c, f"topic {', '.join(topics)}, {_after(day, c.day)}", words
     if own:
         return None, "the only change its article reports is its own", words
