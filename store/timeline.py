@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -202,12 +203,13 @@ def subject_tokens(text: str) -> frozenset[str]:
 # -- reading the analysis ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class _Report:
     """One article's report of an act (one PolicyEvent), with what it says of the act's date."""
 
     id: int
     article_id: int
+    url: str
     published: date  # the article's date, or the day it was first seen
     offset: int
     action: str
@@ -226,8 +228,17 @@ class _Report:
     act: _Act | None = None
     join_reason: str = ""
 
+    place: tuple = ()  # its article's site and path (`_Context.place`)
 
-@dataclass
+    @property
+    def order(self) -> tuple:
+        """Where it stands among reports on one day: by its article's site and path and its
+        place in the article, never by row ids or ports, so the timeline does not hang on
+        the order pages were crawled in."""
+        return (self.place, self.offset, self.action, self.object, self.id)
+
+
+@dataclass(eq=False)
 class _Act:
     reports: list[_Report]
     action: str
@@ -259,9 +270,11 @@ class _Context:
         self.dated: set[int] = set()
         self.article_url: dict[int, str] = {}
         self.story: dict[int, int] = {}
-        for aid, url, published, seen, story in session.exec(
+        self.place: dict[int, tuple[str, str]] = {}
+        for aid, url, published, seen, story, source in session.exec(
                 select(Article.id, Article.url, Article.published, Article.first_seen_at,
-                       Article.story_id)):
+                       Article.story_id, Article.source)):
+            self.place[aid] = (source, urlsplit(url).path + "?" + urlsplit(url).query)
             self.article_day[aid] = published or (seen.date() if seen else date.today())
             if published:
                 self.dated.add(aid)
@@ -327,7 +340,9 @@ def _report(event: PolicyEvent, ctx: _Context, options: TimelineOptions) -> _Rep
         last = _month_end(made) if made.day == 1 else made
         lo, hi = made - slack, min(last + slack, published + slack)
     root = ctx.root(event.actor_id)
-    return _Report(id=event.id, article_id=event.article_id, published=published,
+    return _Report(id=event.id, article_id=event.article_id,
+                   url=ctx.article_url.get(event.article_id, ""), published=published,
+                   place=ctx.place.get(event.article_id, ()),
                    offset=event.start if event.start is not None else 10**9 + (event.id or 0),
                    action=event.action, actor_id=event.actor_id, root=root,
                    group=ctx.group(event.actor_id), object=event.object or "",
@@ -447,7 +462,7 @@ def _cluster_acts(reports: list[_Report], ctx: _Context, options: TimelineOption
     acts: list[_Act] = []
     index = _ActIndex()
     generic = _generic()
-    for r in sorted(reports, key=lambda r: (r.lo, r.published, r.article_id, r.offset, r.id)):
+    for r in sorted(reports, key=lambda r: (r.lo, r.published, r.order)):
         best_act, best_rank, best_match = None, None, None
         def live(act: _Act, r: _Report = r) -> bool:
             # Not over: made recently enough for this report (or a requirement still due).
@@ -543,15 +558,17 @@ def _group_changes(acts: list[_Act], reports: list[_Report], ctx: _Context,
         by_article[r.article_id].append(r)
     current = timedelta(days=options.current_days)
     slack = timedelta(days=options.same_act_days)
-    for article_id in sorted(by_article, key=lambda a: (ctx.article_day.get(a), a)):
-        rs = sorted(by_article[article_id], key=lambda r: (r.offset, r.id))
+    for article_id in sorted(by_article, key=lambda a: (ctx.article_day.get(a),
+                                                        ctx.place.get(a, ()))):
+        rs = sorted(by_article[article_id], key=lambda r: r.order)
         day = rs[0].published
         url = ctx.article_url.get(article_id, "")
         span = options.change_span_days
         # The article's news: acts made lately and first reported lately. An act it only
         # recalls (dated long before, or first reported long before) is not part of it.
         news = [r for r in rs if r.hi >= day - current and r.act.first >= day - current]
-        recalled = [r for r in rs if r not in news]
+        fresh = {r.id for r in news}
+        recalled = [r for r in rs if r.id not in fresh]
         for group in (news, *_same_day(recalled, slack)):
             for part in _by_body(group):
                 for r in part[1:]:
@@ -574,7 +591,7 @@ def _group_changes(acts: list[_Act], reports: list[_Report], ctx: _Context,
         # An article that opens on an earlier change and dates nothing new of its own
         # describes that change: what it says networks must do is that change's content.
         lead = rs[0]
-        if lead in recalled and news and not any(r.date and r.effective is None for r in news):
+        if lead.id not in fresh and news and not any(r.date and r.effective is None for r in news):
             for r in news:
                 if not r.group or not lead.group or r.group == lead.group:
                     changes.union(lead.act.index, r.act.index, span,
@@ -605,13 +622,13 @@ def _by_body(reports: list[_Report]) -> list[list[_Report]]:
     for r, before in unnamed:
         target = before or next(iter(parts), None)
         parts.setdefault(target or "", []).append(r)
-    return [sorted(p, key=lambda r: (r.offset, r.id)) for p in parts.values()]
+    return [sorted(p, key=lambda r: r.order) for p in parts.values()]
 
 
 def _same_day(reports: list[_Report], slack: timedelta) -> list[list[_Report]]:
     """Recalled reports in groups whose acts were made on the same days."""
     groups: list[list[_Report]] = []
-    for r in sorted(reports, key=lambda r: (r.act.lo, r.offset)):
+    for r in sorted(reports, key=lambda r: (r.act.lo, r.order)):
         for g in groups:
             act = g[0].act
             if max(act.lo, r.act.lo) <= min(act.hi, r.act.hi) + slack:
@@ -625,7 +642,7 @@ def _same_day(reports: list[_Report], slack: timedelta) -> list[list[_Report]]:
 # -- what an entry says --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class _Change:
     acts: list[_Act]
     lead: _Act
@@ -648,23 +665,23 @@ def _action_order() -> dict[str, int]:
 def _describe(acts: list[_Act], ctx: _Context) -> _Change:
     order = _action_order()
     reports = [r for a in acts for r in a.reports]
-    first = min(reports, key=lambda r: (r.published, r.article_id, r.offset, r.id))
+    first = min(reports, key=lambda r: (r.published, r.order))
     # The lead act: the first the earliest report names, preferring an act whose object
     # names something ("it" names nothing).
     in_lead = [r for r in reports if r.article_id == first.article_id]
     lead_report = min(in_lead, key=lambda r: (not r.tokens, r.offset,
-                                              order.get(r.act.action, 99), r.id))
+                                              order.get(r.act.action, 99), r.order))
     lead = lead_report.act
     # Move the acts into a stable order: the lead first, then as first reported.
     acts = [lead] + sorted((a for a in acts if a is not lead), key=lambda a: (
         a.first, min(r.offset for r in a.reports if r.article_id == min(
-            a.reports, key=lambda x: (x.published, x.article_id)).article_id), a.index))
+            a.reports, key=lambda x: (x.published, x.place)).article_id), a.index))
     return _Change(acts, lead, lead_report)
 
 
 def _act_summary(act: _Act, ctx: _Context) -> dict:
     """Action, bodies, object, sentence and dates of one act, as its reports agree."""
-    reports = sorted(act.reports, key=lambda r: (r.published, r.article_id, r.offset, r.id))
+    reports = sorted(act.reports, key=lambda r: (r.published, r.order))
     bodies = _bodies_named(reports, ctx)
     objects = Counter(r.object for r in reports if r.object)
     first_of = {}
@@ -967,7 +984,7 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
 # -- reactions -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class _Candidate:
     change: _Change
     day: date
@@ -1075,7 +1092,7 @@ def _choose_change(s: ActorStance, quotes: list[Quote], ctx: _Context,
         df.get(t, 0) <= rare for t in x[0][1]))]
     if scored:
         (value, shared), in_article, c = max(scored, key=lambda x: (
-            x[0][0], x[1], c_day(x[2]), -x[2].change.fields["row"].id))
+            x[0][0], x[1], x[2].day, -x[2].change.fields["row"].id))
         where = "in the same article" if in_article else _after(day, c.day)
         return c, f"names {', '.join(shared[:3])} ({where})", words
     if same:
@@ -1125,10 +1142,6 @@ def _phrase_names() -> dict[str, str]:
 
 def _shown(token: str) -> str:
     return _phrase_names().get(token, token)
-
-
-def c_day(c: _Candidate) -> date:
-    return c.day
 
 
 def _after(day: date | None, then: date) -> str:
@@ -1347,6 +1360,7 @@ def _acts(evs: list[PolicyEvent], meta: dict, names: dict[str, str]) -> list[dic
             "first_reported": first.isoformat() if first else None,
             "sources": list(dict.fromkeys(meta[e.article_id]["url"] for e in group)),
             "stories": len({meta[e.article_id]["story"] for e in group}),
+            "story_ids": sorted({meta[e.article_id]["story"] for e in group}),
             "_names_something": any(subject_tokens(e.object) for e in group),
             "_sentences": {" ".join((e.sentence or "").split()) for e in group},
         })
@@ -1371,7 +1385,8 @@ def _told_once(acts: list[dict]) -> list[dict]:
             twin["sources"] = list(dict.fromkeys(twin["sources"] + act["sources"]))
             twin["effective_dates"] = sorted(set(twin["effective_dates"] +
                                                  act["effective_dates"]))
-            twin["stories"] = max(twin["stories"], act["stories"])
+            twin["story_ids"] = sorted(set(twin["story_ids"]) | set(act["story_ids"]))
+            twin["stories"] = len(twin["story_ids"])
             continue
         by_title[title] = act
         kept.append(act)
