@@ -1262,7 +1262,8 @@ def timeline_entries(session: Session, since: date | None = None, until: date | 
     result = []
     for row in rows:
         evs = sorted(events[row.id], key=lambda e: (meta[e.article_id]["published"] or date.max,
-                                                    e.article_id, e.start or 0, e.id))
+                                                    meta[e.article_id]["url"], e.start or 0,
+                                                    e.id))
         if not unnamed and evs and not any(object_tokens(e.object) for e in evs):
             continue
         sources = list(dict.fromkeys(e.article_id for e in evs))
@@ -1476,7 +1477,7 @@ def _reactions(session: Session, entry_ids: list[int] | None) -> dict[int | None
         query = query.where(Reaction.timeline_entry_id.is_(None))
     else:
         query = query.where(Reaction.timeline_entry_id.in_(entry_ids))
-    query = query.order_by(Article.published, Reaction.actor_id, Reaction.id)
+    query = query.order_by(Article.published, Reaction.actor_id, Article.url, Reaction.id)
     out: dict[int | None, list[dict]] = defaultdict(list)
     for r, url, published, story, text, speaker, name in session.exec(query):
         out[r.timeline_entry_id].append({

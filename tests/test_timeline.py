@@ -675,3 +675,50 @@ def test_timeline_acts_whose_object_names_nothing_join_their_article_change(fres
         "Networks must offer evening and weekend appointments from October."]
     with session_scope(fresh_store) as s:
         assert len(timeline_entries(s, unnamed=True)) == 2
+
+
+# -- robust to the events it is given -----------------------------------------------------------
+
+
+def _story_in(engine, order: list[int]) -> list[tuple]:
+    articles = [
+        ("https://a.example/draft", "2019-12-24", {
+            "events": [event("propose", "nhs-england", "draft network specifications",
+                             "2019-12-23", start=0),
+                       event("require", None, "weekly care home rounds", "2020-04-01",
+                             start=100)],
+            "stances": [stance("bma-gpc", "oppose")],
+            "quotes": [quote("bma-gpc", "oppose", "The draft specifications cannot be "
+                             "delivered.", start=300)],
+            "topics": ["care-homes"]}),
+        ("https://b.example/draft", "2019-12-24", {
+            "events": [event("announce", "nhs-improvement", "draft specifications for networks",
+                             "2019-12-23")],
+            "topics": ["care-homes"]}),
+        ("https://c.example/cut", "2020-02-06", {
+            "events": [event("reduce", "nhs-england", "network specifications", "2020-02-06")],
+            "stances": [stance("rcgp", "support")], "topics": ["care-homes"]}),
+    ]
+    for i in order:
+        add_article(engine, *articles[i])
+    rebuild(engine)
+    return [(e["title"], e["stage"], e["sources"], [r["actor_id"] for r in e["reactions"]])
+            for e in entries(engine)]
+
+
+def test_timeline_does_not_hang_on_the_order_articles_were_stored(store_url, tmp_path):
+    from store.db import dispose_engines, get_engine
+
+    first = _story_in(get_engine(store_url), [0, 1, 2])
+    dispose_engines()
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert _story_in(get_engine(other), [2, 1, 0]) == first
+    dispose_engines()
+
+
+def test_timeline_report_that_names_no_body_joins_its_article_change(fresh_store):
+    _story_in(fresh_store, [0, 1, 2])
+    draft = entries(fresh_store)[0]
+    assert draft["stage"] == "draft published" and len(draft["sources"]) == 2
+    # The requirement the analysis gave no body is part of NHS England's draft.
+    assert [a["action"] for a in draft["acts"]] == ["propose", "require"]
