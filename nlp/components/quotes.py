@@ -964,7 +964,7 @@ class _Context:
         _start, item = max(before, key=lambda pair: pair[0])
         if item.get("actor_id") and not self.is_person_name(item["speaker"]) and (
                 item["actor_id"] not in self.media):
-            return self.actor_names.get(item["actor_id"], item["speaker"]), item["actor_id"]
+            return self.full_name(item["actor_id"]), item["actor_id"]
         return None
 
     def last_body(self, before: int) -> Span | None:
@@ -988,8 +988,17 @@ class _Context:
         first = span[0].lower_
         # A short form ("the LMC", "the college") is named by the body it stands for.
         if first == "the" and span.kb_id_ in self.actor_names:
-            return self.actor_names[span.kb_id_]
+            return self.full_name(span.kb_id_)
         return span.text
+
+    def full_name(self, actor_id: str) -> str:
+        """A body as named at its fullest mention in the text ("Surrey and Sussex LMCs",
+        not "the LMC" or "SSLMCs"), else its display name."""
+        names = [s.text for s in self.actors if s.kb_id_ == actor_id
+                 and s[0].lower_ != "the" and not self.in_quote(s.start_char)]
+        if not names:
+            return self.actor_names.get(actor_id, actor_id)
+        return max(names, key=lambda n: (len(n.split()), len(n)))
 
     def resolve(self, subject: Token, lo: int, hi: int, at_char: int,
                 strict: bool = False) -> tuple[str | None, str | None] | None:
@@ -1063,7 +1072,7 @@ class _Context:
             body = self.last_body(at_char)
             if body is None:
                 return None if strict else (subject.text, None)
-            return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+            return self.full_name(body.kb_id_), body.kb_id_
         person = self.person_at(p_lo, p_hi)
         if person is not None:
             return person["name"], person.get("actor_id")
@@ -1081,7 +1090,7 @@ class _Context:
                 and subject.lemma_.lower() in self.finder.document_nouns):
             body = self.document_owner(subject, at_char) or self.last_body(at_char)
             if body is not None:
-                return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+                return self.full_name(body.kb_id_), body.kb_id_
         if word == "they" and not strict:
             # "Another senior figure said …. “…,” they said.": singular they for the
             # unnamed speaker just before.
