@@ -243,7 +243,13 @@ class QuoteFinder:
         for q in ctx.quotes:
             content = ctx.text[q.start:q.end]
             if len(content.split()) < self.min_quote_words:
-                scare.append({"text": content, "start": q.start, "end": q.end})
+                scare.append({"text": content, "start": q.start, "end": q.end,
+                              "reason": "short"})
+                continue
+            if _is_title(content):
+                # "the ‘Plan for Recovering Access to Primary Care’": a name, not speech.
+                scare.append({"text": content, "start": q.start, "end": q.end,
+                              "reason": "title"})
                 continue
             speaker, actor_id = self._attribute(ctx, q, previous, previous_q)
             item = {"text": content, "start": q.start, "end": q.end, "speaker": speaker,
@@ -252,6 +258,12 @@ class QuoteFinder:
             ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
         self._interviewee(ctx, quotes)
+        # Words in quotation marks that the text gives to no one are not a quote (realdev
+        # LABELLING.md): they stay visible, with the reason, beside the scare quotes.
+        scare += [{"text": q["text"], "start": q["start"], "end": q["end"],
+                   "reason": "unattributed"} for q in quotes if q["speaker"] is None]
+        scare.sort(key=lambda item: item["start"])
+        quotes = [q for q in quotes if q["speaker"] is not None]
         doc._.pcnwatch_home = ctx.home.kb_id_ if ctx.home is not None else None
         doc._.pcnwatch_quotes = quotes
         doc._.pcnwatch_scare_quotes = scare
@@ -1166,6 +1178,23 @@ def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
             return tok
     nouns = [t for t in rest if t.pos_ in ("NOUN", "PROPN")]
     return nouns[-1] if nouns else None
+
+
+_MINOR_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at",
+                          "by", "with", "from", "as", "into", "&"})
+
+
+def _is_title(content: str) -> bool:
+    """A quotation that is a name ("Primary Care Networks and the Network Contract DES",
+    "A new service model for the 21st century"): its words are capitalised, but for small
+    joining words, and it ends without a sentence's punctuation."""
+    words = [w.strip("\u2019'\u201d\",.:;()") for w in content.split()]
+    words = [w for w in words if w]
+    if not words or content.rstrip()[-1:] in ".!?" or len(words) > 14:
+        return False
+    capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
+    minor = [w for w in words if w.lower() in _MINOR_WORDS]
+    return len(capitalised) >= 0.6 * (len(words) - len(minor)) and len(capitalised) >= 3
 
 
 def _child_of(token: Token, head: Token) -> Token | None:
