@@ -974,8 +974,9 @@ class _Context:
         if not before:
             return None
         _start, item = max(before, key=lambda pair: pair[0])
-        if item.get("actor_id") and not self.is_person_name(item["speaker"]) and (
-                item["actor_id"] not in self.media):
+        if item.get("actor_id") and item["actor_id"] not in self.media:
+            # "The letter from its chief executive, Dr X, said: …. It added: …": "it" is
+            # the body behind the last speaker, whether it spoke itself or through a person.
             return self.full_name(item["actor_id"]), item["actor_id"]
         return None
 
