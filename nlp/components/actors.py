@@ -105,7 +105,8 @@ class ActorRecognizer:
         vocab = self.nlp.vocab
         make_doc = self.nlp.make_doc
         self._alias = PhraseMatcher(vocab, attr="ORTH")
-        self._weak = PhraseMatcher(vocab, attr="ORTH")
+        # Offices and common nouns are written in any case ("Health secretary", "Ministers").
+        self._weak = PhraseMatcher(vocab, attr="LOWER")
         self._short = PhraseMatcher(vocab, attr="ORTH")
         self._keys: dict[int, Any] = {}
         for actor in self.registry.actors.values():
