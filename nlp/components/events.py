@@ -2,28 +2,33 @@
 
 A sentence yields an event when it holds a trigger from nlp/data/event_triggers.toml and
 the act belongs to a policy maker: the named policy maker in the sentence (its subject
-first), or, when none is named ("Five objectives have been cut to two"), the policy maker
-the article is about. Sentences whose subject is some other body (an LMC complaining about
-"the proposals") and quotes from people who are not policy makers give no event. Noun
-triggers ("draft proposals", "funding") need a named policy maker or a publishing verb.
+first; a minister or official counts for their body), or, when none is named ("Five
+objectives have been cut to two"), the policy maker last shown acting before it in the
+article, and null when there is none, as the text leaves it. Sentences whose subject is some
+other body (an LMC complaining about "the proposals") and quotes from people who are not
+policy makers give no event, except what they say of a policy thing as fact ("a contract
+that forces practices to open on Saturdays"). An announcement of another act is that act
+("NHS England has announced that the requirements will be phased in" is a delay; announced
+money is funding).
 The date is the date phrase hung on the act's verb (else the nearest), resolved by
-nlp.dates against doc._.pcnwatch_published.
+nlp.dates against doc._.pcnwatch_published; a year alone ("in 2019", "this year") dates
+nothing.
 
 Precision rules (their word lists are in the data file): sentences are read a paragraph at a
 time, since the parser runs subheadings into the next paragraph; an act needs a concrete
-policy object (a target, contract, fund, service, money ...); inside a direct quotation only a
-policy maker's "we will cut ..." counts, never "we are committed to" or "we will continue to
+policy object (a target, contract, fund, service, money ...); money counts only with a word
+of provision near it, never a price, a saving or a shortfall; inside a direct quotation only
+a policy maker's "we will cut ..." counts, never "we are committed to" or "we will continue to
 work with"; forecasts ("talks are expected to begin"), future publications, past necessities
-("had to"), advice to the reader, old acts recalled with their year and the claims of
-speakers who are not policy makers give no event. One event per (actor, action, object) per
-article, and same-actor same-action events on overlapping objects collapse into the first.
+("had to"), questions, headings, advice to the reader, old acts recalled with their year and
+the claims of speakers who are not policy makers give no event. One event per (actor,
+action, object) per article, and same-actor same-action events on overlapping objects
+collapse into the first.
 """
-
 from __future__ import annotations
 
 import re
 import tomllib
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -33,6 +38,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..dates import find_dates
+from ..registry import load_registry
 from ._data import read_component_data, write_component_data
 from .stance import CuePhrases
 
@@ -86,6 +92,13 @@ def load_event_triggers(path: str | None = None) -> dict[str, Any]:
         return tomllib.loads(data.decode("utf-8"))
     with open(path, "rb") as fh:
         return tomllib.load(fh)
+
+
+def _registry_kind(actor_id: str) -> str:
+    try:
+        return load_registry().get(actor_id).kind
+    except ValueError:
+        return ""
 
 
 def _ext(doc: Doc, name: str) -> Any:
@@ -156,6 +169,11 @@ class EventExtractor:
         self.other_agents = set(settings.get("other_agents", []))
         self.recipient_verbs = set(settings.get("recipient_triggers", []))
         self.policy_objects = set(settings.get("policy_objects", []))
+        self.policy_things = set(settings.get("policy_things", []))
+        self.question_openers = tuple(settings.get("question_openers", []))
+        self.singular_only = set(settings.get("singular_only", []))
+        self.money_given = set(settings.get("money_given", []))
+        self.money_not_given = set(settings.get("money_not_given", []))
         self.duty_holders = set(settings.get("duty_holders", []))
         self.vague_heads = set(settings.get("vague_heads", []))
         self.expectation_heads = set(settings.get("expectation_heads", []))
@@ -180,15 +198,7 @@ class EventExtractor:
     def extract(self, doc: Doc) -> list[dict[str, Any]]:
         if not len(doc):
             return []
-        actors = list(doc.spans["pcnwatch_actors"]) if "pcnwatch_actors" in doc.spans else []
-        policy_counts = Counter(
-            s.kb_id_ for s in actors if s.kb_id_ and self.is_policy_maker(s.kb_id_, s.label_)
-        )
-        # Unnamed duties ("every network must ...") are national ones: a local commissioner
-        # named more often than NHS England still does not set the network contract.
-        national = Counter({k: v for k, v in policy_counts.items() if k in self.policy_makers})
-        ranked = national or policy_counts
-        focus = ranked.most_common(1)[0][0] if ranked else None
+        actors = self._actor_mentions(doc)
         muted = self._muted_quotes(doc)
         published = _ext(doc, "pcnwatch_published")
         forms = CuePhrases.forms(doc)
@@ -198,10 +208,12 @@ class EventExtractor:
         seen: set[tuple[str, str, str]] = set()
         for sent in self._segments(doc):
             self._bounds = (sent.start, sent.end)
-            if any(a <= sent.start_char < b for a, b in reported_other):
-                continue  # "the LMC chair said the requirement had been introduced ..."
-            if self._reported_by_other_subject(sent) or self._imperative(sent.root, sent):
-                continue  # a claim by someone else, or advice to the reader
+            # "the LMC chair said the requirement had been introduced ...": a claim by
+            # someone else; only what it says of a policy thing as fact stands
+            claimed = any(a <= sent.start_char < b for a, b in reported_other) or \
+                self._reported_by_other_subject(sent)
+            if self._imperative(sent.root, sent):
+                continue  # advice to the reader
             matches = self.triggers.find(forms, sent.start, sent.end)
             if not matches:
                 continue
@@ -215,8 +227,10 @@ class EventExtractor:
                 and s.label_ not in _REPORTING_KINDS
                 for s in in_sent
             )
-            if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?"):
+            if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?") or \
+                    sent.text.lstrip().lower().startswith(self.question_openers):
                 continue  # a question about an act is not the act
+            has_verb = any(t.pos_ in ("VERB", "AUX") for t in sent)
             matches = self._drop_embedded(
                 doc, [m for m in matches if m.value[0] != "ignore"])
             dates = None
@@ -227,6 +241,9 @@ class EventExtractor:
                     continue
                 trigger = doc[m.start:m.end]
                 head = self._trigger_head(trigger)
+                described = self._describes_policy_thing(head)
+                if claimed and not described:
+                    continue
                 if kind == "verbs" and not any(t.pos_ in ("VERB", "AUX") for t in trigger) \
                         and head.pos_ not in ("VERB", "AUX", "ADJ"):
                     if self.noun_forms.get(m.phrase) != action:
@@ -238,19 +255,21 @@ class EventExtractor:
                     continue
                 if kind == "nouns" and self._is_name_part(trigger):
                     continue  # "the investment fund", "the Additional Roles Scheme"
+                if kind == "nouns" and not has_verb:
+                    continue  # a heading ("Funding for practices") reports no act
                 if kind == "nouns" and self._noun_in_background(head):
                     continue  # "since the 2019 deal", "without agreement", "is a fair deal"
                 in_quote = any(a <= trigger.start_char < b for a, b in quoted)
                 if kind == "verbs" and action != "require" and \
                         trigger.text.lower() not in self.recipient_verbs and \
                         not (in_quote and self._first_person_act(head, kind)) and \
-                        self._other_subject(head, in_sent):
+                        not described and self._other_subject(head, in_sent):
                     continue  # "the network had to cut its hours": not a policy maker's act
-                if kind == "nouns" and not named and not any(
-                    t.lemma_.lower() in self.publish_verbs and t.pos_ == "VERB"
-                    and self._realised(t) for t in sent
-                ):
-                    continue
+                if kind == "nouns" and trigger.root.tag_ in ("NNS", "NNPS") and \
+                        trigger.root.lemma_.lower() in self.singular_only:
+                    continue  # "online consultations" are appointments, not a consultation
+                if kind == "nouns" and action == "fund" and not self._money_provided(trigger):
+                    continue  # "consultations costing £45", "saved £100,000", "an underspend"
                 if in_quote and not self._first_person_act(head, kind):
                     continue  # a quote reports an act only as "we will cut ..."
                 if self._vague(head) or self._unrealised(head, trigger) or \
@@ -266,10 +285,12 @@ class EventExtractor:
                         not self._duty_holder_receives(head):
                     continue  # "easier for patients to get an appointment"
                 actor_ids = self._actors(named, head)
+                via = "named"
                 if not actor_ids:
-                    if subject_other or focus is None:
+                    via = "unnamed"
+                    if subject_other and not described:
                         continue
-                    actor_ids = [focus]
+                    actor_ids = [None]
                 obj = self._object(doc, head, trigger)
                 if action == "require" and kind == "verbs":
                     obj = self._duty(doc, head, trigger) or obj
@@ -296,7 +317,7 @@ class EventExtractor:
                 if self._background(dates, head, sent, published):
                     continue  # "the five-year deal agreed in 2019", in a 2022 article
                 for actor_id in actor_ids:
-                    key = (actor_id, action, obj.lower())
+                    key = (actor_id or "", action, obj.lower())
                     if key in seen:
                         continue
                     seen.add(key)
@@ -309,10 +330,117 @@ class EventExtractor:
                         "start": sent.start_char,
                         "end": sent.end_char,
                         "trigger": trigger.text,
+                        "via": via,
+                        "_head": head.i,
+                        "_scope": self._clause_scope(head) if action == "announce" else (),
                     })
+        events = self._drop_wrappers(events)
+        # An act whose maker the sentence does not name belongs to the policy maker last
+        # shown acting before it ("NHS England has written to practices. Networks will get
+        # £43m ..."); with none before it, the actor stays null, as the text leaves it.
+        acting = sorted([(e["start"], e["actor_id"]) for e in events if e["via"] == "named"]
+                        + self._acting_makers(doc, actors))
+        for event in events:
+            if event.pop("via") == "unnamed":
+                before = [actor for at, actor in acting if at <= event["start"]]
+                event["actor_id"] = before[-1] if before else None
         return self._collapse(events)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _money_provided(self, trigger: Span) -> bool:
+        """Money named as given: an amount with a word of provision near it ("an extra £43m",
+        "£82m would be made available", "funding for networks"), not a price, a saving or a
+        shortfall."""
+        head = self._trigger_head(trigger)
+        lo, hi = self._bounds
+        window = trigger.doc[max(lo, trigger.start - 6):min(hi, trigger.end + 8)]
+        words = {t.lemma_.lower() for t in window} | {t.lower_ for t in window}
+        if words & self.money_not_given:
+            return False
+        return bool(words & self.money_given) or head.lower_ in ("funding", "investment")
+
+    def _describes_policy_thing(self, head: Token) -> bool:
+        """A trigger in a clause that describes a policy thing ("a contract that forces
+        practices to open on Saturdays", "the deal agreed in January"): the writer states
+        the act as fact, whoever the sentence is about."""
+        tok = head
+        for _ in range(3):
+            if tok.dep_ in ("relcl", "acl") and tok.head is not tok:
+                return tok.head.lemma_.lower() in self.policy_things
+            if tok.dep_ not in ("xcomp", "conj", "aux", "auxpass") or tok.head is tok:
+                return False
+            tok = tok.head
+        return False
+
+    @staticmethod
+    def _clause_scope(head: Token) -> set[int]:
+        """Tokens of what an announcing verb announces: its object and its clause."""
+        if head.pos_ not in ("VERB", "AUX"):
+            return set()
+        return {t.i for c in head.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree}
+
+    @staticmethod
+    def _drop_wrappers(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """"NHS England has announced that the requirements will be phased in": the act is
+        the phasing in (a delay); the announcing only reports it."""
+        kept = []
+        for event in events:
+            scope = event.pop("_scope")
+            inner = event["action"] == "announce" and any(
+                o["action"] != "announce" and o["_head"] in scope and o["start"] == event["start"]
+                for o in events if o is not event)
+            if not inner:
+                kept.append(event)
+        for event in kept:
+            event.pop("_head")
+        return kept
+
+    def _actor_mentions(self, doc: Doc) -> list[Span]:
+        """The registry bodies named in the text, and the people who speak for a policy maker
+        by office ("the health secretary, Wes Streeting, announced ..."): a minister acts for
+        the department."""
+        spans = list(doc.spans["pcnwatch_actors"]) if "pcnwatch_actors" in doc.spans else []
+        taken = {i for s in spans for i in range(s.start, s.end)}
+        kinds = {s.kb_id_: s.label_ for s in spans}
+        for person in _ext(doc, "pcnwatch_people") or []:
+            actor_id = person.get("actor_id")
+            if not actor_id:
+                continue
+            kind = kinds.get(actor_id) or _registry_kind(actor_id)
+            if not self.is_policy_maker(actor_id, kind):
+                continue
+            for start, end in person.get("mentions") or ():
+                span = doc.char_span(start, end, label=kind, kb_id=actor_id,
+                                     alignment_mode="expand")
+                if span is not None and not taken & set(range(span.start, span.end)):
+                    spans.append(span)
+        spans.sort(key=lambda s: s.start)
+        return spans
+
+    def _acting_makers(self, doc: Doc, actors: Sequence[Span]) -> list[tuple[int, str]]:
+        """Where the article shows a policy maker acting: as the subject of a verb ("NHS
+        England has written to practices"), as its agent ("set by NHS England"), or
+        reported saying something."""
+        acting = []
+        for span in actors:
+            if not span.kb_id_ or not self.is_policy_maker(span.kb_id_, span.label_):
+                continue
+            root = span.root
+            while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+                root = root.head
+            if root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX") or (
+                    root.dep_ == "pobj" and root.head.lower_ == "by"
+                    and root.head.dep_ == "agent") or root.dep_ in ("poss", "attr") or (
+                    root.dep_ == "pobj" and root.head.lower_ == "from"
+                    and root.head.head.pos_ in ("VERB", "AUX")):
+                # "the contract is NHS England's", "the guidance comes from NHS England"
+                acting.append((span.start_char, span.kb_id_))
+        for rep in _ext(doc, "pcnwatch_reported") or []:
+            actor_id = rep.get("actor_id")
+            if actor_id and self.is_policy_maker(actor_id):
+                acting.append((rep["start"], actor_id))
+        return acting
 
     @staticmethod
     def _segments(doc: Doc) -> Iterable[Span]:
@@ -579,8 +707,12 @@ class EventExtractor:
     def _noun_in_background(self, head: Token) -> bool:
         if head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
             return True  # "the consultation had been a real one"
-        if any(c.dep_ == "amod" and c.lower_ in self.old_modifiers for c in head.children):
-            return True  # "existing network funding"
+        if any(c.dep_ in ("amod", "det") and c.lower_ in self.old_modifiers
+               for c in head.children):
+            return True  # "existing network funding", "any extra funding", "an apparent deal"
+        if head.dep_ in ("nsubj", "nsubjpass", "dobj") and any(
+                c.dep_ == "neg" for c in head.head.children):
+            return True  # "extra funding wasn't guaranteed"
         tok = head
         for _ in range(4):  # "it will publish the draft specifications for consultation"
             if tok.head is tok or tok.dep_ not in ("dobj", "nsubjpass", "pobj", "prep",
@@ -991,6 +1123,8 @@ class EventExtractor:
         """The date of the act: a date phrase that hangs on the act's verb ("announced ...
         last week") before one inside what it acts on ("the drafts published in December",
         "the contract for 2024/25"); else the nearest to the trigger."""
+        # A year alone ("in 2019", "by 2023/24", "this year") does not date an act.
+        dates = [d for d in dates if d.precision != "year"]
         if not dates:
             return None
         own = []
