@@ -58,7 +58,8 @@ _NUMBER_WORDS = {
 
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
-_LEAD = r"(?:(?P<lead>[A-Za-z]+)\s+(?:the\s+)?)?"
+# A lead word stays on the date's line: "Gowland\n\nJanuary 4" is a byline and a date.
+_LEAD = r"(?:(?P<lead>[A-Za-z]+)[ \t]+(?:the[ \t]+)?)?"
 
 # Order matters: longer, more specific forms first; a span already taken is not reused.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -271,9 +272,10 @@ _YEAR_KINDS = {"year", "fyear", "last_year"}
 def _precision(kind: str, m: re.Match[str]) -> str:
     g = m.groupdict()
     lead = (g.get("lead") or "").lower()
-    if kind in ("year", "fyear") and _direction(lead) == "forward" and lead != "by":
-        # "from 2020/21", "not until 2021": the NHS year starts on 1 April; "by 2023/24"
-        # is a target somewhere in that year
+    if kind in ("year", "fyear") and lead != "by" and (
+            _direction(lead) == "forward" or (kind == "fyear" and lead in ("in", "during"))):
+        # "from 2020/21", "in 2024/25", "not until 2021": the NHS year starts on 1 April;
+        # "by 2023/24" is a target somewhere in that year
         return "month"
     if kind == "financial_year" and g["which"].lower() == "this" and not g["kind"]:
         return "year"

@@ -330,6 +330,24 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
          [], set()),
         # a heading names a subject, not an act
         ("Funding for networks\n\nPractices say the winter was hard.", [], set()),
+        # an old act recalled is still an act; unnamed, its maker stays null
+        ("NHS England wrote to networks in March 2020. The five-year deal agreed in 2019 set "
+         "up the networks.", [NE], {(None, "agree")}),
+        ("NHS England wrote to networks. The first contract had required networks to deliver "
+         "five services.", [NE], {(None, "require")}),
+        # the history of a thing delayed is not a second act
+        ("NHS England said the frailty service, first proposed in 2019, would not start until "
+         "2022.", [NE], {("nhs-england", "delay")}),
+        # nothing agreed, and an act only feared
+        ("GP leaders said no agreement had been reached on the network contract.", [], set()),
+        ("GPs said the new hours would be hard to offer without reducing network "
+         "appointments.", [], set()),
+        # unnamed people of the policy makers act for the body last shown acting
+        ("NHS England wrote to practices on Monday. Health leaders confirmed that the care "
+         "home service would be postponed until April.", [NE], {("nhs-england", "delay")}),
+        # an act that has not happened yet
+        ("NHS England wrote to practices. The opt-out deadline will follow the publication of "
+         "the final network contract.", [NE], set()),
     ],
 )
 def test_events_real_text_conventions(events_nlp, text, actors, expected):
@@ -354,3 +372,19 @@ def test_events_minister_acts_for_the_department():
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {("dhsc", "fund")}
+
+
+def test_events_mistagged_participle_still_triggers(events_nlp):
+    # The small model can read "mandating" as a noun it cannot lemmatise; the inflected
+    # trigger still matches, and the contract it describes is the policy thing.
+    text = ("GPs have pledged to strike if there is no change to a contract mandating evening "
+            "and weekend appointments.")
+    assert {(e["actor_id"], e["action"]) for e in run(events_nlp, text, [])} == \
+        {(None, "require")}
+
+
+def test_events_none_in_an_article_that_is_not_about_general_practice(events_nlp):
+    # A long article about the dental contract: its policy words are no GP policy events.
+    text = " ".join(["the Government has cut the dental contract targets and will fund new "
+                     "dental check-ups from April, the dentists' association said."] * 12)
+    assert run(events_nlp, text, [GOV]) == []

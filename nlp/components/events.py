@@ -10,6 +10,10 @@ policy makers give no event, except what they say of a policy thing as fact ("a 
 that forces practices to open on Saturdays"). An announcement of another act is that act
 ("NHS England has announced that the requirements will be phased in" is a delay; announced
 money is funding).
+An old act recalled ("the five-year deal agreed in 2019", in a 2022 article; "the contract
+had required ...") is an act too, but not the news: when the sentence does not name its
+maker, the maker stays null. An article that hardly names general practice (a dental
+contract, social care reform) has no events.
 The date is the date phrase hung on the act's verb (else the nearest), resolved by
 nlp.dates against doc._.pcnwatch_published; a year alone ("in 2019", "this year") dates
 nothing.
@@ -20,10 +24,10 @@ policy object (a target, contract, fund, service, money ...); money counts only 
 of provision near it, never a price, a saving or a shortfall; inside a direct quotation only
 a policy maker's "we will cut ..." counts, never "we are committed to" or "we will continue to
 work with"; forecasts ("talks are expected to begin"), future publications, past necessities
-("had to"), questions, headings, advice to the reader, old acts recalled with their year and
-the claims of speakers who are not policy makers give no event. One event per (actor,
-action, object) per article, and same-actor same-action events on overlapping objects
-collapse into the first.
+("had to"), questions, headings, advice to the reader, the history of a thing ("first
+proposed in 2019") and the claims of speakers who are not policy makers give no event. One
+event per (actor, action, object) per article, and same-actor same-action events on
+overlapping objects collapse into the first.
 """
 from __future__ import annotations
 
@@ -94,6 +98,26 @@ def load_event_triggers(path: str | None = None) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+_NOT_INFLECTED = {"must", "have", "has", "had", "will", "be", "to", "not", "due", "should",
+                  "would", "need", "could", "may", "obliged", "required", "expected", "fewer",
+                  "provide", "give", "agree", "ask", "want", "meet", "cover", "add"}
+
+
+def _inflections(verb: str) -> set[str]:
+    """-s, -ed and -ing forms of a trigger verb, by English spelling rules (over-generating
+    is harmless: a form that is no word never occurs)."""
+    if verb in _NOT_INFLECTED or not verb.isalpha() or len(verb) < 3:
+        return set()
+    stem = verb[:-1] if verb.endswith("e") else verb
+    forms = {verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s"),
+             stem + "ed", stem + "ing"}
+    if verb.endswith("y") and verb[-2] not in "aeiou":
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    if verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
+        forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}  # "scrapped", "cutting"
+    return forms - {verb}
+
+
 def _registry_kind(actor_id: str) -> str:
     try:
         return load_registry().get(actor_id).kind
@@ -150,6 +174,13 @@ class EventExtractor:
             for kind in ("verbs", "nouns"):
                 for phrase in data[action].get(kind, []):
                     table.setdefault(phrase, (action, kind))
+        # The small model's lemmatizer misses verbs it tags as nouns ("a contract mandating
+        # evening appointments"): the inflected forms of each trigger verb match as written.
+        for action in ACTIONS:
+            for phrase in data[action].get("verbs", []):
+                first, _, rest = phrase.partition(" ")
+                for form in _inflections(first):
+                    table.setdefault(f"{form} {rest}".strip(), (action, "verbs"))
         self.triggers = CuePhrases(nlp_tokenizer, table)
         # One-word trigger verbs: "reported speech" under one of these ("a contract agreed
         # between ...") is an act, not a claim.
@@ -170,6 +201,13 @@ class EventExtractor:
         self.recipient_verbs = set(settings.get("recipient_triggers", []))
         self.policy_objects = set(settings.get("policy_objects", []))
         self.policy_things = set(settings.get("policy_things", []))
+        self.practice_terms = CuePhrases(nlp_tokenizer,
+                                         {t: 1 for t in settings.get("practice_terms", [])})
+        self.min_practice_terms = int(settings.get("min_practice_terms", 0))
+        self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
+        self.history_adverbs = set(settings.get("history_adverbs", []))
+        self.event_nouns = set(settings.get("event_nouns", []))
+        self.policy_people = set(settings.get("policy_people", []))
         self.question_openers = tuple(settings.get("question_openers", []))
         self.singular_only = set(settings.get("singular_only", []))
         self.money_given = set(settings.get("money_given", []))
@@ -196,7 +234,7 @@ class EventExtractor:
         return doc
 
     def extract(self, doc: Doc) -> list[dict[str, Any]]:
-        if not len(doc):
+        if not len(doc) or not self._about_general_practice(doc):
             return []
         actors = self._actor_mentions(doc)
         muted = self._muted_quotes(doc)
@@ -222,11 +260,9 @@ class EventExtractor:
             in_sent = [s for s in actors if sent.start <= s.start and s.end <= sent.end]
             named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
             makers = {i for s in named for i in range(s.start, s.end)}
-            subject_other = any(
-                self._is_subject(s) and not self.is_policy_maker(s.kb_id_, s.label_)
-                and s.label_ not in _REPORTING_KINDS
-                for s in in_sent
-            )
+            others = [s for s in in_sent if self._is_subject(s)
+                      and not self.is_policy_maker(s.kb_id_, s.label_)
+                      and s.label_ not in _REPORTING_KINDS]
             if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?") or \
                     sent.text.lstrip().lower().startswith(self.question_openers):
                 continue  # a question about an act is not the act
@@ -245,7 +281,8 @@ class EventExtractor:
                 if claimed and not described:
                     continue
                 if kind == "verbs" and not any(t.pos_ in ("VERB", "AUX") for t in trigger) \
-                        and head.pos_ not in ("VERB", "AUX", "ADJ"):
+                        and head.pos_ not in ("VERB", "AUX", "ADJ") \
+                        and not self._mistagged_verb(trigger[0]):
                     if self.noun_forms.get(m.phrase) != action:
                         continue
                     kind = "nouns"  # "the drafts": a trigger listed as verb and noun
@@ -288,7 +325,7 @@ class EventExtractor:
                 via = "named"
                 if not actor_ids:
                     via = "unnamed"
-                    if subject_other and not described:
+                    if not described and self._acted_by_other(head, others):
                         continue
                     actor_ids = [None]
                 obj = self._object(doc, head, trigger)
@@ -304,7 +341,8 @@ class EventExtractor:
                     continue  # "the network will start recruiting"
                 named_thing = len(trigger) > 1 and any(
                     t.lemma_.lower() in self.policy_objects for t in trigger)
-                if not named_thing and not self._policy_object(obj, head, action):
+                if not named_thing and not described and \
+                        not self._policy_object(obj, head, action):
                     # "the first of which were due to begin": the thing named before
                     obj = self._antecedent(doc, sent, trigger) or ""
                     if not obj:
@@ -314,8 +352,11 @@ class EventExtractor:
                 if dates is None:
                     dates = find_dates(sent.text, published)
                 when = self._act_date(dates, head, sent)
-                if self._background(dates, head, sent, published):
-                    continue  # "the five-year deal agreed in 2019", in a 2022 article
+                # An old act recalled ("the five-year deal agreed in 2019", in a 2022
+                # article; "the contract had required ...") is still an act, but one the
+                # news does not make: unnamed, its maker stays null.
+                background = self._background(dates, head, sent, published) or \
+                    self._past_perfect(head)
                 for actor_id in actor_ids:
                     key = (actor_id or "", action, obj.lower())
                     if key in seen:
@@ -330,8 +371,9 @@ class EventExtractor:
                         "start": sent.start_char,
                         "end": sent.end_char,
                         "trigger": trigger.text,
-                        "via": via,
+                        "via": "background" if via == "unnamed" and background else via,
                         "_head": head.i,
+                        "_described": described,
                         "_scope": self._clause_scope(head) if action == "announce" else (),
                     })
         events = self._drop_wrappers(events)
@@ -348,6 +390,22 @@ class EventExtractor:
 
     # -- helpers ------------------------------------------------------------------------------
 
+    def _about_general_practice(self, doc: Doc) -> bool:
+        """Events change what practices or networks must do: an article that hardly names
+        general practice (a dental contract, social care charging, a vets' takeover) has
+        none, whatever its policy words."""
+        if len(doc) < self.gate_tokens:
+            return True  # a sentence or two: too little to judge an article's subject by
+        found = self.practice_terms.find(CuePhrases.forms(doc))
+        return len(found) >= self.min_practice_terms
+
+    @staticmethod
+    def _mistagged_verb(token: Token) -> bool:
+        """A participle the tagger read as a noun it could not lemmatise ("a contract
+        mandating evening appointments")."""
+        return token.pos_ == "NOUN" and token.lower_.endswith(("ing", "ed")) and \
+            token.lemma_.lower() == token.lower_ and token.dep_ not in ("nsubj", "dobj", "pobj")
+
     def _money_provided(self, trigger: Span) -> bool:
         """Money named as given: an amount with a word of provision near it ("an extra £43m",
         "£82m would be made available", "funding for networks"), not a price, a saving or a
@@ -362,14 +420,16 @@ class EventExtractor:
 
     def _describes_policy_thing(self, head: Token) -> bool:
         """A trigger in a clause that describes a policy thing ("a contract that forces
-        practices to open on Saturdays", "the deal agreed in January"): the writer states
-        the act as fact, whoever the sentence is about."""
+        practices to open on Saturdays", "the new contract, which will see practices given a
+        1.9% rise"): the writer states the act as fact, whoever the sentence is about."""
         tok = head
-        for _ in range(3):
-            if tok.dep_ in ("relcl", "acl") and tok.head is not tok:
-                return tok.head.lemma_.lower() in self.policy_things
-            if tok.dep_ not in ("xcomp", "conj", "aux", "auxpass") or tok.head is tok:
+        for _ in range(5):
+            if tok.head is tok:
                 return False
+            if tok.dep_ in ("relcl", "acl") or self._mistagged_verb(tok):
+                # "measures to reduce debt" gives a purpose, not an act
+                return tok.head.lemma_.lower() in self.policy_things and not any(
+                    c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
             tok = tok.head
         return False
 
@@ -385,7 +445,12 @@ class EventExtractor:
         """"NHS England has announced that the requirements will be phased in": the act is
         the phasing in (a delay); the announcing only reports it."""
         kept = []
+        undone = {e["start"] for e in events if e["action"] in ("delay", "withdraw")}
         for event in events:
+            if event["action"] == "require" and event.pop("_described") and \
+                    event["start"] in undone:
+                event.pop("_scope")
+                continue  # "the fund, which was due to start in April, will be suspended"
             scope = event.pop("_scope")
             inner = event["action"] == "announce" and any(
                 o["action"] != "announce" and o["_head"] in scope and o["start"] == event["start"]
@@ -394,6 +459,7 @@ class EventExtractor:
                 kept.append(event)
         for event in kept:
             event.pop("_head")
+            event.pop("_described", None)
         return kept
 
     def _actor_mentions(self, doc: Doc) -> list[Span]:
@@ -479,8 +545,9 @@ class EventExtractor:
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id") or ""
             if rep.get("verb") in self.act_verbs or actor_id in media or (
-                    actor_id and self.is_policy_maker(actor_id)):
-                continue  # "a contract agreed between ..." is an act, not a claim
+                    actor_id and self.is_policy_maker(actor_id)) or (
+                    not actor_id and self._policy_people(rep.get("speaker") or "")):
+                continue  # "a contract agreed between ...", "health leaders confirmed ..."
             out.append((rep["start"], rep["end"]))
         return out
 
@@ -548,6 +615,8 @@ class EventExtractor:
         contract is expected to be published", "CCGs had to step in"."""
         if trigger[0].lower_ == "had" and trigger[0].tag_ == "VBD":
             return True
+        if any(c.dep_ == "advmod" and c.lower_ in self.history_adverbs for c in head.children):
+            return True  # "the service, first proposed in 2019, is delayed": its history
         if head.lemma_.lower() in self.publish_verbs and not self._realised(head):
             return True
         for tok in self._chain(head):
@@ -689,6 +758,7 @@ class EventExtractor:
     def _gate_open(self, trigger: Span, obj: str) -> bool:
         forms = self._trigger_form(trigger)
         words = {w.rstrip(".,;:").lower() for w in obj.split()}
+        words |= {"£" for w in words if w.startswith("£")}
         return all(words & has for triggers, has in self.gated if forms & triggers)
 
     @staticmethod
@@ -713,6 +783,13 @@ class EventExtractor:
         if head.dep_ in ("nsubj", "nsubjpass", "dobj") and any(
                 c.dep_ == "neg" for c in head.head.children):
             return True  # "extra funding wasn't guaranteed"
+        if head.lemma_.lower() in self.event_nouns:
+            verb = head.head
+            while verb.dep_ == "prep" and verb.head is not verb:
+                verb = verb.head
+            if any(c.dep_ == "aux" and c.lower_ in ("will", "would", "'ll") for c in
+                   verb.children):
+                return True  # "the opt-out deadline will follow the publication": not yet
         tok = head
         for _ in range(4):  # "it will publish the draft specifications for consultation"
             if tok.head is tok or tok.dep_ not in ("dobj", "nsubjpass", "pobj", "prep",
@@ -792,9 +869,17 @@ class EventExtractor:
                 return self._phrase(doc, tok)
         return None
 
+    @staticmethod
+    def _past_perfect(head: Token) -> bool:
+        """"The contract had required ...": an act before the news."""
+        verb = head
+        while verb.dep_ in ("xcomp", "aux", "auxpass") and verb.head is not verb:
+            verb = verb.head
+        return any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children)
+
     def _background(self, dates: Sequence[Any], head: Token, sent: Span,
                     published: Any) -> bool:
-        """Every date in the act's own clause is long before publication: an old act
+        """Every year named in the act's own clause is long before publication: an old act
         recalled as background ("the deal agreed in 2019"), not news."""
         if published is None or not dates:
             return False
@@ -856,8 +941,12 @@ class EventExtractor:
         head_at = {h.i: k for k, h in enumerate(heads)}
         for k, (m, head) in enumerate(zip(matches, heads, strict=True)):
             action, kind = m.value
-            if kind == "verbs" and head.dep_ == "amod":
-                drop.add(k)  # "the proposed target", "reduced pressure"
+            if kind == "verbs" and head.dep_ == "amod" and not (
+                    action in ("propose", "announce")
+                    and head.head.lemma_.lower() in self.policy_things):
+                # "reduced pressure", "the proposed target"; but "the proposed contract
+                # changes" and "the imposed contract" report a proposal and an imposition
+                drop.add(k)
                 continue
             if kind == "nouns" and head.dep_ in ("nsubj", "nsubjpass") and \
                     head.head.i in head_at and head_at[head.head.i] != k:
@@ -927,9 +1016,28 @@ class EventExtractor:
         for child in verb.children:
             if child.dep_ == "nsubj" and child.i not in covered and (
                     child.lemma_.lower() in self.other_agents
-                    or child.lower_ in self.other_agents):
+                    or child.lower_ in self.other_agents) and \
+                    not self._policy_people(" ".join(t.text for t in child.subtree)):
                 return True
         return False
+
+    def _acted_by_other(self, head: Token, others: Sequence[Span]) -> bool:
+        """Another body is the subject of the act's clause, or of the clause that reports it
+        ("the LMC said networks must ..."): "soon after the college exerted pressure" in
+        another clause does not make the act the college's."""
+        clause = {t.i for t in self._chain(head, steps=6)}
+        for span in others:
+            root = span.root
+            while root.dep_ in ("compound", "appos", "conj", "poss") and root.head is not root:
+                root = root.head
+            if root.head.i in clause:
+                return True
+        return False
+
+    def _policy_people(self, words: str) -> bool:
+        """Unnamed people of the policy makers: "national leaders", "health bosses"."""
+        text = " ".join(words.lower().split())
+        return any(text == p or text.endswith(" " + p) for p in self.policy_people)
 
     @staticmethod
     def _hypothetical(head: Token) -> bool:
@@ -939,6 +1047,8 @@ class EventExtractor:
         for _ in range(4):
             if any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL for c in tok.children):
                 return True  # "until the contract has been published": not yet
+            if tok.dep_ == "pcomp" and tok.head.lower_ == "without":
+                return True  # "hard to do without reducing appointments"
             if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _SPECULATIVE
                    for c in tok.children):
                 # "practices could be asked to" is a guess; "announced that networks could
