@@ -348,6 +348,14 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # an act that has not happened yet
         ("NHS England wrote to practices. The opt-out deadline will follow the publication of "
          "the final network contract.", [NE], set()),
+        # a duty stated as there being one, or as today's deadline
+        ("Since 2021 there has been a requirement for networks to run a weekly frailty "
+         "clinic.", [], {(None, "require")}),
+        ("Today is the deadline for practices to send their network forms to the ICB.", [],
+         {(None, "require")}),
+        # a body named in another phrase of the sentence does not make the act its own
+        ("Talks between the BMA and NHS England began over changes to the deal agreed in "
+         "2019.", [NE], {(None, "agree")}),
     ],
 )
 def test_events_real_text_conventions(events_nlp, text, actors, expected):

@@ -60,6 +60,8 @@ _STOP_OBJECT = {"which", "that", "who", "whose", "where", "while", "but", "becau
 # Links by which a trigger hangs under the verb that asks for or refuses it.
 _EMBEDDING_DEPS = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "aux", "mark"}
 _SPECULATIVE = {"could", "might", "may"}
+# Links from a body's name to the noun it names or modifies: "a DHSC spokesperson".
+_NAME_LINKS = ("compound", "appos", "conj", "amod", "nmod")
 _CONDITIONAL = {"whether", "if", "until", "unless"}
 # Reporting words the parser sometimes reads as nouns ("New guidance states that ...").
 _REPORTING_FORMS = {"states", "says", "shows", "suggests", "confirms", "notes", "warns",
@@ -241,6 +243,10 @@ class EventExtractor:
         published = _ext(doc, "pcnwatch_published")
         forms = CuePhrases.forms(doc)
         quoted = self._quoted_ranges(doc)
+        # A policy maker's own words (its letter, its plan) state its acts in any person: "the
+        # Chancellor set out a commitment to publish a recovery plan".
+        maker_quotes = [(q["start"], q["end"]) for q in _ext(doc, "pcnwatch_quotes") or []
+                        if q.get("actor_id") and self.is_policy_maker(q["actor_id"])]
         reported_other = self._reported_by_others(doc)
         events: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str]] = set()
@@ -307,7 +313,8 @@ class EventExtractor:
                     continue  # "online consultations" are appointments, not a consultation
                 if kind == "nouns" and action == "fund" and not self._money_provided(trigger):
                     continue  # "consultations costing £45", "saved £100,000", "an underspend"
-                if in_quote and not self._first_person_act(head, kind):
+                if in_quote and not self._first_person_act(head, kind) and not any(
+                        a <= trigger.start_char < b for a, b in maker_quotes):
                     continue  # a quote reports an act only as "we will cut ..."
                 if self._vague(head) or self._unrealised(head, trigger) or \
                         self._imperative(head, sent):
@@ -386,6 +393,7 @@ class EventExtractor:
             if event.pop("via") == "unnamed":
                 before = [actor for at, actor in acting if at <= event["start"]]
                 event["actor_id"] = before[-1] if before else None
+
         return self._collapse(events)
 
     # -- helpers ------------------------------------------------------------------------------
@@ -493,7 +501,7 @@ class EventExtractor:
             if not span.kb_id_ or not self.is_policy_maker(span.kb_id_, span.label_):
                 continue
             root = span.root
-            while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+            while root.dep_ in _NAME_LINKS and root.head is not root:
                 root = root.head
             if root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX") or (
                     root.dep_ == "pobj" and root.head.lower_ == "by"
@@ -649,7 +657,7 @@ class EventExtractor:
         noun; it reports an act only with the bodies that did it or a date. A past-tense
         relative clause on a thing tells its history."""
         if head.dep_ == "pcomp" and head.head.dep_ == "prep" and \
-                head.head.head.pos_ in ("NOUN", "PROPN"):
+                head.head.lower_ != "of" and head.head.head.pos_ in ("NOUN", "PROPN"):
             return False  # "the programme for cutting referrals" names the programme
         if head.dep_ == "relcl" and head.tag_ == "VBD" and any(
                 c.dep_ == "nsubj" and c.lower_ in ("which", "that") for c in head.children):
@@ -757,9 +765,22 @@ class EventExtractor:
 
     def _gate_open(self, trigger: Span, obj: str) -> bool:
         forms = self._trigger_form(trigger)
+        gates = [has for triggers, has in self.gated if forms & triggers]
+        if not gates:
+            return True
         words = {w.rstrip(".,;:").lower() for w in obj.split()}
+        # What is published may sit outside the object phrase the parser gives: "the
+        # publication on Thursday of the updated DES specification", "the DES, published on
+        # 31 March".
+        head = self._trigger_head(trigger)
+        lo, hi = self._bounds
+        near = list(head.subtree)
+        if head.dep_ in ("acl", "relcl", "amod", "appos") and head.head is not head:
+            near.append(head.head)
+            near.extend(t for c in head.head.lefts for t in c.subtree)
+        words |= {t.lower_ for t in near if lo <= t.i < hi}
         words |= {"£" for w in words if w.startswith("£")}
-        return all(words & has for triggers, has in self.gated if forms & triggers)
+        return all(words & has for has in gates)
 
     @staticmethod
     def _trigger_form(trigger: Span) -> set[str]:
@@ -775,7 +796,11 @@ class EventExtractor:
         return lemma in self.policy_objects and lemma not in self.duty_holders
 
     def _noun_in_background(self, head: Token) -> bool:
-        if head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
+        if head.dep_ == "attr" and any(
+                c.dep_ == "expl" or (c.dep_ == "nsubj" and c.lower_ in _TIME_WORDS)
+                for c in head.head.children):
+            pass  # "there has been a requirement for networks to ...", "today is the deadline"
+        elif head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
             return True  # "the consultation had been a real one"
         if any(c.dep_ in ("amod", "det") and c.lower_ in self.old_modifiers
                for c in head.children):
@@ -1062,7 +1087,7 @@ class EventExtractor:
     @staticmethod
     def _is_subject(span: Span) -> bool:
         root = span.root
-        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+        while root.dep_ in _NAME_LINKS and root.head is not root:
             root = root.head
         return root.dep_ in ("nsubj", "nsubjpass") or (
             root.dep_ == "poss" and root.head.dep_ in ("nsubj", "nsubjpass")
@@ -1075,7 +1100,7 @@ class EventExtractor:
         chain = {t.i for t in self._chain(head)}
         for span in named:
             root = span.root
-            while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+            while root.dep_ in _NAME_LINKS and root.head is not root:
                 root = root.head
             if self._is_subject(span) and root.head.i in chain and \
                     span.kb_id_ not in subjects:
@@ -1094,11 +1119,55 @@ class EventExtractor:
     def _actor(self, named: Sequence[Span], head: Token) -> str | None:
         if not named:
             return None
+        # "NHS England said networks must ...": the subject of a clause that holds the act
+        ancestors = self._clause_ancestors(head)
         for span in named:
-            if self._is_subject(span):
+            root = span.root
+            while root.dep_ in _NAME_LINKS and root.head is not root:
+                root = root.head
+            if self._is_subject(span) and root.head.i in ancestors:
                 return span.kb_id_
-        # "set by NHS England", "guidance from NHS England": the nearest named one.
-        return min(named, key=lambda s: abs(s.root.i - head.i)).kb_id_
+        # "set by NHS England", "guidance from NHS England", "NHS England's plan": a body
+        # named inside the act's own phrase; one named elsewhere in the sentence ("a
+        # concern in the Treasury") does not make the act its own.
+        lo, hi = self._bounds
+        top = head
+        while top.dep_ in ("xcomp", "aux", "auxpass", "amod", "compound") and top.head is not top:
+            top = top.head
+        if top.pos_ in ("NOUN", "PROPN") and top.dep_ in ("nsubjpass", "nsubj", "dobj") and \
+                top.head.pos_ in ("VERB", "AUX"):
+            top = top.head  # "a draft was circulated by NHS England": the act's own verb
+        if top.dep_ in ("acl", "relcl") and top.head is not top:
+            top = top.head  # "a government support package set out last week"
+        inside = {t.i for t in top.subtree if lo <= t.i < hi}
+        linked = [s for s in named if s.root.i in inside]
+        if linked:
+            return min(linked, key=lambda s: abs(s.root.i - head.i)).kb_id_
+        return None
+
+    @staticmethod
+    def _clause_ancestors(head: Token) -> set[int]:
+        """The verb an act belongs to and the verbs whose clauses hold it: "NHS England said
+        networks must ...", "NHS England published the drafts"; not the verb of a phrase the
+        act is only mentioned in ("began talks over the deal agreed in 2019")."""
+        verb = head
+        while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+            if verb.dep_ not in ("dobj", "nsubjpass", "nsubj", "attr", "pobj", "prep",
+                                 "compound", "amod", "nummod", "quantmod", "conj", "appos"):
+                break
+            nxt = verb.head
+            if nxt.pos_ in ("NOUN", "PROPN") and verb.dep_ not in ("compound", "amod",
+                                                                 "nummod", "quantmod",
+                                                                 "conj", "appos"):
+                return {head.i}  # the act sits inside another noun's phrase
+            verb = nxt
+        out = {head.i, verb.i}
+        tok = verb
+        while tok.dep_ in ("ccomp", "xcomp", "conj", "advcl", "aux", "auxpass") and \
+                tok.head is not tok:
+            tok = tok.head
+            out.add(tok.i)
+        return out
 
     @staticmethod
     def _trigger_head(trigger: Span) -> Token:
