@@ -353,6 +353,18 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
          "clinic.", [], {(None, "require")}),
         ("Today is the deadline for practices to send their network forms to the ICB.", [],
          {(None, "require")}),
+        # a claim reported with a pronoun is still a claim
+        ("He added that networks had received more funding since the 2019 deal.", [], set()),
+        # an idea is not an act
+        ("Creating more clinical director posts would seem the obvious answer.", [], set()),
+        # a pledge of money and posts created are funding
+        ("NHS England wrote to networks. The funding pledge comes after ministers pledged "
+         "£200m.", [NE], {("nhs-england", "fund")}),
+        ("The plan pledged to create 1,000 new training posts for networks.", [],
+         {(None, "fund")}),
+        # a body in a clause of time or condition is not shown acting
+        ("The uplift may be revisited once the Government responds. Networks must offer "
+         "evening appointments from October.", [GOV], {(None, "require")}),
         # a body named in another phrase of the sentence does not make the act its own
         ("Talks between the BMA and NHS England began over changes to the deal agreed in "
          "2019.", [NE], {(None, "agree")}),

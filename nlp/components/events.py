@@ -239,6 +239,7 @@ class EventExtractor:
         if not len(doc) or not self._about_general_practice(doc):
             return []
         actors = self._actor_mentions(doc)
+        self._mentions = actors
         muted = self._muted_quotes(doc)
         published = _ext(doc, "pcnwatch_published")
         forms = CuePhrases.forms(doc)
@@ -296,6 +297,8 @@ class EventExtractor:
                     continue
                 if self._hypothetical(head) or self._not_an_act(head, makers):
                     continue
+                if head.dep_ == "csubj" and head.tag_ == "VBG":
+                    continue  # "creating more senior posts would be the obvious way": an idea
                 if kind == "nouns" and self._is_name_part(trigger):
                     continue  # "the investment fund", "the Additional Roles Scheme"
                 if kind == "nouns" and not has_verb:
@@ -455,8 +458,9 @@ class EventExtractor:
         kept = []
         undone = {e["start"] for e in events if e["action"] in ("delay", "withdraw")}
         for event in events:
-            if event["action"] == "require" and event.pop("_described") and \
-                    event["start"] in undone:
+            described = event.pop("_described")
+            if event["action"] == "require" and (
+                    described and event["start"] in undone):
                 event.pop("_scope")
                 continue  # "the fund, which was due to start in April, will be suspended"
             scope = event.pop("_scope")
@@ -467,7 +471,6 @@ class EventExtractor:
                 kept.append(event)
         for event in kept:
             event.pop("_head")
-            event.pop("_described", None)
         return kept
 
     def _actor_mentions(self, doc: Doc) -> list[Span]:
@@ -503,7 +506,10 @@ class EventExtractor:
             root = span.root
             while root.dep_ in _NAME_LINKS and root.head is not root:
                 root = root.head
-            if root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX") or (
+            # a subject of a clause of time or condition ("once the government responds")
+            # is not shown acting
+            if root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX") and \
+                    not any(c.dep_ == "mark" for c in root.head.children) or (
                     root.dep_ == "pobj" and root.head.lower_ == "by"
                     and root.head.dep_ == "agent") or root.dep_ in ("poss", "attr") or (
                     root.dep_ == "pobj" and root.head.lower_ == "from"
@@ -560,10 +566,9 @@ class EventExtractor:
         return out
 
     def _reported_by_other_subject(self, sent: Span) -> bool:
-        """Without the quotes component (a bare pipeline): a sentence whose main verb is a
-        reporting verb with a person or another body as its subject is their claim."""
-        if _ext(sent.doc, "pcnwatch_reported") is not None:
-            return False
+        """A sentence whose main verb is a reporting verb with a person or another body as
+        its subject is their claim ("he added that extra funding was not guaranteed"), also
+        where the quotes component left the speaker unresolved."""
         root = sent.root
         if root.lemma_.lower() not in self.report_verbs or any(
                 c.dep_ == "aux" and c.tag_ == "MD" for c in root.children):
@@ -571,7 +576,7 @@ class EventExtractor:
         subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
         if subject is None:
             return False
-        actors = sent.doc.spans.get("pcnwatch_actors", [])
+        actors = self._mentions
         inside = [s for s in actors if subject.left_edge.i <= s.start and
                   s.end <= subject.right_edge.i + 1]
         if any(self.is_policy_maker(s.kb_id_, s.label_) for s in inside):
