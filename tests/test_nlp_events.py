@@ -365,6 +365,17 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # a body in a clause of time or condition is not shown acting
         ("The uplift may be revisited once the Government responds. Networks must offer "
          "evening appointments from October.", [GOV], {(None, "require")}),
+        # an act named in passing inside a claim is a fact the claim rests on
+        ("GP leaders said the 2023/24 contract imposition had made things worse.", [],
+         {(None, "announce")}),
+        ("GP leaders said the imposed contract does nothing for practices.", [],
+         {(None, "announce")}),
+        # money and the removal of a cap that were introduced are funding and a withdrawal
+        ("Extra funding for networks and the removal of the cap on pharmacists were "
+         "introduced last year.", [], {(None, "announce"), (None, "fund"), (None, "withdraw")}),
+        # a broken promise is no announcement
+        ("GP leaders spoke of a broken government promise on the network contract.", [],
+         set()),
         # a body named in another phrase of the sentence does not make the act its own
         ("Talks between the BMA and NHS England began over changes to the deal agreed in "
          "2019.", [NE], {(None, "agree")}),

@@ -280,12 +280,16 @@ class EventExtractor:
             last_object = ""
             for m in matches:
                 action, kind = m.value
-                if any(a <= m.start < b for a, b in muted):
+                # An act named in a quote as a policy maker's ("we welcomed the Secretary of
+                # State's announcement on funding") is a fact the speaker rests on.
+                owned = m.value[1] == "nouns" and self._owned_by_maker(doc[m.start:m.end], named)
+                if any(a <= m.start < b for a, b in muted) and not owned:
                     continue
                 trigger = doc[m.start:m.end]
                 head = self._trigger_head(trigger)
                 described = self._describes_policy_thing(head)
-                if claimed and not described:
+                if claimed and not described and not (
+                        kind == "nouns" and action != "fund" and self._presupposed(head)):
                     continue
                 if kind == "verbs" and not any(t.pos_ in ("VERB", "AUX") for t in trigger) \
                         and head.pos_ not in ("VERB", "AUX", "ADJ") \
@@ -316,8 +320,8 @@ class EventExtractor:
                     continue  # "online consultations" are appointments, not a consultation
                 if kind == "nouns" and action == "fund" and not self._money_provided(trigger):
                     continue  # "consultations costing £45", "saved £100,000", "an underspend"
-                if in_quote and not self._first_person_act(head, kind) and not any(
-                        a <= trigger.start_char < b for a, b in maker_quotes):
+                if in_quote and not owned and not self._first_person_act(head, kind) and \
+                        not any(a <= trigger.start_char < b for a, b in maker_quotes):
                     continue  # a quote reports an act only as "we will cut ..."
                 if self._vague(head) or self._unrealised(head, trigger) or \
                         self._imperative(head, sent):
@@ -429,6 +433,22 @@ class EventExtractor:
             return False
         return bool(words & self.money_given) or head.lower_ in ("funding", "investment")
 
+    def _owned_by_maker(self, trigger: Span, named: Sequence[Span]) -> bool:
+        """A policy maker named as the owner or maker of a noun trigger: "the Secretary of
+        State's announcement", "the deal agreed with NHS England"."""
+        head = self._trigger_head(trigger)
+        inside = {t.i for t in head.subtree}
+        return any(s.root.i in inside and s.root.i not in range(trigger.start, trigger.end)
+                   for s in named)
+
+    @staticmethod
+    def _presupposed(head: Token) -> bool:
+        """A definite act named in passing, as a fact the claim rests on: "the 2023/24
+        contract imposition", "the Welsh Government's offer", "a package of contract
+        proposals in January"."""
+        return any(c.dep_ in ("det", "poss", "compound", "nummod", "amod") for c in
+                   head.children) or head.dep_ in ("pobj", "compound")
+
     def _describes_policy_thing(self, head: Token) -> bool:
         """A trigger in a clause that describes a policy thing ("a contract that forces
         practices to open on Saturdays", "the new contract, which will see practices given a
@@ -437,7 +457,8 @@ class EventExtractor:
         for _ in range(5):
             if tok.head is tok:
                 return False
-            if tok.dep_ in ("relcl", "acl") or self._mistagged_verb(tok):
+            if tok.dep_ in ("relcl", "acl") or self._mistagged_verb(tok) or (
+                    tok.dep_ == "amod" and tok.tag_ in ("VBN", "VBD")):
                 # "measures to reduce debt" gives a purpose, not an act
                 return tok.head.lemma_.lower() in self.policy_things and not any(
                     c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
@@ -843,8 +864,11 @@ class EventExtractor:
         if len(words) == 1 and words[0] in _ANAPHORS | {"what", "which", "who"}:
             return False
         # The noun phrase up to its first preposition ("of" kept: "the number of
-        # indicators"): "main conclusions on networks" is about networks, not a network.
+        # indicators"): "main conclusions on networks" is about networks, not a network;
+        # but an announcement or a pledge "of" or "on" something names what is announced.
         cut = next((k for k, w in enumerate(words) if k and w in _PHRASE_PREPS), len(words))
+        if head.lemma_.lower() in self.event_nouns:
+            cut = len(words)
         for word in words[:cut]:
             if word in self.policy_objects or word.rstrip("s") in self.policy_objects:
                 return True
@@ -978,15 +1002,20 @@ class EventExtractor:
                 # changes" and "the imposed contract" report a proposal and an imposition
                 drop.add(k)
                 continue
-            if kind == "nouns" and head.dep_ in ("nsubj", "nsubjpass") and \
-                    head.head.i in head_at and head_at[head.head.i] != k:
-                drop.add(k)  # "the deal will give networks £1.8bn": the giving is the act
+            if kind == "nouns" and action != "fund" and head.dep_ in ("nsubj", "nsubjpass") \
+                    and head.head.i in head_at and head_at[head.head.i] != k:
+                # "the deal will give networks £1.8bn": the giving is the act; money that
+                # "was introduced" is funding as well
+                drop.add(k)
                 continue
             for o, (other, scope) in enumerate(zip(matches, scopes, strict=True)):
                 if o == k or head.i not in scope:
                     continue
                 if action == "fund" and doc[m.start].text in ("£", "$", "€"):
                     break
+                if kind == "nouns" and action in ("fund", "withdraw") and \
+                        other.value[0] == "announce":
+                    break  # "extra funding and the removal of the cap were introduced"
                 if kind == "nouns" and action == "propose" and other.value[0] == "announce":
                     drop.add(o)
                     break
@@ -1188,7 +1217,7 @@ class EventExtractor:
             lo, hi = self._bounds
             # Only words of this paragraph: the parser may hang a subheading on the verb.
             kids = [c for c in verb.children if lo <= c.i < hi]
-            if verb.dep_ in ("relcl", "acl") and verb.head is not verb and \
+            if verb.dep_ in ("relcl", "acl", "amod") and verb.head is not verb and \
                     lo <= verb.head.i < hi:
                 # "the measures we are setting out": what is set out is the noun it modifies
                 noun = verb.head
