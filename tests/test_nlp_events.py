@@ -419,3 +419,34 @@ def test_events_none_in_an_article_that_is_not_about_general_practice(events_nlp
     text = " ".join(["the Government has cut the dental contract targets and will fund new "
                      "dental check-ups from April, the dentists' association said."] * 12)
     assert run(events_nlp, text, [GOV]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "actors", "expected"),
+    [
+        # the phrasings of issue 10, in our own words
+        ("Networks will be required to run frailty clinics from April.", [],
+         {(None, "require")}),
+        ("The network specifications have been watered down.", [], {(None, "reduce")}),
+        ("NHS England has pushed back the frailty specification to October.", [NE],
+         {("nhs-england", "delay")}),
+        ("\u00a32 per patient will be made available to networks.", [], {(None, "fund")}),
+        ("GP leaders welcomed the publication of the draft network specifications.", [],
+         {(None, "propose")}),
+        # LABELLING.md's verbs: drop altogether, weaken, pare back, pause
+        ("NHS England has dropped the frailty requirement altogether.", [NE],
+         {("nhs-england", "withdraw")}),
+        ("NHS England has weakened the care home requirement.", [NE],
+         {("nhs-england", "reduce")}),
+        ("NHS England has pared back the network targets.", [NE], {("nhs-england", "reduce")}),
+        ("NHS England has paused the access targets until next year.", [NE],
+         {("nhs-england", "delay")}),
+        # rejections, votes, consultations closing and speculation are no events
+        ("The BMA rejected the network contract.", [], set()),
+        ("The consultation on the network contract closed on Friday.", [], set()),
+        ("NHS England is said to be considering scrapping the network targets.", [NE], set()),
+    ],
+)
+def test_events_labelling_conventions(events_nlp, text, actors, expected):
+    got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, actors)}
+    assert got == expected

@@ -207,6 +207,7 @@ class EventExtractor:
                                          {t: 1 for t in settings.get("practice_terms", [])})
         self.min_practice_terms = int(settings.get("min_practice_terms", 0))
         self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
+        self.closing_verbs = set(settings.get("closing_verbs", []))
         self.history_adverbs = set(settings.get("history_adverbs", []))
         self.event_nouns = set(settings.get("event_nouns", []))
         self.policy_people = set(settings.get("policy_people", []))
@@ -834,6 +835,8 @@ class EventExtractor:
         if head.dep_ in ("nsubj", "nsubjpass", "dobj") and any(
                 c.dep_ == "neg" for c in head.head.children):
             return True  # "extra funding wasn't guaranteed"
+        if head.dep_ == "nsubj" and head.head.lemma_.lower() in self.closing_verbs:
+            return True  # "the consultation closed on Friday": an end, not an act
         if head.lemma_.lower() in self.event_nouns:
             verb = head.head
             while verb.dep_ == "prep" and verb.head is not verb:
@@ -988,6 +991,11 @@ class EventExtractor:
             if head.pos_ in ("VERB", "AUX"):
                 for child in head.children:
                     if child.dep_ in ("dobj", "nsubjpass", "prep", "attr", "xcomp", "ccomp"):
+                        scope.update(t.i for t in child.subtree)
+            elif head.lemma_.lower() in self.event_nouns:
+                # "the publication of the draft specifications": what is published
+                for child in head.children:
+                    if child.dep_ == "prep" and child.lower_ == "of":
                         scope.update(t.i for t in child.subtree)
             scope.difference_update(range(m.start, m.end))
             scopes.append(scope)
