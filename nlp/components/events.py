@@ -1139,7 +1139,9 @@ class EventExtractor:
         """The policy makers that act: every one in the subject ("NHS England and the
         government published ..."), else the one nearest the trigger."""
         subjects = []
-        chain = {t.i for t in self._chain(head)}
+        # the clauses that hold the act, not the phrase it is mentioned in ("began talks
+        # over the deal agreed in 2019" is not an agreement by whoever began the talks)
+        chain = self._clause_ancestors(head)
         for span in named:
             root = span.root
             while root.dep_ in _NAME_LINKS and root.head is not root:
@@ -1205,9 +1207,10 @@ class EventExtractor:
             verb = nxt
         out = {head.i, verb.i}
         tok = verb
-        while tok.dep_ in ("ccomp", "xcomp", "conj", "advcl", "aux", "auxpass") and \
-                tok.head is not tok:
-            tok = tok.head
+        while tok.head is not tok and (
+                tok.dep_ in ("ccomp", "xcomp", "conj", "advcl", "aux", "auxpass") or (
+                tok.dep_ in ("pcomp", "prep") and tok.head.pos_ in ("VERB", "AUX", "ADP"))):
+            tok = tok.head  # "by expanding the role of pharmacies, ... said Sunak"
             out.add(tok.i)
         return out
 
