@@ -638,8 +638,12 @@ class EventExtractor:
                    for t in self._chain(head) for c in t.children)
 
     def _vague(self, head: Token) -> bool:
-        """"we are committed to rebuilding", "we will continue to work with": no act."""
+        """"we are committed to rebuilding", "we will continue to work with": no act. A noun
+        is only vague as what the vague verb itself governs ("one year on from their launch"
+        in a report that "looked at" networks is still a launch)."""
         chain = self._chain(head)
+        if head.pos_ in ("NOUN", "PROPN"):
+            chain = chain[:2] if head.dep_ in ("dobj", "xcomp") else chain[:1]
         if any(t.lemma_.lower() in self.vague_heads for t in chain[1:]):
             return True
         return head.lemma_.lower() in self.vague_heads and not any(
