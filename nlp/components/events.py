@@ -23,7 +23,7 @@ time, since the parser runs subheadings into the next paragraph; an act needs a 
 policy object (a target, contract, fund, service, money ...); money counts only with a word
 of provision near it, never a price, a saving or a shortfall; inside a direct quotation only
 a policy maker's "we will cut ..." counts, never "we are committed to" or "we will continue to
-work with"; forecasts ("talks are expected to begin"), future publications, past necessities
+work with"; forecasts ("talks are expected to begin"), past necessities
 ("had to"), questions, headings, advice to the reader, the history of a thing ("first
 proposed in 2019") and the claims of speakers who are not policy makers give no event. One
 event per (actor, action, object) per article, and same-actor same-action events on
@@ -656,8 +656,6 @@ class EventExtractor:
             return True
         if any(c.dep_ == "advmod" and c.lower_ in self.history_adverbs for c in head.children):
             return True  # "the service, first proposed in 2019, is delayed": its history
-        if head.lemma_.lower() in self.publish_verbs and not self._realised(head):
-            return True
         for tok in self._chain(head):
             lemma = tok.lemma_.lower()
             if lemma not in self.expectation_heads:
