@@ -376,6 +376,9 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # a broken promise is no announcement
         ("GP leaders spoke of a broken government promise on the network contract.", [],
          set()),
+        # "we" outside quotes is the page's own voice, not another body
+        ("NHS England wrote to networks. The plan explains how we will expand the network "
+         "workforce with pharmacists.", [NE], {("nhs-england", "announce")}),
         # a body named in another phrase of the sentence does not make the act its own
         ("Talks between the BMA and NHS England began over changes to the deal agreed in "
          "2019.", [NE], {(None, "agree")}),

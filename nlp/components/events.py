@@ -314,7 +314,7 @@ class EventExtractor:
                 if kind == "verbs" and action != "require" and \
                         trigger.text.lower() not in self.recipient_verbs and \
                         not (in_quote and self._first_person_act(head, kind)) and \
-                        not described and self._other_subject(head, in_sent):
+                        not described and self._other_subject(head, in_sent, in_quote):
                     continue  # "the network had to cut its hours": not a policy maker's act
                 if kind == "nouns" and trigger.root.tag_ in ("NNS", "NNPS") and \
                         trigger.root.lemma_.lower() in self.singular_only:
@@ -1071,7 +1071,8 @@ class EventExtractor:
             return root.head.i > trigger.end - 1 and root.head.lower_ not in ("boost", "cut")
         return root.pos_ == "PROPN" or root.text[:1].isupper() and root.i > root.sent.start
 
-    def _other_subject(self, head: Token, in_sent: Sequence[Span]) -> bool:
+    def _other_subject(self, head: Token, in_sent: Sequence[Span],
+                       in_quote: bool = False) -> bool:
         covered = {i for s in in_sent for i in range(s.start, s.end)}
         verb = head
         while verb.dep_ in ("xcomp", "aux") or (verb.dep_ == "pcomp" and
@@ -1083,6 +1084,8 @@ class EventExtractor:
         # Only agents that cannot change national policy count: "the network cut its
         # hours" is no policy event, "the new contract will cut indicators" is one.
         for child in verb.children:
+            if child.lower_ in ("we", "i") and not in_quote:
+                continue  # the page's own voice ("the plan explains how we will expand ...")
             if child.dep_ == "nsubj" and child.i not in covered and (
                     child.lemma_.lower() in self.other_agents
                     or child.lower_ in self.other_agents) and \
@@ -1094,7 +1097,7 @@ class EventExtractor:
         """Another body is the subject of the act's clause, or of the clause that reports it
         ("the LMC said networks must ..."): "soon after the college exerted pressure" in
         another clause does not make the act the college's."""
-        clause = {t.i for t in self._chain(head, steps=6)}
+        clause = self._clause_ancestors(head)
         for span in others:
             root = span.root
             while root.dep_ in ("compound", "appos", "conj", "poss") and root.head is not root:
