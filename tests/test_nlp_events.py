@@ -376,6 +376,13 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # a broken promise is no announcement
         ("GP leaders spoke of a broken government promise on the network contract.", [],
          set()),
+        # an offer of a contract is a proposal; an offer of appointments is none
+        ("GP leaders rejected the Government's offer for next year's GP contract.", [GOV],
+         {("government", "propose")}),
+        ("The new hubs give patients a clear and consistent offer.", [], set()),
+        # the owner of a decision to act is its maker
+        ("We welcome the Government's decision to free up money in the roles scheme for "
+         "networks.", [GOV], {("government", "fund")}),
         # "we" outside quotes is the page's own voice, not another body
         ("NHS England wrote to networks. The plan explains how we will expand the network "
          "workforce with pharmacists.", [NE], {("nhs-england", "announce")}),

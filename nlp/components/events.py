@@ -207,6 +207,7 @@ class EventExtractor:
                                          {t: 1 for t in settings.get("practice_terms", [])})
         self.min_practice_terms = int(settings.get("min_practice_terms", 0))
         self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
+        self.intention_nouns = set(settings.get("intention_nouns", []))
         self.closing_verbs = set(settings.get("closing_verbs", []))
         self.history_adverbs = set(settings.get("history_adverbs", []))
         self.event_nouns = set(settings.get("event_nouns", []))
@@ -275,8 +276,11 @@ class EventExtractor:
                     sent.text.lstrip().lower().startswith(self.question_openers):
                 continue  # a question about an act is not the act
             has_verb = any(t.pos_ in ("VERB", "AUX") for t in sent)
+            # a noun trigger on a verb ("the plans offered funding") names nothing
             matches = self._drop_embedded(
-                doc, [m for m in matches if m.value[0] != "ignore"])
+                doc, [m for m in matches if m.value[0] != "ignore" and not (
+                    m.value[1] == "nouns" and m.end - m.start == 1
+                    and doc[m.start].pos_ == "VERB")])
             dates = None
             last_object = ""
             for m in matches:
@@ -1189,6 +1193,12 @@ class EventExtractor:
         if top.dep_ in ("acl", "relcl") and top.head is not top:
             top = top.head  # "a government support package set out last week"
         inside = {t.i for t in top.subtree if lo <= t.i < hi}
+        if top.dep_ in ("advcl", "xcomp") and any(c.lower_ == "to" for c in top.children):
+            # "the Government's decision to free up money": the parser may hang the
+            # infinitive on the verb; the decision it belongs to names the maker
+            inside |= {t.i for c in top.head.children if c.dep_ in ("dobj", "nsubjpass")
+                       and c.lemma_.lower() in self.intention_nouns
+                       for t in c.subtree if lo <= t.i < hi}
         linked = [s for s in named if s.root.i in inside]
         if linked:
             return min(linked, key=lambda s: abs(s.root.i - head.i)).kb_id_
@@ -1233,8 +1243,10 @@ class EventExtractor:
             lo, hi = self._bounds
             # Only words of this paragraph: the parser may hang a subheading on the verb.
             kids = [c for c in verb.children if lo <= c.i < hi]
+            infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in kids) and \
+                any(c.dep_ == "dobj" for c in kids)  # "the decision to free up money"
             if verb.dep_ in ("relcl", "acl", "amod") and verb.head is not verb and \
-                    lo <= verb.head.i < hi:
+                    lo <= verb.head.i < hi and not infinitive:
                 # "the measures we are setting out": what is set out is the noun it modifies
                 noun = verb.head
                 if noun.pos_ == "NUM" and noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
