@@ -383,6 +383,9 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # the owner of a decision to act is its maker
         ("We welcome the Government's decision to free up money in the roles scheme for "
          "networks.", [GOV], {("government", "fund")}),
+        # a motion's clause is the conference's claim
+        ("- insists that networks must keep the freedom to set their own opening hours", [],
+         set()),
         # "we" outside quotes is the page's own voice, not another body
         ("NHS England wrote to networks. The plan explains how we will expand the network "
          "workforce with pharmacists.", [NE], {("nhs-england", "announce")}),

@@ -207,6 +207,7 @@ class EventExtractor:
                                          {t: 1 for t in settings.get("practice_terms", [])})
         self.min_practice_terms = int(settings.get("min_practice_terms", 0))
         self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
+        self.motion_verbs = set(settings.get("motion_verbs", []))
         self.intention_nouns = set(settings.get("intention_nouns", []))
         self.closing_verbs = set(settings.get("closing_verbs", []))
         self.history_adverbs = set(settings.get("history_adverbs", []))
@@ -596,10 +597,13 @@ class EventExtractor:
         its subject is their claim ("he added that extra funding was not guaranteed"), also
         where the quotes component left the speaker unresolved."""
         root = sent.root
+        subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        if subject is None and root.lemma_.lower() in self.motion_verbs and \
+                root.tag_ in ("VBZ", "VBP"):
+            return True  # a motion's clause: "- insists that practices must ..."
         if root.lemma_.lower() not in self.report_verbs or any(
                 c.dep_ == "aux" and c.tag_ == "MD" for c in root.children):
             return False  # "networks must tell their ICB" is a duty, not a claim
-        subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
         if subject is None:
             return False
         actors = self._mentions
@@ -835,9 +839,10 @@ class EventExtractor:
             pass  # "there has been a requirement for networks to ...", "today is the deadline"
         elif head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
             return True  # "the consultation had been a real one"
-        if any(c.dep_ in ("amod", "det") and c.lower_ in self.old_modifiers
-               for c in head.children):
-            return True  # "existing network funding", "any extra funding", "an apparent deal"
+        if any(t.lower_ in self.old_modifiers and t.dep_ in ("amod", "det")
+               for c in head.lefts for t in c.subtree):
+            # "existing network funding", "any extra funding", "a broken government promise"
+            return True
         if head.dep_ in ("nsubj", "nsubjpass", "dobj") and any(
                 c.dep_ == "neg" for c in head.head.children):
             return True  # "extra funding wasn't guaranteed"
