@@ -463,3 +463,15 @@ def test_events_none_in_an_article_that_is_not_about_general_practice(events_nlp
 def test_events_labelling_conventions(events_nlp, text, actors, expected):
     got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, actors)}
     assert got == expected
+
+
+def test_events_weekday_of_a_coming_act_is_the_next_one(events_nlp):
+    # Published on a Wednesday: "will ... on Thursday" is the next day, where "announced on
+    # Monday" is the Monday just gone.
+    wednesday = date(2022, 9, 21)
+    (coming,) = run(events_nlp, "NHS England will publish the network contract on Thursday.",
+                    [NE], wednesday)
+    (past,) = run(events_nlp, "NHS England published the network contract on Monday.", [NE],
+                  wednesday)
+    assert coming["date"] == "2022-09-22"
+    assert past["date"] == "2022-09-19"

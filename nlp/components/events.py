@@ -34,6 +34,8 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,7 @@ _GRANTING = {"announce", "confirm", "decide", "agree", "rule"}
 _FUTURE = {"will", "would", "shall", "to", "could", "might", "may", "'ll"}
 _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
 _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
+_WEEKDAY_RE = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
 _MONEY_RE = re.compile(r"^\d[\d,.]*(?:m|bn|k|%)$|^(?:million|billion|%)$")
 _STOPWORDS = {"the", "a", "an", "of", "for", "to", "in", "on", "and", "with", "by", "from",
@@ -371,7 +374,7 @@ class EventExtractor:
                 last_object = obj
                 if dates is None:
                     dates = find_dates(sent.text, published)
-                when = self._act_date(dates, head, sent)
+                when = self._act_date(dates, head, sent, published)
                 # An old act recalled ("the five-year deal agreed in 2019", in a 2022
                 # article; "the contract had required ...") is still an act, but one the
                 # news does not make: unnamed, its maker stays null.
@@ -1365,7 +1368,8 @@ class EventExtractor:
             return fallback
         return " ".join(doc[tokens[0].i:tokens[-1].i + 1].text.split())
 
-    def _act_date(self, dates: Sequence[Any], head: Token, sent: Span) -> str | None:
+    def _act_date(self, dates: Sequence[Any], head: Token, sent: Span,
+                  published: date | None = None) -> str | None:
         """The date of the act: a date phrase that hangs on the act's verb ("announced ...
         last week") before one inside what it acts on ("the drafts published in December",
         "the contract for 2024/25"); else the nearest to the trigger."""
@@ -1390,6 +1394,13 @@ class EventExtractor:
                 tok = tok.head
             if on_verb:
                 own.append(mention)
+        if published is not None and not self._realised(head):
+            # "will set out her plan on Thursday": the weekday of a coming act is the next
+            # one, not the one just gone that reports of the past mean
+            ahead = {d.start: replace(d, date=d.date + timedelta(days=7)) for d in dates
+                     if _WEEKDAY_RE.search(d.text) and d.date < published}
+            dates = [ahead.get(d.start, d) for d in dates]
+            own = [ahead.get(d.start, d) for d in own]
         return self._nearest_date(own or dates, head.idx - sent.start_char)
 
     @staticmethod
