@@ -307,8 +307,14 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # an act whose maker the sentence leaves out belongs to the body last shown acting
         ("NHS England wrote to networks on Monday. The care home work has been put back "
          "to October.", [NE], {("nhs-england", "delay")}),
-        # with no body shown acting before it, the maker stays null
-        ("The care home work has been put back to October. NHS England wrote to networks "
+        # in the headline and lede, the body the lede shows acting
+        ("Care home work put back to October.\n\nNHS England has written to every network "
+         "about it.",
+         [NE], {("nhs-england", "delay")}),
+        # past the lede, with no body shown acting before it, the maker stays null
+        (" ".join(["Practices in the county had a hard winter, with more patients than "
+                   "ever and long queues on the phone lines."] * 3)
+         + " The care home work has been put back to October. NHS England wrote to networks "
          "on Monday.", [NE], {(None, "delay")}),
         ("Networks must offer evening appointments from October.", [], {(None, "require")}),
         # an announcement of another act is that act

@@ -4,7 +4,8 @@ A sentence yields an event when it holds a trigger from nlp/data/event_triggers.
 the act belongs to a policy maker: the named policy maker in the sentence (its subject
 first; a minister or official counts for their body), or, when none is named ("Five
 objectives have been cut to two"), the policy maker last shown acting before it in the
-article, and null when there is none, as the text leaves it. Sentences whose subject is some
+article (in the headline and lede, the one the lede shows acting), and null when there is
+none, as the text leaves it. Sentences whose subject is some
 other body (an LMC complaining about "the proposals") and quotes from people who are not
 policy makers give no event, except what they say of a policy thing as fact ("a contract
 that forces practices to open on Saturdays"). An announcement of another act is that act
@@ -210,6 +211,7 @@ class EventExtractor:
                                          {t: 1 for t in settings.get("practice_terms", [])})
         self.min_practice_terms = int(settings.get("min_practice_terms", 0))
         self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
+        self.lede_chars = int(settings.get("lede_chars", 0))
         self.motion_verbs = set(settings.get("motion_verbs", []))
         self.intention_nouns = set(settings.get("intention_nouns", []))
         self.closing_verbs = set(settings.get("closing_verbs", []))
@@ -408,6 +410,9 @@ class EventExtractor:
         for event in events:
             if event.pop("via") == "unnamed":
                 before = [actor for at, actor in acting if at <= event["start"]]
+                if not before and event["start"] < self.lede_chars:
+                    # a headline's act belongs to the body its lede shows acting
+                    before = [actor for at, actor in acting if at < self.lede_chars][:1]
                 event["actor_id"] = before[-1] if before else None
 
         return self._collapse(events)
