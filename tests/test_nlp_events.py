@@ -389,6 +389,10 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # the owner of a decision to act is its maker
         ("We welcome the Government's decision to free up money in the roles scheme for "
          "networks.", [GOV], {("government", "fund")}),
+        # a question asks about an act; what it takes as given stands
+        ("Will NHS England scrap the network targets before April?", [NE], set()),
+        ("Does the minister agree that the imposed contract has failed networks?", [],
+         {(None, "announce")}),
         # a motion's clause is the conference's claim
         ("- insists that networks must keep the freedom to set their own opening hours", [],
          set()),

@@ -23,12 +23,13 @@ Precision rules (their word lists are in the data file): sentences are read a pa
 time, since the parser runs subheadings into the next paragraph; an act needs a concrete
 policy object (a target, contract, fund, service, money ...); money counts only with a word
 of provision near it, never a price, a saving or a shortfall; inside a direct quotation only
-a policy maker's "we will cut ..." counts, never "we are committed to" or "we will continue to
-work with"; forecasts ("talks are expected to begin"), past necessities
-("had to"), questions, headings, advice to the reader, the history of a thing ("first
-proposed in 2019") and the claims of speakers who are not policy makers give no event. One
-event per (actor, action, object) per article, and same-actor same-action events on
-overlapping objects collapse into the first.
+a policy maker's words state an act, never "we are committed to" or "we will continue to
+work with"; forecasts ("talks are expected to begin"), past necessities ("had to"),
+headings, advice to the reader, the history of a thing ("first proposed in 2019"),
+questions and the claims of speakers who are not policy makers give no event, though what a
+claim or a question takes as given does ("the imposed contract"). One event per (actor,
+action, object) per article, and same-actor same-action events on overlapping objects
+collapse into the first.
 """
 from __future__ import annotations
 
@@ -280,7 +281,10 @@ class EventExtractor:
                       and s.label_ not in _REPORTING_KINDS]
             if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?") or \
                     sent.text.lstrip().lower().startswith(self.question_openers):
-                continue  # a question about an act is not the act
+                # a question about an act is not the act ("will NHS England scrap the
+                # targets?"); what it takes as given is ("the increase, which the
+                # Government put in place"), as in a claim
+                claimed = True
             has_verb = any(t.pos_ in ("VERB", "AUX") for t in sent)
             # a noun trigger on a verb ("the plans offered funding") names nothing
             matches = self._drop_embedded(
