@@ -108,10 +108,12 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for span in doc.spans.get("pcnwatch_actors", []):
         counts[span.kb_id_] = counts.get(span.kb_id_, 0) + 1
-    # A body can speak without being named as such ("a government spokesperson said"):
-    # it is still an actor of the article, mentioned once per quote.
+    # A body can speak without being named as such ("a government spokesperson said", an
+    # MP's party in a debate record): it is still an actor of the article, mentioned once
+    # per quote or statement.
     named = set(counts)
-    for q in _ext(doc, "pcnwatch_quotes") or []:
+    spoke = [*(_ext(doc, "pcnwatch_quotes") or []), *(_ext(doc, "pcnwatch_reported") or [])]
+    for q in spoke:
         if q.get("actor_id") and q["actor_id"] not in named:
             counts[q["actor_id"]] = counts.get(q["actor_id"], 0) + 1
     actors = []

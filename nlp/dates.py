@@ -12,13 +12,17 @@ Conventions (each a choice; the trade press rarely gives a day):
 - A month or day without a year looks forward after "from", "to", "by", "until", "before",
   "starting", "next" (the first such month on or after the published month), back after
   "last", "since", and otherwise takes the occurrence nearest the published date.
+- "This year" and "last year" are calendar years (1 January), as the news uses them: in
+  February 2020 "this year" is 2020, not the NHS year that began in April 2019; "this
+  financial year" and "last financial year" are NHS years.
 - "Last week" is seven days before publication, "this week" the published date itself,
   "next month" the first day of the following month. "Christmas" is the 25 December nearest
   the published date ("before Christmas" in a January article is the Christmas just gone).
 - With no published date only phrases that carry a year resolve.
 
-`find_dates` returns every phrase found with its character offsets, so a caller can pick the
-phrase nearest a word of interest; `resolve_date` returns the first.
+`find_dates` returns every phrase found with its character offsets and its precision (day,
+month or year), so a caller can pick the phrase nearest a word of interest and ignore a year
+alone; `resolve_date` returns the first.
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ _NUMBER_WORDS = {
 
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
-_LEAD = r"(?:(?P<lead>[A-Za-z]+)\s+(?:the\s+)?)?"
+# A lead word stays on the date's line: "Gowland\n\nJanuary 4" is a byline and a date.
+_LEAD = r"(?:(?P<lead>[A-Za-z]+)[ \t]+(?:the[ \t]+)?)?"
 
 # Order matters: longer, more specific forms first; a span already taken is not reused.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -65,7 +70,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("numeric", re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>(?:19|20)\d\d)\b")),
     ("fyear", re.compile(
-        r"\b(?P<year>(?:19|20)\d\d)\s*[/\-\u2013]\s*(?P<next>(?:19|20)?\d\d)\b(?!-\d)")),
+        _LEAD + r"\b(?P<year>(?:19|20)\d\d)\s*[/\-\u2013]\s*(?P<next>(?:19|20)?\d\d)\b(?!-\d)",
+        re.I)),
     ("day_month_year", re.compile(
         _LEAD + _DAY + r"\s+(?:of\s+)?(?P<month>" + _MONTH_RE + r"),?\s+" + _YEAR + r"\b", re.I)),
     ("month_day_year", re.compile(
@@ -80,13 +86,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("christmas", re.compile(_LEAD + r"\bchristmas\b", re.I)),
     ("financial_year", re.compile(
         r"\b(?P<which>the\s+coming|the\s+next|next|this|the\s+current|the\s+new)\s+"
-        r"(?:(?:financial|contract|nhs|fiscal)\s+)?year\b", re.I)),
+        r"(?P<kind>(?:financial|contract|nhs|fiscal)\s+)?year\b", re.I)),
     ("relative_unit", re.compile(
         r"\b(?P<which>last|next|this|earlier\s+this|later\s+this)\s+(?P<unit>week|month)\b", re.I)),
     ("ago", re.compile(
         r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
         r"(?P<unit>day|week|month|year)s?\s+ago\b", re.I)),
-    ("last_year", re.compile(r"\blast\s+year\b", re.I)),
+    ("last_year", re.compile(r"\blast\s+(?P<kind>(?:financial|contract|nhs|fiscal)\s+)?year\b",
+                             re.I)),
     ("weekday", re.compile(
         r"\b(?:(?P<which>last|next|this)\s+)?(?:on\s+)?"
         r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
@@ -101,12 +108,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 @dataclass(frozen=True)
 class DateMention:
-    """A date phrase found in text, with its offsets and its resolved date."""
+    """A date phrase found in text, with its offsets and its resolved date.
+
+    ``precision`` says how much of the date the phrase gives: ``"day"`` ("1 July 2019",
+    "last week"), ``"month"`` ("July 2019", "from April", the NHS year "from 2020/21") or
+    ``"year"`` ("in 2019", "this year"), whose month and day are a convention, not news.
+    """
 
     start: int
     end: int
     text: str
     date: date
+    precision: str = "day"
 
 
 def _safe(year: int, month: int, day: int) -> date | None:
@@ -204,6 +217,10 @@ def _resolve(kind: str, m: re.Match[str], published: date | None) -> date | None
         return _place_in_year(12, 25, published, "nearest")
     if kind == "financial_year":
         which = " ".join(g["which"].lower().split())
+        if which == "this" and not g["kind"]:
+            # "this year" in the news is the calendar year: in February 2020 it is 2020,
+            # not the NHS year that began in April 2019.
+            return date(published.year, 1, 1)
         if which in ("this", "the current"):
             april = date(published.year, 4, 1)
             return april if published >= april else date(published.year - 1, 4, 1)
@@ -230,6 +247,9 @@ def _resolve(kind: str, m: re.Match[str], published: date | None) -> date | None
             return _add_months(published, -n)
         return date(published.year - n, 1, 1)
     if kind == "last_year":
+        if g["kind"]:
+            april = date(published.year, 4, 1)
+            return date(april.year - (1 if published >= april else 2), 4, 1)
         return date(published.year - 1, 1, 1)
     if kind == "weekday":
         target = _WEEKDAYS[g["weekday"].lower()]
@@ -243,6 +263,31 @@ def _resolve(kind: str, m: re.Match[str], published: date | None) -> date | None
         return published + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[
             g["word"].lower()])
     return None
+
+
+_MONTH_KINDS = {"month_year", "month", "financial_year"}
+_YEAR_KINDS = {"year", "fyear", "last_year"}
+
+
+def _precision(kind: str, m: re.Match[str]) -> str:
+    g = m.groupdict()
+    lead = (g.get("lead") or "").lower()
+    if kind in ("year", "fyear") and lead != "by" and (
+            _direction(lead) == "forward" or (kind == "fyear" and lead in ("in", "during"))):
+        # "from 2020/21", "in 2024/25", "not until 2021": the NHS year starts on 1 April;
+        # "by 2023/24" is a target somewhere in that year
+        return "month"
+    if kind == "financial_year" and g["which"].lower() == "this" and not g["kind"]:
+        return "year"
+    if kind == "last_year" and not g["kind"]:
+        return "year"
+    if kind == "relative_unit" and g["unit"].lower() == "month":
+        return "month"
+    if kind == "ago" and g["unit"].lower() in ("month", "year"):
+        return g["unit"].lower()
+    if kind in _MONTH_KINDS or kind == "last_year":
+        return "month"
+    return "year" if kind in _YEAR_KINDS else "day"
 
 
 def find_dates(text: str, published: date | None) -> list[DateMention]:
@@ -269,7 +314,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                     taken.append((start, end))
                 continue
             taken.append((start, end))
-            found.append(DateMention(start, end, text[start:end], resolved))
+            found.append(DateMention(start, end, text[start:end], resolved,
+                                     _precision(kind, m)))
     found.sort(key=lambda d: d.start)
     return found
 

@@ -103,3 +103,35 @@ def test_find_dates_prefers_the_fullest_form():
     found = find_dates("The scheme starts on 1 July 2019 in most areas.", None)
     assert len(found) == 1
     assert found[0].text.endswith("1 July 2019")
+
+
+def test_this_year_is_the_calendar_year_not_the_nhs_year():
+    # In February 2020 the news means 2020 by "this year", not the NHS year from April 2019.
+    assert resolve_date("the scheme will start this year", date(2020, 2, 14)) == date(2020, 1, 1)
+    assert resolve_date("money promised last year", date(2020, 2, 14)) == date(2019, 1, 1)
+    assert resolve_date("this financial year", date(2020, 2, 14)) == date(2019, 4, 1)
+    assert resolve_date("last financial year", date(2020, 2, 14)) == date(2018, 4, 1)
+
+
+def test_last_month_is_the_month_before_publication():
+    assert resolve_date("confirmed in a letter last month", date(2024, 8, 1)) == date(2024, 7, 1)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "precision"),
+    [
+        ("on 1 July 2019", "day"),
+        ("last week", "day"),
+        ("in July 2019", "month"),
+        ("from April", "month"),
+        ("from 2020/21", "month"),  # the NHS year starts on 1 April
+        ("until 2021", "month"),
+        ("in 2019", "year"),
+        ("this year", "year"),
+        ("by 2023/24", "year"),  # a target somewhere in that year
+        ("for 2019/20", "year"),
+    ],
+)
+def test_find_dates_says_how_precise_each_phrase_is(phrase, precision):
+    (found,) = find_dates(phrase, PUB)
+    assert found.precision == precision

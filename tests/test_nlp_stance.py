@@ -449,3 +449,15 @@ def test_stance_counterfactual_and_answer(stance_nlp, text, expected):
 )
 def test_stance_patience_and_relief_over_quantifiers(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
+
+
+def test_an_article_that_never_names_general_practice_takes_no_side():
+    from nlp.pipeline import default_pipeline
+
+    doc = default_pipeline()(
+        "Dental leaders warned the new dental contract was a disaster for patients.\n\n"
+        "The British Dental Association said: \u201cThis deal is a betrayal of every "
+        "dentist in the country.\u201d")
+    assert {q["stance"] for q in doc._.pcnwatch_quotes} == {"neutral"}
+    assert all(s["stance"] == "neutral" for s in doc._.pcnwatch_stances)
+    assert all("not about general practice" in s["cues"] for s in doc._.pcnwatch_stances)

@@ -2,29 +2,42 @@
 
 A sentence yields an event when it holds a trigger from nlp/data/event_triggers.toml and
 the act belongs to a policy maker: the named policy maker in the sentence (its subject
-first), or, when none is named ("Five objectives have been cut to two"), the policy maker
-the article is about. Sentences whose subject is some other body (an LMC complaining about
-"the proposals") and quotes from people who are not policy makers give no event. Noun
-triggers ("draft proposals", "funding") need a named policy maker or a publishing verb.
+first; a minister or official counts for their body), or, when none is named ("Five
+objectives have been cut to two"), the policy maker last shown acting before it in the
+article (in the headline and lede, the one the lede shows acting), and null when there is
+none, as the text leaves it. Sentences whose subject is some
+other body (an LMC complaining about "the proposals") and quotes from people who are not
+policy makers give no event, except what they say of a policy thing as fact ("a contract
+that forces practices to open on Saturdays"). An announcement of another act is that act
+("NHS England has announced that the requirements will be phased in" is a delay; announced
+money is funding).
+An old act recalled ("the five-year deal agreed in 2019", in a 2022 article; "the contract
+had required ...") is an act too, but not the news: when the sentence does not name its
+maker, the maker stays null. An article that hardly names general practice (a dental
+contract, social care reform) has no events.
 The date is the date phrase hung on the act's verb (else the nearest), resolved by
-nlp.dates against doc._.pcnwatch_published.
+nlp.dates against doc._.pcnwatch_published; a year alone ("in 2019", "this year") dates
+nothing.
 
 Precision rules (their word lists are in the data file): sentences are read a paragraph at a
 time, since the parser runs subheadings into the next paragraph; an act needs a concrete
-policy object (a target, contract, fund, service, money ...); inside a direct quotation only a
-policy maker's "we will cut ..." counts, never "we are committed to" or "we will continue to
-work with"; forecasts ("talks are expected to begin"), future publications, past necessities
-("had to"), advice to the reader, old acts recalled with their year and the claims of
-speakers who are not policy makers give no event. One event per (actor, action, object) per
-article, and same-actor same-action events on overlapping objects collapse into the first.
+policy object (a target, contract, fund, service, money ...); money counts only with a word
+of provision near it, never a price, a saving or a shortfall; inside a direct quotation only
+a policy maker's words state an act, never "we are committed to" or "we will continue to
+work with"; forecasts ("talks are expected to begin"), past necessities ("had to"),
+headings, advice to the reader, the history of a thing ("first proposed in 2019"),
+questions and the claims of speakers who are not policy makers give no event, though what a
+claim or a question takes as given does ("the imposed contract"). One event per (actor,
+action, object) per article, and same-actor same-action events on overlapping objects
+collapse into the first.
 """
-
 from __future__ import annotations
 
 import re
 import tomllib
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +46,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..dates import find_dates
+from ..registry import load_registry
 from ._data import read_component_data, write_component_data
 from .stance import CuePhrases
 
@@ -50,6 +64,8 @@ _STOP_OBJECT = {"which", "that", "who", "whose", "where", "while", "but", "becau
 # Links by which a trigger hangs under the verb that asks for or refuses it.
 _EMBEDDING_DEPS = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "aux", "mark"}
 _SPECULATIVE = {"could", "might", "may"}
+# Links from a body's name to the noun it names or modifies: "a DHSC spokesperson".
+_NAME_LINKS = ("compound", "appos", "conj", "amod", "nmod")
 _CONDITIONAL = {"whether", "if", "until", "unless"}
 # Reporting words the parser sometimes reads as nouns ("New guidance states that ...").
 _REPORTING_FORMS = {"states", "says", "shows", "suggests", "confirms", "notes", "warns",
@@ -62,6 +78,7 @@ _GRANTING = {"announce", "confirm", "decide", "agree", "rule"}
 _FUTURE = {"will", "would", "shall", "to", "could", "might", "may", "'ll"}
 _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
 _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
+_WEEKDAY_RE = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
 _MONEY_RE = re.compile(r"^\d[\d,.]*(?:m|bn|k|%)$|^(?:million|billion|%)$")
 _STOPWORDS = {"the", "a", "an", "of", "for", "to", "in", "on", "and", "with", "by", "from",
@@ -86,6 +103,33 @@ def load_event_triggers(path: str | None = None) -> dict[str, Any]:
         return tomllib.loads(data.decode("utf-8"))
     with open(path, "rb") as fh:
         return tomllib.load(fh)
+
+
+_NOT_INFLECTED = {"must", "have", "has", "had", "will", "be", "to", "not", "due", "should",
+                  "would", "need", "could", "may", "obliged", "required", "expected", "fewer",
+                  "provide", "give", "agree", "ask", "want", "meet", "cover", "add"}
+
+
+def _inflections(verb: str) -> set[str]:
+    """-s, -ed and -ing forms of a trigger verb, by English spelling rules (over-generating
+    is harmless: a form that is no word never occurs)."""
+    if verb in _NOT_INFLECTED or not verb.isalpha() or len(verb) < 3:
+        return set()
+    stem = verb[:-1] if verb.endswith("e") else verb
+    forms = {verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s"),
+             stem + "ed", stem + "ing"}
+    if verb.endswith("y") and verb[-2] not in "aeiou":
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    if verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
+        forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}  # "scrapped", "cutting"
+    return forms - {verb}
+
+
+def _registry_kind(actor_id: str) -> str:
+    try:
+        return load_registry().get(actor_id).kind
+    except ValueError:
+        return ""
 
 
 def _ext(doc: Doc, name: str) -> Any:
@@ -137,6 +181,13 @@ class EventExtractor:
             for kind in ("verbs", "nouns"):
                 for phrase in data[action].get(kind, []):
                     table.setdefault(phrase, (action, kind))
+        # The small model's lemmatizer misses verbs it tags as nouns ("a contract mandating
+        # evening appointments"): the inflected forms of each trigger verb match as written.
+        for action in ACTIONS:
+            for phrase in data[action].get("verbs", []):
+                first, _, rest = phrase.partition(" ")
+                for form in _inflections(first):
+                    table.setdefault(f"{form} {rest}".strip(), (action, "verbs"))
         self.triggers = CuePhrases(nlp_tokenizer, table)
         # One-word trigger verbs: "reported speech" under one of these ("a contract agreed
         # between ...") is an act, not a claim.
@@ -156,6 +207,22 @@ class EventExtractor:
         self.other_agents = set(settings.get("other_agents", []))
         self.recipient_verbs = set(settings.get("recipient_triggers", []))
         self.policy_objects = set(settings.get("policy_objects", []))
+        self.policy_things = set(settings.get("policy_things", []))
+        self.practice_terms = CuePhrases(nlp_tokenizer,
+                                         {t: 1 for t in settings.get("practice_terms", [])})
+        self.min_practice_terms = int(settings.get("min_practice_terms", 0))
+        self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
+        self.lede_chars = int(settings.get("lede_chars", 0))
+        self.motion_verbs = set(settings.get("motion_verbs", []))
+        self.intention_nouns = set(settings.get("intention_nouns", []))
+        self.closing_verbs = set(settings.get("closing_verbs", []))
+        self.history_adverbs = set(settings.get("history_adverbs", []))
+        self.event_nouns = set(settings.get("event_nouns", []))
+        self.policy_people = set(settings.get("policy_people", []))
+        self.question_openers = tuple(settings.get("question_openers", []))
+        self.singular_only = set(settings.get("singular_only", []))
+        self.money_given = set(settings.get("money_given", []))
+        self.money_not_given = set(settings.get("money_not_given", []))
         self.duty_holders = set(settings.get("duty_holders", []))
         self.vague_heads = set(settings.get("vague_heads", []))
         self.expectation_heads = set(settings.get("expectation_heads", []))
@@ -178,30 +245,29 @@ class EventExtractor:
         return doc
 
     def extract(self, doc: Doc) -> list[dict[str, Any]]:
-        if not len(doc):
+        if not len(doc) or not self._about_general_practice(doc):
             return []
-        actors = list(doc.spans["pcnwatch_actors"]) if "pcnwatch_actors" in doc.spans else []
-        policy_counts = Counter(
-            s.kb_id_ for s in actors if s.kb_id_ and self.is_policy_maker(s.kb_id_, s.label_)
-        )
-        # Unnamed duties ("every network must ...") are national ones: a local commissioner
-        # named more often than NHS England still does not set the network contract.
-        national = Counter({k: v for k, v in policy_counts.items() if k in self.policy_makers})
-        ranked = national or policy_counts
-        focus = ranked.most_common(1)[0][0] if ranked else None
+        actors = self._actor_mentions(doc)
+        self._mentions = actors
         muted = self._muted_quotes(doc)
         published = _ext(doc, "pcnwatch_published")
         forms = CuePhrases.forms(doc)
         quoted = self._quoted_ranges(doc)
+        # A policy maker's own words (its letter, its plan) state its acts in any person: "the
+        # Chancellor set out a commitment to publish a recovery plan".
+        maker_quotes = [(q["start"], q["end"]) for q in _ext(doc, "pcnwatch_quotes") or []
+                        if q.get("actor_id") and self.is_policy_maker(q["actor_id"])]
         reported_other = self._reported_by_others(doc)
         events: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str]] = set()
         for sent in self._segments(doc):
             self._bounds = (sent.start, sent.end)
-            if any(a <= sent.start_char < b for a, b in reported_other):
-                continue  # "the LMC chair said the requirement had been introduced ..."
-            if self._reported_by_other_subject(sent) or self._imperative(sent.root, sent):
-                continue  # a claim by someone else, or advice to the reader
+            # "the LMC chair said the requirement had been introduced ...": a claim by
+            # someone else; only what it says of a policy thing as fact stands
+            claimed = any(a <= sent.start_char < b for a, b in reported_other) or \
+                self._reported_by_other_subject(sent)
+            if self._imperative(sent.root, sent):
+                continue  # advice to the reader
             matches = self.triggers.find(forms, sent.start, sent.end)
             if not matches:
                 continue
@@ -210,25 +276,39 @@ class EventExtractor:
             in_sent = [s for s in actors if sent.start <= s.start and s.end <= sent.end]
             named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
             makers = {i for s in named for i in range(s.start, s.end)}
-            subject_other = any(
-                self._is_subject(s) and not self.is_policy_maker(s.kb_id_, s.label_)
-                and s.label_ not in _REPORTING_KINDS
-                for s in in_sent
-            )
-            if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?"):
-                continue  # a question about an act is not the act
+            others = [s for s in in_sent if self._is_subject(s)
+                      and not self.is_policy_maker(s.kb_id_, s.label_)
+                      and s.label_ not in _REPORTING_KINDS]
+            if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?") or \
+                    sent.text.lstrip().lower().startswith(self.question_openers):
+                # a question about an act is not the act ("will NHS England scrap the
+                # targets?"); what it takes as given is ("the increase, which the
+                # Government put in place"), as in a claim
+                claimed = True
+            has_verb = any(t.pos_ in ("VERB", "AUX") for t in sent)
+            # a noun trigger on a verb ("the plans offered funding") names nothing
             matches = self._drop_embedded(
-                doc, [m for m in matches if m.value[0] != "ignore"])
+                doc, [m for m in matches if m.value[0] != "ignore" and not (
+                    m.value[1] == "nouns" and m.end - m.start == 1
+                    and doc[m.start].pos_ == "VERB")])
             dates = None
             last_object = ""
             for m in matches:
                 action, kind = m.value
-                if any(a <= m.start < b for a, b in muted):
+                # An act named in a quote as a policy maker's ("we welcomed the Secretary of
+                # State's announcement on funding") is a fact the speaker rests on.
+                owned = m.value[1] == "nouns" and self._owned_by_maker(doc[m.start:m.end], named)
+                if any(a <= m.start < b for a, b in muted) and not owned:
                     continue
                 trigger = doc[m.start:m.end]
                 head = self._trigger_head(trigger)
+                described = self._describes_policy_thing(head)
+                if claimed and not described and not (
+                        kind == "nouns" and action != "fund" and self._presupposed(head)):
+                    continue
                 if kind == "verbs" and not any(t.pos_ in ("VERB", "AUX") for t in trigger) \
-                        and head.pos_ not in ("VERB", "AUX", "ADJ"):
+                        and head.pos_ not in ("VERB", "AUX", "ADJ") \
+                        and not self._mistagged_verb(trigger[0]):
                     if self.noun_forms.get(m.phrase) != action:
                         continue
                     kind = "nouns"  # "the drafts": a trigger listed as verb and noun
@@ -236,22 +316,27 @@ class EventExtractor:
                     continue
                 if self._hypothetical(head) or self._not_an_act(head, makers):
                     continue
+                if head.dep_ == "csubj" and head.tag_ == "VBG":
+                    continue  # "creating more senior posts would be the obvious way": an idea
                 if kind == "nouns" and self._is_name_part(trigger):
                     continue  # "the investment fund", "the Additional Roles Scheme"
+                if kind == "nouns" and not has_verb:
+                    continue  # a heading ("Funding for practices") reports no act
                 if kind == "nouns" and self._noun_in_background(head):
                     continue  # "since the 2019 deal", "without agreement", "is a fair deal"
                 in_quote = any(a <= trigger.start_char < b for a, b in quoted)
                 if kind == "verbs" and action != "require" and \
                         trigger.text.lower() not in self.recipient_verbs and \
                         not (in_quote and self._first_person_act(head, kind)) and \
-                        self._other_subject(head, in_sent):
+                        not described and self._other_subject(head, in_sent, in_quote):
                     continue  # "the network had to cut its hours": not a policy maker's act
-                if kind == "nouns" and not named and not any(
-                    t.lemma_.lower() in self.publish_verbs and t.pos_ == "VERB"
-                    and self._realised(t) for t in sent
-                ):
-                    continue
-                if in_quote and not self._first_person_act(head, kind):
+                if kind == "nouns" and trigger.root.tag_ in ("NNS", "NNPS") and \
+                        trigger.root.lemma_.lower() in self.singular_only:
+                    continue  # "online consultations" are appointments, not a consultation
+                if kind == "nouns" and action == "fund" and not self._money_provided(trigger):
+                    continue  # "consultations costing £45", "saved £100,000", "an underspend"
+                if in_quote and not owned and not self._first_person_act(head, kind) and \
+                        not any(a <= trigger.start_char < b for a, b in maker_quotes):
                     continue  # a quote reports an act only as "we will cut ..."
                 if self._vague(head) or self._unrealised(head, trigger) or \
                         self._imperative(head, sent):
@@ -266,10 +351,12 @@ class EventExtractor:
                         not self._duty_holder_receives(head):
                     continue  # "easier for patients to get an appointment"
                 actor_ids = self._actors(named, head)
+                via = "named"
                 if not actor_ids:
-                    if subject_other or focus is None:
+                    via = "unnamed"
+                    if not described and self._acted_by_other(head, others):
                         continue
-                    actor_ids = [focus]
+                    actor_ids = [None]
                 obj = self._object(doc, head, trigger)
                 if action == "require" and kind == "verbs":
                     obj = self._duty(doc, head, trigger) or obj
@@ -283,7 +370,8 @@ class EventExtractor:
                     continue  # "the network will start recruiting"
                 named_thing = len(trigger) > 1 and any(
                     t.lemma_.lower() in self.policy_objects for t in trigger)
-                if not named_thing and not self._policy_object(obj, head, action):
+                if not named_thing and not described and \
+                        not self._policy_object(obj, head, action):
                     # "the first of which were due to begin": the thing named before
                     obj = self._antecedent(doc, sent, trigger) or ""
                     if not obj:
@@ -292,11 +380,14 @@ class EventExtractor:
                 last_object = obj
                 if dates is None:
                     dates = find_dates(sent.text, published)
-                when = self._act_date(dates, head, sent)
-                if self._background(dates, head, sent, published):
-                    continue  # "the five-year deal agreed in 2019", in a 2022 article
+                when = self._act_date(dates, head, sent, published)
+                # An old act recalled ("the five-year deal agreed in 2019", in a 2022
+                # article; "the contract had required ...") is still an act, but one the
+                # news does not make: unnamed, its maker stays null.
+                background = self._background(dates, head, sent, published) or \
+                    self._past_perfect(head)
                 for actor_id in actor_ids:
-                    key = (actor_id, action, obj.lower())
+                    key = (actor_id or "", action, obj.lower())
                     if key in seen:
                         continue
                     seen.add(key)
@@ -309,10 +400,166 @@ class EventExtractor:
                         "start": sent.start_char,
                         "end": sent.end_char,
                         "trigger": trigger.text,
+                        "via": "background" if via == "unnamed" and background else via,
+                        "_head": head.i,
+                        "_described": described,
+                        "_scope": self._clause_scope(head) if action == "announce" else (),
                     })
+        events = self._drop_wrappers(events)
+        # An act whose maker the sentence does not name belongs to the policy maker last
+        # shown acting before it ("NHS England has written to practices. Networks will get
+        # £43m ..."); with none before it, the actor stays null, as the text leaves it.
+        acting = sorted([(e["start"], e["actor_id"]) for e in events if e["via"] == "named"]
+                        + self._acting_makers(doc, actors))
+        for event in events:
+            if event.pop("via") == "unnamed":
+                before = [actor for at, actor in acting if at <= event["start"]]
+                if not before and event["start"] < self.lede_chars:
+                    # a headline's act belongs to the body its lede shows acting
+                    before = [actor for at, actor in acting if at < self.lede_chars][:1]
+                event["actor_id"] = before[-1] if before else None
+
         return self._collapse(events)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _about_general_practice(self, doc: Doc) -> bool:
+        """Events change what practices or networks must do: an article that hardly names
+        general practice (a dental contract, social care charging, a vets' takeover) has
+        none, whatever its policy words."""
+        if len(doc) < self.gate_tokens:
+            return True  # a sentence or two: too little to judge an article's subject by
+        found = self.practice_terms.find(CuePhrases.forms(doc))
+        return len(found) >= self.min_practice_terms
+
+    @staticmethod
+    def _mistagged_verb(token: Token) -> bool:
+        """A participle the tagger read as a noun it could not lemmatise ("a contract
+        mandating evening appointments")."""
+        return token.pos_ == "NOUN" and token.lower_.endswith(("ing", "ed")) and \
+            token.lemma_.lower() == token.lower_ and token.dep_ not in ("nsubj", "dobj", "pobj")
+
+    def _money_provided(self, trigger: Span) -> bool:
+        """Money named as given: an amount with a word of provision near it ("an extra £43m",
+        "£82m would be made available", "funding for networks"), not a price, a saving or a
+        shortfall."""
+        head = self._trigger_head(trigger)
+        lo, hi = self._bounds
+        window = trigger.doc[max(lo, trigger.start - 6):min(hi, trigger.end + 8)]
+        words = {t.lemma_.lower() for t in window} | {t.lower_ for t in window}
+        if words & self.money_not_given:
+            return False
+        return bool(words & self.money_given) or head.lower_ in ("funding", "investment")
+
+    def _owned_by_maker(self, trigger: Span, named: Sequence[Span]) -> bool:
+        """A policy maker named as the owner or maker of a noun trigger: "the Secretary of
+        State's announcement", "the deal agreed with NHS England"."""
+        head = self._trigger_head(trigger)
+        inside = {t.i for t in head.subtree}
+        return any(s.root.i in inside and s.root.i not in range(trigger.start, trigger.end)
+                   for s in named)
+
+    @staticmethod
+    def _presupposed(head: Token) -> bool:
+        """A definite act named in passing, as a fact the claim rests on: "the 2023/24
+        contract imposition", "the Welsh Government's offer", "a package of contract
+        proposals in January"."""
+        return any(c.dep_ in ("det", "poss", "compound", "nummod", "amod") for c in
+                   head.children) or head.dep_ in ("pobj", "compound")
+
+    def _describes_policy_thing(self, head: Token) -> bool:
+        """A trigger in a clause that describes a policy thing ("a contract that forces
+        practices to open on Saturdays", "the new contract, which will see practices given a
+        1.9% rise"): the writer states the act as fact, whoever the sentence is about."""
+        tok = head
+        for _ in range(5):
+            if tok.head is tok:
+                return False
+            if tok.dep_ in ("relcl", "acl") or self._mistagged_verb(tok) or (
+                    tok.dep_ == "amod" and tok.tag_ in ("VBN", "VBD")):
+                # "measures to reduce debt" gives a purpose, not an act
+                return tok.head.lemma_.lower() in self.policy_things and not any(
+                    c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+            tok = tok.head
+        return False
+
+    @staticmethod
+    def _clause_scope(head: Token) -> set[int]:
+        """Tokens of what an announcing verb announces: its object and its clause."""
+        if head.pos_ not in ("VERB", "AUX"):
+            return set()
+        return {t.i for c in head.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree}
+
+    @staticmethod
+    def _drop_wrappers(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """"NHS England has announced that the requirements will be phased in": the act is
+        the phasing in (a delay); the announcing only reports it."""
+        kept = []
+        undone = {e["start"] for e in events if e["action"] in ("delay", "withdraw")}
+        for event in events:
+            described = event.pop("_described")
+            if event["action"] == "require" and (
+                    described and event["start"] in undone):
+                event.pop("_scope")
+                continue  # "the fund, which was due to start in April, will be suspended"
+            scope = event.pop("_scope")
+            inner = event["action"] == "announce" and any(
+                o["action"] != "announce" and o["_head"] in scope and o["start"] == event["start"]
+                for o in events if o is not event)
+            if not inner:
+                kept.append(event)
+        for event in kept:
+            event.pop("_head")
+        return kept
+
+    def _actor_mentions(self, doc: Doc) -> list[Span]:
+        """The registry bodies named in the text, and the people who speak for a policy maker
+        by office ("the health secretary, Wes Streeting, announced ..."): a minister acts for
+        the department."""
+        spans = list(doc.spans["pcnwatch_actors"]) if "pcnwatch_actors" in doc.spans else []
+        taken = {i for s in spans for i in range(s.start, s.end)}
+        kinds = {s.kb_id_: s.label_ for s in spans}
+        for person in _ext(doc, "pcnwatch_people") or []:
+            actor_id = person.get("actor_id")
+            if not actor_id:
+                continue
+            kind = kinds.get(actor_id) or _registry_kind(actor_id)
+            if not self.is_policy_maker(actor_id, kind):
+                continue
+            for start, end in person.get("mentions") or ():
+                span = doc.char_span(start, end, label=kind, kb_id=actor_id,
+                                     alignment_mode="expand")
+                if span is not None and not taken & set(range(span.start, span.end)):
+                    spans.append(span)
+        spans.sort(key=lambda s: s.start)
+        return spans
+
+    def _acting_makers(self, doc: Doc, actors: Sequence[Span]) -> list[tuple[int, str]]:
+        """Where the article shows a policy maker acting: as the subject of a verb ("NHS
+        England has written to practices"), as its agent ("set by NHS England"), or
+        reported saying something."""
+        acting = []
+        for span in actors:
+            if not span.kb_id_ or not self.is_policy_maker(span.kb_id_, span.label_):
+                continue
+            root = span.root
+            while root.dep_ in _NAME_LINKS and root.head is not root:
+                root = root.head
+            # a subject of a clause of time or condition ("once the government responds")
+            # is not shown acting
+            if root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX") and \
+                    not any(c.dep_ == "mark" for c in root.head.children) or (
+                    root.dep_ == "pobj" and root.head.lower_ == "by"
+                    and root.head.dep_ == "agent") or root.dep_ in ("poss", "attr") or (
+                    root.dep_ == "pobj" and root.head.lower_ == "from"
+                    and root.head.head.pos_ in ("VERB", "AUX")):
+                # "the contract is NHS England's", "the guidance comes from NHS England"
+                acting.append((span.start_char, span.kb_id_))
+        for rep in _ext(doc, "pcnwatch_reported") or []:
+            actor_id = rep.get("actor_id")
+            if actor_id and self.is_policy_maker(actor_id):
+                acting.append((rep["start"], actor_id))
+        return acting
 
     @staticmethod
     def _segments(doc: Doc) -> Iterable[Span]:
@@ -351,24 +598,27 @@ class EventExtractor:
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id") or ""
             if rep.get("verb") in self.act_verbs or actor_id in media or (
-                    actor_id and self.is_policy_maker(actor_id)):
-                continue  # "a contract agreed between ..." is an act, not a claim
+                    actor_id and self.is_policy_maker(actor_id)) or (
+                    not actor_id and self._policy_people(rep.get("speaker") or "")):
+                continue  # "a contract agreed between ...", "health leaders confirmed ..."
             out.append((rep["start"], rep["end"]))
         return out
 
     def _reported_by_other_subject(self, sent: Span) -> bool:
-        """Without the quotes component (a bare pipeline): a sentence whose main verb is a
-        reporting verb with a person or another body as its subject is their claim."""
-        if _ext(sent.doc, "pcnwatch_reported") is not None:
-            return False
+        """A sentence whose main verb is a reporting verb with a person or another body as
+        its subject is their claim ("he added that extra funding was not guaranteed"), also
+        where the quotes component left the speaker unresolved."""
         root = sent.root
+        subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        if subject is None and root.lemma_.lower() in self.motion_verbs and \
+                root.tag_ in ("VBZ", "VBP"):
+            return True  # a motion's clause: "- insists that practices must ..."
         if root.lemma_.lower() not in self.report_verbs or any(
                 c.dep_ == "aux" and c.tag_ == "MD" for c in root.children):
             return False  # "networks must tell their ICB" is a duty, not a claim
-        subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
         if subject is None:
             return False
-        actors = sent.doc.spans.get("pcnwatch_actors", [])
+        actors = self._mentions
         inside = [s for s in actors if subject.left_edge.i <= s.start and
                   s.end <= subject.right_edge.i + 1]
         if any(self.is_policy_maker(s.kb_id_, s.label_) for s in inside):
@@ -408,8 +658,12 @@ class EventExtractor:
                    for t in self._chain(head) for c in t.children)
 
     def _vague(self, head: Token) -> bool:
-        """"we are committed to rebuilding", "we will continue to work with": no act."""
+        """"we are committed to rebuilding", "we will continue to work with": no act. A noun
+        is only vague as what the vague verb itself governs ("one year on from their launch"
+        in a report that "looked at" networks is still a launch)."""
         chain = self._chain(head)
+        if head.pos_ in ("NOUN", "PROPN"):
+            chain = chain[:2] if head.dep_ in ("dobj", "xcomp") else chain[:1]
         if any(t.lemma_.lower() in self.vague_heads for t in chain[1:]):
             return True
         return head.lemma_.lower() in self.vague_heads and not any(
@@ -420,8 +674,8 @@ class EventExtractor:
         contract is expected to be published", "CCGs had to step in"."""
         if trigger[0].lower_ == "had" and trigger[0].tag_ == "VBD":
             return True
-        if head.lemma_.lower() in self.publish_verbs and not self._realised(head):
-            return True
+        if any(c.dep_ == "advmod" and c.lower_ in self.history_adverbs for c in head.children):
+            return True  # "the service, first proposed in 2019, is delayed": its history
         for tok in self._chain(head):
             lemma = tok.lemma_.lower()
             if lemma not in self.expectation_heads:
@@ -452,7 +706,7 @@ class EventExtractor:
         noun; it reports an act only with the bodies that did it or a date. A past-tense
         relative clause on a thing tells its history."""
         if head.dep_ == "pcomp" and head.head.dep_ == "prep" and \
-                head.head.head.pos_ in ("NOUN", "PROPN"):
+                head.head.lower_ != "of" and head.head.head.pos_ in ("NOUN", "PROPN"):
             return False  # "the programme for cutting referrals" names the programme
         if head.dep_ == "relcl" and head.tag_ == "VBD" and any(
                 c.dep_ == "nsubj" and c.lower_ in ("which", "that") for c in head.children):
@@ -560,8 +814,22 @@ class EventExtractor:
 
     def _gate_open(self, trigger: Span, obj: str) -> bool:
         forms = self._trigger_form(trigger)
+        gates = [has for triggers, has in self.gated if forms & triggers]
+        if not gates:
+            return True
         words = {w.rstrip(".,;:").lower() for w in obj.split()}
-        return all(words & has for triggers, has in self.gated if forms & triggers)
+        # What is published may sit outside the object phrase the parser gives: "the
+        # publication on Thursday of the updated DES specification", "the DES, published on
+        # 31 March".
+        head = self._trigger_head(trigger)
+        lo, hi = self._bounds
+        near = list(head.subtree)
+        if head.dep_ in ("acl", "relcl", "amod", "appos") and head.head is not head:
+            near.append(head.head)
+            near.extend(t for c in head.head.lefts for t in c.subtree)
+        words |= {t.lower_ for t in near if lo <= t.i < hi}
+        words |= {"£" for w in words if w.startswith("£")}
+        return all(words & has for has in gates)
 
     @staticmethod
     def _trigger_form(trigger: Span) -> set[str]:
@@ -577,10 +845,28 @@ class EventExtractor:
         return lemma in self.policy_objects and lemma not in self.duty_holders
 
     def _noun_in_background(self, head: Token) -> bool:
-        if head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
+        if head.dep_ == "attr" and any(
+                c.dep_ == "expl" or (c.dep_ == "nsubj" and c.lower_ in _TIME_WORDS)
+                for c in head.head.children):
+            pass  # "there has been a requirement for networks to ...", "today is the deadline"
+        elif head.dep_ == "attr" or (head.dep_ == "nsubj" and head.head.lemma_ == "be"):
             return True  # "the consultation had been a real one"
-        if any(c.dep_ == "amod" and c.lower_ in self.old_modifiers for c in head.children):
-            return True  # "existing network funding"
+        if any(t.lower_ in self.old_modifiers and t.dep_ in ("amod", "det")
+               for c in head.lefts for t in c.subtree):
+            # "existing network funding", "any extra funding", "a broken government promise"
+            return True
+        if head.dep_ in ("nsubj", "nsubjpass", "dobj") and any(
+                c.dep_ == "neg" for c in head.head.children):
+            return True  # "extra funding wasn't guaranteed"
+        if head.dep_ == "nsubj" and head.head.lemma_.lower() in self.closing_verbs:
+            return True  # "the consultation closed on Friday": an end, not an act
+        if head.lemma_.lower() in self.event_nouns:
+            verb = head.head
+            while verb.dep_ == "prep" and verb.head is not verb:
+                verb = verb.head
+            if any(c.dep_ == "aux" and c.lower_ in ("will", "would", "'ll") for c in
+                   verb.children):
+                return True  # "the opt-out deadline will follow the publication": not yet
         tok = head
         for _ in range(4):  # "it will publish the draft specifications for consultation"
             if tok.head is tok or tok.dep_ not in ("dobj", "nsubjpass", "pobj", "prep",
@@ -604,8 +890,11 @@ class EventExtractor:
         if len(words) == 1 and words[0] in _ANAPHORS | {"what", "which", "who"}:
             return False
         # The noun phrase up to its first preposition ("of" kept: "the number of
-        # indicators"): "main conclusions on networks" is about networks, not a network.
+        # indicators"): "main conclusions on networks" is about networks, not a network;
+        # but an announcement or a pledge "of" or "on" something names what is announced.
         cut = next((k for k, w in enumerate(words) if k and w in _PHRASE_PREPS), len(words))
+        if head.lemma_.lower() in self.event_nouns:
+            cut = len(words)
         for word in words[:cut]:
             if word in self.policy_objects or word.rstrip("s") in self.policy_objects:
                 return True
@@ -660,9 +949,17 @@ class EventExtractor:
                 return self._phrase(doc, tok)
         return None
 
+    @staticmethod
+    def _past_perfect(head: Token) -> bool:
+        """"The contract had required ...": an act before the news."""
+        verb = head
+        while verb.dep_ in ("xcomp", "aux", "auxpass") and verb.head is not verb:
+            verb = verb.head
+        return any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children)
+
     def _background(self, dates: Sequence[Any], head: Token, sent: Span,
                     published: Any) -> bool:
-        """Every date in the act's own clause is long before publication: an old act
+        """Every year named in the act's own clause is long before publication: an old act
         recalled as background ("the deal agreed in 2019"), not news."""
         if published is None or not dates:
             return False
@@ -718,24 +1015,38 @@ class EventExtractor:
                 for child in head.children:
                     if child.dep_ in ("dobj", "nsubjpass", "prep", "attr", "xcomp", "ccomp"):
                         scope.update(t.i for t in child.subtree)
+            elif head.lemma_.lower() in self.event_nouns:
+                # "the publication of the draft specifications": what is published
+                for child in head.children:
+                    if child.dep_ == "prep" and child.lower_ == "of":
+                        scope.update(t.i for t in child.subtree)
             scope.difference_update(range(m.start, m.end))
             scopes.append(scope)
         drop: set[int] = set()
         head_at = {h.i: k for k, h in enumerate(heads)}
         for k, (m, head) in enumerate(zip(matches, heads, strict=True)):
             action, kind = m.value
-            if kind == "verbs" and head.dep_ == "amod":
-                drop.add(k)  # "the proposed target", "reduced pressure"
+            if kind == "verbs" and head.dep_ == "amod" and not (
+                    action in ("propose", "announce")
+                    and head.head.lemma_.lower() in self.policy_things):
+                # "reduced pressure", "the proposed target"; but "the proposed contract
+                # changes" and "the imposed contract" report a proposal and an imposition
+                drop.add(k)
                 continue
-            if kind == "nouns" and head.dep_ in ("nsubj", "nsubjpass") and \
-                    head.head.i in head_at and head_at[head.head.i] != k:
-                drop.add(k)  # "the deal will give networks £1.8bn": the giving is the act
+            if kind == "nouns" and action != "fund" and head.dep_ in ("nsubj", "nsubjpass") \
+                    and head.head.i in head_at and head_at[head.head.i] != k:
+                # "the deal will give networks £1.8bn": the giving is the act; money that
+                # "was introduced" is funding as well
+                drop.add(k)
                 continue
             for o, (other, scope) in enumerate(zip(matches, scopes, strict=True)):
                 if o == k or head.i not in scope:
                     continue
                 if action == "fund" and doc[m.start].text in ("£", "$", "€"):
                     break
+                if kind == "nouns" and action in ("fund", "withdraw") and \
+                        other.value[0] == "announce":
+                    break  # "extra funding and the removal of the cap were introduced"
                 if kind == "nouns" and action == "propose" and other.value[0] == "announce":
                     drop.add(o)
                     break
@@ -781,7 +1092,8 @@ class EventExtractor:
             return root.head.i > trigger.end - 1 and root.head.lower_ not in ("boost", "cut")
         return root.pos_ == "PROPN" or root.text[:1].isupper() and root.i > root.sent.start
 
-    def _other_subject(self, head: Token, in_sent: Sequence[Span]) -> bool:
+    def _other_subject(self, head: Token, in_sent: Sequence[Span],
+                       in_quote: bool = False) -> bool:
         covered = {i for s in in_sent for i in range(s.start, s.end)}
         verb = head
         while verb.dep_ in ("xcomp", "aux") or (verb.dep_ == "pcomp" and
@@ -793,11 +1105,32 @@ class EventExtractor:
         # Only agents that cannot change national policy count: "the network cut its
         # hours" is no policy event, "the new contract will cut indicators" is one.
         for child in verb.children:
+            if child.lower_ in ("we", "i") and not in_quote:
+                continue  # the page's own voice ("the plan explains how we will expand ...")
             if child.dep_ == "nsubj" and child.i not in covered and (
                     child.lemma_.lower() in self.other_agents
-                    or child.lower_ in self.other_agents):
+                    or child.lower_ in self.other_agents) and \
+                    not self._policy_people(" ".join(t.text for t in child.subtree)):
                 return True
         return False
+
+    def _acted_by_other(self, head: Token, others: Sequence[Span]) -> bool:
+        """Another body is the subject of the act's clause, or of the clause that reports it
+        ("the LMC said networks must ..."): "soon after the college exerted pressure" in
+        another clause does not make the act the college's."""
+        clause = self._clause_ancestors(head)
+        for span in others:
+            root = span.root
+            while root.dep_ in ("compound", "appos", "conj", "poss") and root.head is not root:
+                root = root.head
+            if root.head.i in clause:
+                return True
+        return False
+
+    def _policy_people(self, words: str) -> bool:
+        """Unnamed people of the policy makers: "national leaders", "health bosses"."""
+        text = " ".join(words.lower().split())
+        return any(text == p or text.endswith(" " + p) for p in self.policy_people)
 
     @staticmethod
     def _hypothetical(head: Token) -> bool:
@@ -807,6 +1140,8 @@ class EventExtractor:
         for _ in range(4):
             if any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL for c in tok.children):
                 return True  # "until the contract has been published": not yet
+            if tok.dep_ == "pcomp" and tok.head.lower_ == "without":
+                return True  # "hard to do without reducing appointments"
             if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _SPECULATIVE
                    for c in tok.children):
                 # "practices could be asked to" is a guess; "announced that networks could
@@ -820,7 +1155,7 @@ class EventExtractor:
     @staticmethod
     def _is_subject(span: Span) -> bool:
         root = span.root
-        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+        while root.dep_ in _NAME_LINKS and root.head is not root:
             root = root.head
         return root.dep_ in ("nsubj", "nsubjpass") or (
             root.dep_ == "poss" and root.head.dep_ in ("nsubj", "nsubjpass")
@@ -830,10 +1165,12 @@ class EventExtractor:
         """The policy makers that act: every one in the subject ("NHS England and the
         government published ..."), else the one nearest the trigger."""
         subjects = []
-        chain = {t.i for t in self._chain(head)}
+        # the clauses that hold the act, not the phrase it is mentioned in ("began talks
+        # over the deal agreed in 2019" is not an agreement by whoever began the talks)
+        chain = self._clause_ancestors(head)
         for span in named:
             root = span.root
-            while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+            while root.dep_ in _NAME_LINKS and root.head is not root:
                 root = root.head
             if self._is_subject(span) and root.head.i in chain and \
                     span.kb_id_ not in subjects:
@@ -852,11 +1189,62 @@ class EventExtractor:
     def _actor(self, named: Sequence[Span], head: Token) -> str | None:
         if not named:
             return None
+        # "NHS England said networks must ...": the subject of a clause that holds the act
+        ancestors = self._clause_ancestors(head)
         for span in named:
-            if self._is_subject(span):
+            root = span.root
+            while root.dep_ in _NAME_LINKS and root.head is not root:
+                root = root.head
+            if self._is_subject(span) and root.head.i in ancestors:
                 return span.kb_id_
-        # "set by NHS England", "guidance from NHS England": the nearest named one.
-        return min(named, key=lambda s: abs(s.root.i - head.i)).kb_id_
+        # "set by NHS England", "guidance from NHS England", "NHS England's plan": a body
+        # named inside the act's own phrase; one named elsewhere in the sentence ("a
+        # concern in the Treasury") does not make the act its own.
+        lo, hi = self._bounds
+        top = head
+        while top.dep_ in ("xcomp", "aux", "auxpass", "amod", "compound") and top.head is not top:
+            top = top.head
+        if top.pos_ in ("NOUN", "PROPN") and top.dep_ in ("nsubjpass", "nsubj", "dobj") and \
+                top.head.pos_ in ("VERB", "AUX"):
+            top = top.head  # "a draft was circulated by NHS England": the act's own verb
+        if top.dep_ in ("acl", "relcl") and top.head is not top:
+            top = top.head  # "a government support package set out last week"
+        inside = {t.i for t in top.subtree if lo <= t.i < hi}
+        if top.dep_ in ("advcl", "xcomp") and any(c.lower_ == "to" for c in top.children):
+            # "the Government's decision to free up money": the parser may hang the
+            # infinitive on the verb; the decision it belongs to names the maker
+            inside |= {t.i for c in top.head.children if c.dep_ in ("dobj", "nsubjpass")
+                       and c.lemma_.lower() in self.intention_nouns
+                       for t in c.subtree if lo <= t.i < hi}
+        linked = [s for s in named if s.root.i in inside]
+        if linked:
+            return min(linked, key=lambda s: abs(s.root.i - head.i)).kb_id_
+        return None
+
+    @staticmethod
+    def _clause_ancestors(head: Token) -> set[int]:
+        """The verb an act belongs to and the verbs whose clauses hold it: "NHS England said
+        networks must ...", "NHS England published the drafts"; not the verb of a phrase the
+        act is only mentioned in ("began talks over the deal agreed in 2019")."""
+        verb = head
+        while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+            if verb.dep_ not in ("dobj", "nsubjpass", "nsubj", "attr", "pobj", "prep",
+                                 "compound", "amod", "nummod", "quantmod", "conj", "appos"):
+                break
+            nxt = verb.head
+            if nxt.pos_ in ("NOUN", "PROPN") and verb.dep_ not in ("compound", "amod",
+                                                                 "nummod", "quantmod",
+                                                                 "conj", "appos"):
+                return {head.i}  # the act sits inside another noun's phrase
+            verb = nxt
+        out = {head.i, verb.i}
+        tok = verb
+        while tok.head is not tok and (
+                tok.dep_ in ("ccomp", "xcomp", "conj", "advcl", "aux", "auxpass") or (
+                tok.dep_ in ("pcomp", "prep") and tok.head.pos_ in ("VERB", "AUX", "ADP"))):
+            tok = tok.head  # "by expanding the role of pharmacies, ... said Sunak"
+            out.add(tok.i)
+        return out
 
     @staticmethod
     def _trigger_head(trigger: Span) -> Token:
@@ -872,8 +1260,10 @@ class EventExtractor:
             lo, hi = self._bounds
             # Only words of this paragraph: the parser may hang a subheading on the verb.
             kids = [c for c in verb.children if lo <= c.i < hi]
-            if verb.dep_ in ("relcl", "acl") and verb.head is not verb and \
-                    lo <= verb.head.i < hi:
+            infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in kids) and \
+                any(c.dep_ == "dobj" for c in kids)  # "the decision to free up money"
+            if verb.dep_ in ("relcl", "acl", "amod") and verb.head is not verb and \
+                    lo <= verb.head.i < hi and not infinitive:
                 # "the measures we are setting out": what is set out is the noun it modifies
                 noun = verb.head
                 if noun.pos_ == "NUM" and noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
@@ -987,10 +1377,13 @@ class EventExtractor:
             return fallback
         return " ".join(doc[tokens[0].i:tokens[-1].i + 1].text.split())
 
-    def _act_date(self, dates: Sequence[Any], head: Token, sent: Span) -> str | None:
+    def _act_date(self, dates: Sequence[Any], head: Token, sent: Span,
+                  published: date | None = None) -> str | None:
         """The date of the act: a date phrase that hangs on the act's verb ("announced ...
         last week") before one inside what it acts on ("the drafts published in December",
         "the contract for 2024/25"); else the nearest to the trigger."""
+        # A year alone ("in 2019", "by 2023/24", "this year") does not date an act.
+        dates = [d for d in dates if d.precision != "year"]
         if not dates:
             return None
         own = []
@@ -1010,6 +1403,13 @@ class EventExtractor:
                 tok = tok.head
             if on_verb:
                 own.append(mention)
+        if published is not None and not self._realised(head):
+            # "will set out her plan on Thursday": the weekday of a coming act is the next
+            # one, not the one just gone that reports of the past mean
+            ahead = {d.start: replace(d, date=d.date + timedelta(days=7)) for d in dates
+                     if _WEEKDAY_RE.search(d.text) and d.date < published}
+            dates = [ahead.get(d.start, d) for d in dates]
+            own = [ahead.get(d.start, d) for d in own]
         return self._nearest_date(own or dates, head.idx - sent.start_char)
 
     @staticmethod

@@ -329,6 +329,21 @@ class PeopleFinder:
                 other = self._premodifier(doc, name)
                 if other is not None and other != segment:
                     role = self._read_segment(doc, other, actor_at, True)[0]
+            if actor_id is not None and self._press_checked(role, actor_id)[1] is None:
+                # ", seen by Pulse,": a publication beside a name who is no journalist; the
+                # body may still come in another phrase ("SSLMCs chief executive Dr X").
+                fallback_role = role
+                actor_id = None
+                if role is None:
+                    continue
+                for other, last in ((self._premodifier(doc, name), True),
+                                    (self._fronted_apposition(doc, name), True)):
+                    if other is not None and other != segment:
+                        other_role, other_id = self._press_checked(
+                            *self._read_segment(doc, other, actor_at, last))
+                        if other_id is not None:
+                            return other_role or fallback_role, other_id
+                return fallback_role, None
             if role or actor_id:
                 return role, actor_id
         return self._clause_role(doc, name, actor_at)
@@ -510,6 +525,8 @@ class PeopleFinder:
                 break
             if (tok.lower_ in self.stops and not joins_nouns) or tok.like_num:
                 break
+            if tok.pos_ == "ADP" and tok.lower_ not in ("of", "for"):
+                break  # "The letter from SSLMCs chief executive Dr X": the role starts after
             i -= 1
             if tok.lower_ in _BODY_DETERMINERS:
                 break

@@ -243,7 +243,13 @@ class QuoteFinder:
         for q in ctx.quotes:
             content = ctx.text[q.start:q.end]
             if len(content.split()) < self.min_quote_words:
-                scare.append({"text": content, "start": q.start, "end": q.end})
+                scare.append({"text": content, "start": q.start, "end": q.end,
+                              "reason": "short"})
+                continue
+            if _is_title(content):
+                # "the ‘Plan for Recovering Access to Primary Care’": a name, not speech.
+                scare.append({"text": content, "start": q.start, "end": q.end,
+                              "reason": "title"})
                 continue
             speaker, actor_id = self._attribute(ctx, q, previous, previous_q)
             item = {"text": content, "start": q.start, "end": q.end, "speaker": speaker,
@@ -252,6 +258,12 @@ class QuoteFinder:
             ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
         self._interviewee(ctx, quotes)
+        # Words in quotation marks that the text gives to no one are not a quote (realdev
+        # LABELLING.md): they stay visible, with the reason, beside the scare quotes.
+        scare += [{"text": q["text"], "start": q["start"], "end": q["end"],
+                   "reason": "unattributed"} for q in quotes if q["speaker"] is None]
+        scare.sort(key=lambda item: item["start"])
+        quotes = [q for q in quotes if q["speaker"] is not None]
         doc._.pcnwatch_home = ctx.home.kb_id_ if ctx.home is not None else None
         doc._.pcnwatch_quotes = quotes
         doc._.pcnwatch_scare_quotes = scare
@@ -962,9 +974,10 @@ class _Context:
         if not before:
             return None
         _start, item = max(before, key=lambda pair: pair[0])
-        if item.get("actor_id") and not self.is_person_name(item["speaker"]) and (
-                item["actor_id"] not in self.media):
-            return self.actor_names.get(item["actor_id"], item["speaker"]), item["actor_id"]
+        if item.get("actor_id") and item["actor_id"] not in self.media:
+            # "The letter from its chief executive, Dr X, said: …. It added: …": "it" is
+            # the body behind the last speaker, whether it spoke itself or through a person.
+            return self.full_name(item["actor_id"]), item["actor_id"]
         return None
 
     def last_body(self, before: int) -> Span | None:
@@ -988,8 +1001,17 @@ class _Context:
         first = span[0].lower_
         # A short form ("the LMC", "the college") is named by the body it stands for.
         if first == "the" and span.kb_id_ in self.actor_names:
-            return self.actor_names[span.kb_id_]
+            return self.full_name(span.kb_id_)
         return span.text
+
+    def full_name(self, actor_id: str) -> str:
+        """A body as named at its fullest mention in the text ("Surrey and Sussex LMCs",
+        not "the LMC" or "SSLMCs"), else its display name."""
+        names = [s.text for s in self.actors if s.kb_id_ == actor_id
+                 and s[0].lower_ != "the" and not self.in_quote(s.start_char)]
+        if not names:
+            return self.actor_names.get(actor_id, actor_id)
+        return max(names, key=lambda n: (len(n.split()), len(n)))
 
     def resolve(self, subject: Token, lo: int, hi: int, at_char: int,
                 strict: bool = False) -> tuple[str | None, str | None] | None:
@@ -1063,7 +1085,7 @@ class _Context:
             body = self.last_body(at_char)
             if body is None:
                 return None if strict else (subject.text, None)
-            return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+            return self.full_name(body.kb_id_), body.kb_id_
         person = self.person_at(p_lo, p_hi)
         if person is not None:
             return person["name"], person.get("actor_id")
@@ -1081,7 +1103,7 @@ class _Context:
                 and subject.lemma_.lower() in self.finder.document_nouns):
             body = self.document_owner(subject, at_char) or self.last_body(at_char)
             if body is not None:
-                return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+                return self.full_name(body.kb_id_), body.kb_id_
         if word == "they" and not strict:
             # "Another senior figure said …. “…,” they said.": singular they for the
             # unnamed speaker just before.
@@ -1157,6 +1179,23 @@ def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
             return tok
     nouns = [t for t in rest if t.pos_ in ("NOUN", "PROPN")]
     return nouns[-1] if nouns else None
+
+
+_MINOR_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at",
+                          "by", "with", "from", "as", "into", "&"})
+
+
+def _is_title(content: str) -> bool:
+    """A quotation that is a name ("Primary Care Networks and the Network Contract DES",
+    "A new service model for the 21st century"): its words are capitalised, but for small
+    joining words, and it ends without a sentence's punctuation."""
+    words = [w.strip("\u2019'\u201d\",.:;()") for w in content.split()]
+    words = [w for w in words if w]
+    if not words or content.rstrip()[-1:] in ".!?" or len(words) > 14:
+        return False
+    capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
+    minor = [w for w in words if w.lower() in _MINOR_WORDS]
+    return len(capitalised) >= 0.6 * (len(words) - len(minor)) and len(capitalised) >= 3
 
 
 def _child_of(token: Token, head: Token) -> Token | None:

@@ -223,6 +223,8 @@ class StanceJudge:
         self.intensifiers = set(cues["intensifiers"]["words"])
         self.hedges = set(cues["hedges"]["words"])
         self.target = CuePhrases(tokenizer, {t: 1 for t in cues["target"]["terms"]})
+        self.general_practice = CuePhrases(
+            tokenizer, {t: 1 for t in cues["target"].get("general_practice", [])})
         self.off_target = CuePhrases(tokenizer, {t: 1 for t in cues["off_target"]["terms"]})
         actors = cues["actors"]
         self.policy_makers = set(actors["policy_makers"])
@@ -746,6 +748,8 @@ class StanceTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         forms = CuePhrases.forms(doc)
+        if not self.judge.general_practice.find(forms):
+            return self._elsewhere(doc)
         quotes = _ext(doc, "pcnwatch_quotes") or []
         quote_ranges: list[tuple[int, int]] = []
         for quote in quotes:
@@ -764,6 +768,28 @@ class StanceTagger:
             )
         doc._.pcnwatch_stances = self._actor_stances(doc, forms, quotes, quote_ranges)
         return doc
+
+    def _elsewhere(self, doc: Doc) -> Doc:
+        """An article that never names general practice (dentistry, hospitals, another
+        country's doctors) takes no side on its policy: everyone in it is neutral."""
+        cue = "not about general practice"
+        for quote in _ext(doc, "pcnwatch_quotes") or []:
+            quote.update(stance="neutral", confidence=0.7, evidence=[], cues=[cue])
+        speakers: dict[str, str] = {}
+        for item in [*(_ext(doc, "pcnwatch_quotes") or []),
+                     *(_ext(doc, "pcnwatch_reported") or [])]:
+            if item.get("actor_id"):
+                speakers.setdefault(item["actor_id"], item.get("text") or "")
+        doc._.pcnwatch_stances = [
+            {"actor_id": actor_id, "stance": "neutral", "confidence": 0.7,
+             "evidence": [text] if text else [], "cues": [cue]}
+            for actor_id, text in speakers.items()
+            if actor_id not in self._silent_ids(doc)]
+        return doc
+
+    def _silent_ids(self, doc: Doc) -> set[str]:
+        return {s.kb_id_ for s in doc.spans.get("pcnwatch_actors", [])
+                if s.label_ in self.judge.silent_kinds}
 
     def judge_doc(self, doc: Doc, *, actor_id: str | None = None) -> Judgement:
         """The stance of a whole Doc read as one statement by `actor_id`."""
