@@ -119,8 +119,8 @@ def _drop_trailing(text: str) -> str:
     lower = f" {text.lower()} "
     cut = min((lower.find(f" {p} ") for p in words.trailing_participles
                if lower.find(f" {p} ") > 0), default=-1)
-    if cut > 0 and len(text[:cut].split()) >= 2:
-        text = text[:cut].rstrip(" ,")
+    if cut > 0 and (len(text[:cut].split()) >= 2 or _NUMBER.match(text)):
+        text = text[:cut].rstrip(" ,")  # "£82m set aside for ..." is £82m
     return text
 
 
@@ -187,17 +187,29 @@ def title(action: str, bodies: list[str], obj: str | None, sentence: str | None)
         elif action == "propose" and lead in words.published_objects:
             verb = "published"
         else:
-            if action == "fund" and lead in ("funding", "money"):
-                verb = "committed"
+            if action == "fund" and {"funding", "money"} & {
+                    w.lower() for w in phrase.split()[:2]}:
+                verb = "committed"  # "funded network funding" says nothing
             phrase = with_article(phrase)
         who = " and ".join(bodies[:2])
         return _capitalise(f"{who} {verb} {phrase}")
-    text = tidy(sentence)
+    text = _balance_quotes(tidy(sentence))
     if text:
         return _capitalise(text)
     # No sentence stored (an old analysis): say plainly what is known, never a cut clause.
     who = " and ".join(bodies[:2]) or "A policy maker"
     return _capitalise(f"{who} {words.verbs.get(action, action)} a change (see the report)")
+
+
+def _balance_quotes(text: str) -> str:
+    """A sentence of a quotation that runs over several sentences, with its marks whole:
+    the analysis splits “One. Two,” he said. into two sentences, one mark each."""
+    opened, closed = text.count("\u201c"), text.count("\u201d")
+    if closed > opened:
+        return "\u201c" + text
+    if opened > closed:
+        return text + "\u201d"
+    return text
 
 
 def _capitalise(text: str) -> str:

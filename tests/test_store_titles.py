@@ -31,6 +31,11 @@ NHSE = ["NHS England"]
      "NHS England committed funding for the old extended access schemes"),
     ("propose", NHSE, "consultation on the draft specifications", "x.",
      "NHS England opened a consultation on the draft specifications"),
+    ("fund", NHSE, "network funding for clinical directors", "x.",
+     "NHS England committed network funding for clinical directors"),
+    ("fund", ["the Government"], "around £246m", "x.", "The Government funded around £246m"),
+    ("fund", ["the Government"], "£82m set aside for around 1,000 posts", "x.",
+     "The Government funded £82m"),
     # Spaced quotes and hyphens the tokeniser left are closed up.
     ("withdraw", ["the Government"], "“ 8 am rush ” rules", "x.",
      "The Government withdrew “8 am rush” rules"),
@@ -53,6 +58,8 @@ def test_title_says_who_did_what_to_what(action, bodies, obj, sentence, expected
     # Too vague to stand alone.
     ("reduce", "contract update", "The contract update cuts the targets networks face."),
     ("fund", "deal", "The deal will pay for 20,000 staff."),
+    ("agree", "agreement", "Practices signed the agreement."),
+    ("delay", "patients", "Patients will wait longer."),
     # A modal verb inside: a clause.
     ("withdraw", "cap on the number of roles a network can claim",
      "The cap on the number of roles a network can claim is removed."),
@@ -61,6 +68,16 @@ def test_title_says_who_did_what_to_what(action, bodies, obj, sentence, expected
 ])
 def test_title_is_the_whole_sentence_when_no_clean_phrase_exists(action, obj, sentence):
     assert title(action, NHSE, obj, sentence) == sentence
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    # The second sentence of a quotation, as the analysis splits it: its opening mark back.
+    ("The first year is about the foundations,\u201d Dr Ashworth said.",
+     "\u201cThe first year is about the foundations,\u201d Dr Ashworth said."),
+    ("He said: \u201cWe cannot do this.", "He said: \u201cWe cannot do this.\u201d"),
+])
+def test_title_sentence_keeps_its_quotation_marks_whole(sentence, expected):
+    assert title("require", NHSE, "practices", sentence) == expected
 
 
 def test_title_without_a_body_is_the_sentence():
