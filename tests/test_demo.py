@@ -160,10 +160,11 @@ def test_demo_titles_are_each_one_change(timeline):
 
 def test_demo_contract_update_week_lists_one_change(weekly_digests):
     digest, text = weekly_digests["2020-W06"]
-    update = [c for c in digest.changes if
-              {"http://127.0.0.1:8701/2020/02/06/specifications-scaled-back-in-contract-update/",
-               "http://127.0.0.1:8702/insight/what-changes-for-networks-in-april/"}
-              <= set(c["sources"])]
+    # (The sites' ports differ when the demo's own are taken: match the paths.)
+    paths = {"/2020/02/06/specifications-scaled-back-in-contract-update/",
+             "/insight/what-changes-for-networks-in-april/"}
+    update = [c for c in digest.changes
+              if paths <= {"/" + u.split("/", 3)[3] for u in c["sources"]}]
     assert len(update) == 1 and len(digest.changes) <= 2, [c["title"] for c in digest.changes]
     shown = [update[0]["title"]] + [a["title"] for a in update[0]["acts"]]
     assert len(shown) == len(set(shown)), "the same sentence twice"
