@@ -154,6 +154,7 @@ def test_analysis_seeds_meet_dev_floors(nlp, tmp_path):
               "quote_actor_acc": metrics["quote_actor_acc"],
               "quote_speaker_acc": metrics["quote_speaker_acc"],
               "actor_stance_acc": metrics["actor_stance_acc"],
+              "quote_stance_macro_f1": metrics["quote_stance_macro_f1"],
               "events_f1": metrics["events_p_r_f1"][2]}
     assert metrics["missing_or_error"] == 0
     for name, floor in floors.items():

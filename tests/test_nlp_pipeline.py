@@ -31,6 +31,12 @@ def test_pipeline_components_in_order():
                                                  "ner"]
 
 
+def test_a_long_line_cut_by_a_break_runs_on_into_the_next():
+    doc = default_pipeline()("The think tank summed up the plan for general practice as falling\n"
+                             "“well short of what practices need this winter”.")
+    assert len(list(doc.sents)) == 1
+
+
 def test_a_line_break_ends_a_sentence_but_a_wrapped_line_does_not():
     doc = default_pipeline()("Latest news\nNHS England said the plan would work.\nThe BMA said\n"
                              "the plan was late.")

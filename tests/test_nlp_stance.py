@@ -461,3 +461,12 @@ def test_an_article_that_never_names_general_practice_takes_no_side():
     assert {q["stance"] for q in doc._.pcnwatch_quotes} == {"neutral"}
     assert all(s["stance"] == "neutral" for s in doc._.pcnwatch_stances)
     assert all("not about general practice" in s["cues"] for s in doc._.pcnwatch_stances)
+
+
+def test_a_body_takes_a_side_inside_a_relative_clause():
+    from nlp.pipeline import default_pipeline
+
+    doc = default_pipeline()("The regulator will oversee the new roles, a move which the RCGP "
+                             "strongly disagrees with and calls a threat to general practice.")
+    stances = {s["actor_id"]: s["stance"] for s in doc._.pcnwatch_stances}
+    assert stances.get("rcgp") == "oppose"

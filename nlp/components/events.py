@@ -171,6 +171,7 @@ class EventExtractor:
         self.policy_makers = set(settings["policy_makers"])
         self.policy_prefixes = tuple(settings["policy_maker_prefixes"])
         self.policy_kinds = set(settings["policy_maker_kinds"])
+        self.not_makers = set(settings.get("not_policy_makers", ()))
         self.policy_terms = CuePhrases(nlp_tokenizer, {t: 1 for t in settings["policy_terms"]})
         table: dict[str, tuple[str, str]] = {}
         # Phrases that look like triggers but name something else ("online consultations"):
@@ -237,6 +238,8 @@ class EventExtractor:
         ]
 
     def is_policy_maker(self, actor_id: str, kind: str = "") -> bool:
+        if actor_id in self.not_makers:
+            return False
         return (actor_id in self.policy_makers or actor_id.startswith(self.policy_prefixes)
                 or kind in self.policy_kinds)
 

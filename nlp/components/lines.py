@@ -10,10 +10,11 @@ the next line starts in lower case (a wrapped line of one paragraph).
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 VERSION = "pcnwatch.lines.v1"
 _ENDS = frozenset(".!?:;\"'\u201d\u2019)]")
+_WRAPPED_WORDS = 10
 
 
 @Language.component("pcnwatch_lines", assigns=["token.is_sent_start"])
@@ -29,8 +30,8 @@ def mark_line_starts(doc: Doc) -> Doc:
         last = tok
         while last.is_space and last.i > 0:
             last = doc[last.i - 1]
-        if nxt.text[:1].islower() and last.text[-1:] not in _ENDS:
-            continue  # a wrapped line: the sentence runs on
+        if last.text[-1:] not in _ENDS and (nxt.text[:1].islower() or _long_line(doc, last)):
+            continue  # a wrapped line: the sentence runs on ("… summed it up as falling\n“well")
         nxt.is_sent_start = True
         # The parser, given a start, sometimes draws another right after it ("NHS" |
         # "England said …"); the second word of a line never starts a sentence.
@@ -38,3 +39,16 @@ def mark_line_starts(doc: Doc) -> Doc:
         if after is not None and not after.is_space and after.is_sent_start is None:
             after.is_sent_start = False
     return doc
+
+
+def _long_line(doc: Doc, last: Token) -> bool:
+    """A line of many words that ends without a sentence's end is a sentence cut by a line
+    break, not a heading or a menu item (those are short)."""
+    words = 0
+    for tok in reversed(doc[:last.i + 1]):
+        if "\n" in tok.text_with_ws and tok.i != last.i:
+            break
+        words += not (tok.is_space or tok.is_punct)
+        if words >= _WRAPPED_WORDS:
+            return True
+    return False

@@ -232,6 +232,7 @@ class StanceJudge:
         self.policy_prefixes = tuple(actors["policy_maker_prefixes"])
         self.silent_kinds = set(actors["silent_kinds"])
         self.position_verbs = set(actors["position_verbs"])
+        self.taking_sides = set(actors.get("taking_sides", ()))
         self.carry_over = set(actors["carry_over"])
 
     def is_policy_maker(self, actor_id: str | None) -> bool:
@@ -824,8 +825,10 @@ class StanceTagger:
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
-        if head.dep_ in ("relcl", "acl"):
-            return False  # "the specifications NHS England has written": no position taken
+        if head.dep_ in ("relcl", "acl") and head.lemma_.lower() not in self.judge.taking_sides:
+            # "the specifications NHS England has written": no position taken; but "a move
+            # which the RCGP disagrees with" takes one.
+            return False
         if head.lemma_.lower() in self.judge.position_verbs:
             return True
         # "X is deeply concerned", "X is supportive of"
