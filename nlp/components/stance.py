@@ -749,7 +749,8 @@ class StanceTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         forms = CuePhrases.forms(doc)
-        if not self.judge.general_practice.find(forms):
+        if len(doc) >= self.judge.settings["article_tokens"] and not (
+                self.judge.general_practice.find(forms)):
             return self._elsewhere(doc)
         quotes = _ext(doc, "pcnwatch_quotes") or []
         quote_ranges: list[tuple[int, int]] = []
