@@ -52,6 +52,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.middlewares.EventsExtension": 510,
+    "crawler.middlewares.BudgetExtension": 520,
 }
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
