@@ -4,11 +4,15 @@ No SQL, spaCy or Scrapy here: each command hands its options to `jobs`,
 `publish`, `crawler` or `nlp` and shows what came back. Every error a user can
 cause (a bad date, a missing file, an unknown actor, an unreachable database)
 is a `ValueError` subclass in its layer, printed as one line on stderr with
-exit code 2; never a traceback unless `--verbose` asks for it.
+exit code 2; never a traceback unless `--verbose` asks for it. A database error
+is one line too, without its SQL or parameters. Libraries' own warnings go to
+the log (`--verbose`), not to the terminal. Ctrl-C and SIGTERM stop the command
+and whatever it started, and its run is recorded as interrupted.
 """
 
 import json
 import logging
+import signal
 import sys
 from datetime import date
 from enum import StrEnum
@@ -40,6 +44,10 @@ app.add_typer(subscribers_app, name="subscribers")
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_BUILT = 2
+EXIT_BUSY = 75  # EX_TEMPFAIL: another process runs this job now; try again later
+EXIT_SIGTERM = 128 + 15
+# Loggers of pcnwatch itself; other loggers are libraries', shown only with --verbose.
+OWN_LOGGERS = ("pcnwatch", "cli", "jobs", "scheduler", "crawler", "store", "nlp", "publish")
 
 
 class _State:
@@ -78,12 +86,26 @@ def _root(
         help="SQLAlchemy URL of the database [default: sqlite:///pcnwatch.db]")] = None,
 ) -> None:
     _State.verbose = verbose
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(verbose)
     if database_url:
         import os
 
         os.environ["DATABASE_URL"] = database_url
+
+
+def _own_record(record: logging.LogRecord) -> bool:
+    return record.name.split(".", 1)[0] in OWN_LOGGERS
+
+
+def configure_logging(verbose: bool) -> None:
+    """pcnwatch's warnings on stderr; with `verbose`, everything at INFO, libraries too."""
+    logging.captureWarnings(True)  # `warnings.warn` of libraries becomes a log record
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(_own_record)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        handlers=[handler], force=True)
 
 
 # -- pipeline jobs -------------------------------------------------------------------------------
@@ -147,8 +169,12 @@ def timeline(
     """The timeline of policy changes and the reactions to each."""
     import jobs
     from publish.timeline import write_timeline
+    from store.errors import JobLocked
 
-    jobs.timeline()  # incremental: takes in only what was analysed since the last build
+    try:
+        jobs.timeline()  # incremental: takes in only what was analysed since the last build
+    except JobLocked as exc:  # another process is bringing it up to date right now
+        err.print(f"pcnwatch: {exc}; showing the timeline as it is", markup=False)
     write_timeline(since=since, until=until, actor=actor, topic=topic, format=format.value,
                    output=output, stream=sys.stdout)
     if output is not None:
@@ -277,10 +303,11 @@ def schedule(
     settings = scheduler.load_config(config)
     scheduler.configure_logging()
     if once:
-        runs = scheduler.run_once(config=settings)
+        runs = scheduler.run_once(config=settings)  # this process's runs only
         for job, run in runs.items():
-            out.print(f"{job}: {run['status']}" + (f" ({run['error']})" if run["error"] else ""))
-        if any(run["status"] != "ok" for run in runs.values()):
+            out.print(f"{job}: {run['status']}" + (f" ({run['error']})" if run["error"] else ""),
+                      markup=False)
+        if any(run["status"] not in ("ok", "skipped") for run in runs.values()):
             raise typer.Exit(1)
         return
     raise typer.Exit(scheduler.serve(settings))
@@ -299,7 +326,7 @@ def status(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8001,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
 ) -> None:
     """Browse the database read-only with Datasette (SQLite only); timeline at /pages/."""
     from publish.datasette import serve as run_datasette
@@ -404,17 +431,29 @@ def subscribers_remove(email: str) -> None:
 # -- entry point ---------------------------------------------------------------------------------
 
 
+def _terminate(signum: int, _frame) -> None:
+    # Once: a second SIGTERM must not cut short the clean-up the first one started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(EXIT_SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the app; user errors become one line on stderr, never a traceback."""
     command = typer.main.get_command(app)
+    # SIGTERM unwinds like Ctrl-C: a job stops its children and records what it did.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         # Without standalone mode, an Exit raised by a command comes back as its return value.
         result = command.main(args=argv, prog_name="pcnwatch", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
-        err.print("pcnwatch: aborted")
+        err.print("pcnwatch: interrupted")
         return 130
+    except SystemExit as exc:
+        if exc.code == EXIT_SIGTERM:
+            err.print("pcnwatch: stopped by SIGTERM")
+        return exc.code if isinstance(exc.code, int) else 1
     except Exception as exc:
         return _report(exc)
     return result if isinstance(result, int) else 0
@@ -422,10 +461,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(exc: Exception) -> int:
     """One line on stderr for `exc`, and the exit code it deserves."""
+    import sqlalchemy as sa
+
+    from store.db import error_line
+    from store.errors import JobLocked
+
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Typer's usage errors
         message, code = exc.format_message(), exc.exit_code
+    elif isinstance(exc, JobLocked):
+        message, code = str(exc), EXIT_BUSY
     elif isinstance(exc, ValueError):  # every layer's user-facing errors subclass ValueError
         message, code = str(exc), EXIT_BAD_INPUT
+    elif isinstance(exc, sa.exc.SQLAlchemyError):
+        message, code = f"database error: {error_line(exc)}", 1
     elif isinstance(exc, OSError):
         message, code = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_BAD_INPUT
     else:
