@@ -188,20 +188,48 @@ def digest(
     send: Annotated[bool, typer.Option("--send", help="Send by SMTP to subscribers.")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write .html, .txt and .eml "
                                                                 "here.")] = None,
+    status: Annotated[bool, typer.Option("--status", help="Show how far each send of the "
+                                         "week got, and what to do about the unknown.")]
+    = False,
+    resend_unknown: Annotated[bool, typer.Option(
+        "--resend-unknown", help="With --send: send again the digests whose delivery is "
+        "unknown (a reader may get two).")] = False,
 ) -> None:
     """The weekly digest for practice managers.
 
     Without --send or --out, prints the plain-text digest. SMTP settings come from
-    PCNWATCH_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD and PCNWATCH_MAIL_FROM;
+    PCNWATCH_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD, _TIMEOUT and PCNWATCH_MAIL_FROM;
     unsubscribe links from PCNWATCH_PUBLIC_URL [default: http://127.0.0.1:8001, where
     pcnwatch serve answers them].
     """
     import jobs
 
+    if status and (send or out_dir is not None):
+        raise typer.BadParameter("--status only reports; give it without --send or --out")
+    if resend_unknown and not send:
+        raise typer.BadParameter("--resend-unknown goes with --send")
+    if status:
+        _print_send_status(jobs.digest_status(week=week))
+        return
     counts = jobs.digest(week=week, send=send, out_dir=out_dir, console=out if send or out_dir
-                         else None)
-    if counts.get("failed") or counts.get("refused"):
+                         else None, resend_unknown=resend_unknown)
+    if counts.get("failed") or counts.get("refused") or counts.get("unknown"):
         raise typer.Exit(1)
+
+
+def _print_send_status(report: dict) -> None:
+    # Plain lines, not a table: an address or a Message-ID must stay whole to be copied.
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(report["by_status"].items()))
+    out.print(f"digest {report['week']}: {counts or 'nothing sent or due yet'}", markup=False)
+    for row in report["attention"]:
+        out.print(f"  {row['status']}: {row['email']} {row['message_id'] or ''} "
+                  f"(tries: {row['attempts']}; {row['error'] or 'no error recorded'})",
+                  markup=False)
+    if any(row["status"] == "unknown" for row in report["attention"]):
+        out.print(f"unknown: {report['advice']}", markup=False)
+    if any(row["status"] in ("refused", "failed") for row in report["attention"]):
+        out.print("refused and failed sends are tried again by the next pcnwatch digest "
+                  "--send", markup=False)
 
 
 class HeadlineFormat(StrEnum):

@@ -507,8 +507,13 @@ def registry_actors() -> dict[str, str | None]:
 
 def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None = None,
            database_url: str | None = None, console: Console | None = None,
-           stdout: IO[str] | None = None) -> dict:
-    """Build the weekly digest: write it (`out_dir`), send it (`send`), or print its text."""
+           stdout: IO[str] | None = None, resend_unknown: bool = False) -> dict:
+    """Build the weekly digest: write it (`out_dir`), send it (`send`), or print its text.
+
+    Sending holds the `digest` job lock, so two sends never run at once; writing or
+    printing does not need it. `resend_unknown` sends again the digests whose delivery
+    is unknown (see publish.mail).
+    """
     from publish.digest import SAMPLE, last_complete_week, message_for, parse_week, write_files
     from publish.mail import SmtpSettings, send_week
 
@@ -517,7 +522,7 @@ def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None 
     settings = SmtpSettings.from_env() if send else None
     extra = registry_actors()
     engine = get_engine(database_url)
-    with recorded_run("digest", database_url) as counts:
+    with recorded_run("digest", database_url, lock=send) as counts:
         counts["week"] = week
         if out_dir is not None:
             paths = write_files(engine, week, out_dir, extra_actors=extra,
@@ -528,7 +533,7 @@ def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None 
 
             send_week(engine, week, lambda sub: message_for(
                 engine, week, recipient_of(sub), mail_from=settings.mail_from,
-                extra_actors=extra), settings, counts)
+                extra_actors=extra), settings, counts, resend_unknown=resend_unknown)
         if out_dir is None and settings is None:
             msg = message_for(engine, week, SAMPLE, extra_actors=extra)
             (stdout or sys.stdout).write(msg.get_body(("plain",)).get_content())
@@ -537,8 +542,19 @@ def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None 
             console.print(f"digest {week}: wrote {len(counts['written'])} files to {out_dir}")
         if send:
             console.print(f"digest {week}: {counts['sent']} sent, {counts['refused']} refused, "
+                          f"{counts['failed']} failed (tried again next run), "
                           f"{counts['skipped']} already sent"
-                          + (f", {counts['unknown']} left unknown by a crashed run"
-                             if counts["unknown"] else "")
-                          + (f", {counts['failed']} not built" if counts.get("failed") else ""))
+                          + (f", {counts['unknown']} of unknown delivery (see pcnwatch digest "
+                             f"--week {week} --status)" if counts["unknown"] else ""),
+                          markup=False)
     return counts
+
+
+def digest_status(*, week: str | None = None, database_url: str | None = None) -> dict:
+    """How far each of `week`'s digest sends got (publish.mail.send_status)."""
+    from publish.digest import last_complete_week, parse_week
+    from publish.mail import send_status
+
+    week = week or last_complete_week()
+    parse_week(week)
+    return send_status(get_engine(database_url), week)
