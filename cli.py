@@ -253,6 +253,8 @@ def headlines(
     format: Annotated[HeadlineFormat, typer.Option("--format", "-f")] = HeadlineFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write to a file.")] = None,
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help="CSV cells as stored, even those "
+                                          "a spreadsheet would run as formulas.")] = False,
 ) -> None:
     """De-duplicated headlines, one per story, newest first. --actor includes its children."""
     import jobs
@@ -262,7 +264,7 @@ def headlines(
     n = write_headlines(format.value, output=output, stream=sys.stdout,
                         filters=HeadlineFilters(since=since, until=until, source=source,
                                                 topic=topic, actor=actor),
-                        extra_actors=jobs.registry_actors() if actor else None)
+                        extra_actors=jobs.registry_actors() if actor else None, raw_csv=raw_csv)
     if output is not None:
         out.print(f"wrote {n} stories to {output}", markup=False)
 
@@ -276,14 +278,14 @@ class QueryFormat(StrEnum):
 
 
 def _query(table: str, actor, stance, topic, since, until, source, search, format, output,
-           limit) -> None:
+           limit, raw_csv) -> None:
     import jobs
     from publish.queries import Filters, export
 
     export(table, Filters(actor=actor, stance=stance, topic=topic, since=since, until=until,
                           source=source, search=search, limit=limit),
            format.value, output=output, stream=sys.stdout, console=out,
-           extra_actors=jobs.registry_actors() if actor else None)
+           extra_actors=jobs.registry_actors() if actor else None, raw_csv=raw_csv)
 
 
 def _make_query_command(table: str, doc: str):
@@ -302,8 +304,12 @@ def _make_query_command(table: str, doc: str):
                                                     help="Write to a file.")] = None,
         limit: Annotated[int | None, typer.Option(min=1, help="At most this many "
                                                              "rows.")] = None,
+        raw_csv: Annotated[bool, typer.Option(
+            "--raw-csv", help="CSV cells as stored, even those a spreadsheet would run as "
+            "formulas.")] = False,
     ) -> None:
-        _query(table, actor, stance, topic, since, until, source, search, format, output, limit)
+        _query(table, actor, stance, topic, since, until, source, search, format, output, limit,
+               raw_csv)
 
     command.__doc__ = doc
     query_app.command(table)(command)

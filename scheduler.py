@@ -638,6 +638,7 @@ def status(database_url: str | None = None, config: ScheduleConfig | None = None
 def print_status(report: dict, console) -> None:
     """`pcnwatch status` as two Rich tables: recent runs, then what runs next."""
     from rich.table import Table
+    from rich.text import Text
 
     tz = ZoneInfo(report["timezone"])
 
@@ -653,8 +654,9 @@ def print_status(report: dict, console) -> None:
         for r in rows:
             counts = ", ".join(f"{k}={v}" for k, v in (r["counts"] or {}).items()
                                if isinstance(v, int | float) and v and not isinstance(v, bool))
-            runs.add_row(r["job"], when(r["started_at"]), when(r["finished_at"]), r["status"],
-                         counts, (r["error"] or "")[:200])
+            # Text, not markup: an error may quote a URL or a title with brackets.
+            runs.add_row(Text(r["job"]), when(r["started_at"]), when(r["finished_at"]),
+                         Text(r["status"]), Text(counts), Text((r["error"] or "")[:200]))
     console.print(runs)
     upcoming = Table(title=f"next runs ({report['timezone']})", title_justify="left")
     for col in ("job", "next run", "schedule"):
@@ -665,8 +667,8 @@ def print_status(report: dict, console) -> None:
     lease = report["lease"]
     if lease and lease["alive"]:
         console.print(f"scheduler running: {lease['holder']} holds the lease until "
-                      f"{when(lease['expires_at'])}")
+                      f"{when(lease['expires_at'])}", markup=False)
     else:
         console.print("no scheduler is running (start one with `pcnwatch schedule`)")
     if report["problem"]:
-        console.print(f"crawl jobs unknown: {report['problem']}")
+        console.print(f"crawl jobs unknown: {report['problem']}", markup=False)

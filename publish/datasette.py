@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from publish.errors import ServeError
+from publish.hygiene import strip_bidi
 from publish.views import VIEWS
 from store.db import database_url as resolve_url
 
@@ -81,7 +82,8 @@ def _authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None
 
 
 def _register_plugin() -> None:
-    """Install `_authorizer` on the connections of pcnwatch's Datasette (a plugin, once)."""
+    """Install `_authorizer` on the connections of pcnwatch's Datasette, and serve its
+    pages without bidi controls (publish.hygiene): a plugin, registered once."""
     from datasette import hookimpl
     from datasette.plugins import pm
 
@@ -93,10 +95,61 @@ def _register_plugin() -> None:
         if getattr(datasette, "_pcnwatch", False):
             conn.set_authorizer(_authorizer)
 
+    @hookimpl
+    def asgi_wrapper(datasette):
+        # Asked when Datasette builds its app, before `app()` below marks it as ours:
+        # whether it is ours is looked at on each request.
+        return lambda inner: _WithoutBidi(inner, lambda: getattr(datasette, "_pcnwatch", False))
+
     # Datasette lists plugins by module name, so the plugin is a (virtual) module.
     plugin = types.ModuleType("pcnwatch_privacy")
     plugin.prepare_connection = prepare_connection
+    plugin.asgi_wrapper = asgi_wrapper
     pm.register(plugin, name="pcnwatch_privacy")
+
+
+class _WithoutBidi:
+    """ASGI: HTML pages leave without bidi controls (publish.hygiene).
+
+    Crawled text reaches a page in cells, in the labels of linked rows, in titles
+    and facets; filtering the page as it leaves covers them all. Written by hand:
+    Datasette has no hook that sees a whole page, and a bidi control is never markup,
+    so removing it cannot break the HTML. Other responses (JSON, CSV) pass as they are.
+    """
+
+    def __init__(self, app, enabled: Callable[[], bool]):
+        self.app, self.enabled = app, enabled
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.enabled():
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        body: list[bytes] = []
+
+        async def filtered(message):
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                if not headers.get(b"content-type", b"").startswith(b"text/html"):
+                    start["pass"] = True
+                    await send(message)
+                    return
+                start.update(message)
+                return
+            if start.get("pass") or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            data = strip_bidi(b"".join(body).decode("utf-8", "surrogateescape")).encode(
+                "utf-8", "surrogateescape")
+            headers = [(k, str(len(data)).encode() if k == b"content-length" else v)
+                       for k, v in start.get("headers") or []]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": data})
+
+        await self.app(scope, receive, filtered)
 
 
 def sqlite_path(url: str | None = None) -> Path:

@@ -1,6 +1,9 @@
 """Headlines written out: text, Markdown, JSON, CSV, RSS 2.0, Atom and JSON Feed 1.1.
 
-RSS and Atom come from feedgen, which escapes what it writes. Entry ids are the
+RSS and Atom come from feedgen, which escapes what it writes. Every format is
+read by people, so bidi controls are removed from all of them, and CSV cells a
+spreadsheet would run as formulas are made text unless `raw_csv`
+(publish.hygiene). Entry ids are the
 story's canonical URL (stable across runs and rebuilds); `updated` is the real
 last change of the story's copies. The feed's own `updated` is the newest
 entry's, so writing the same headlines twice gives the same bytes.
@@ -17,6 +20,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from publish.errors import BadFilter
+from publish.hygiene import clean, csv_cell
 
 FORMATS = ("text", "md", "json", "csv", "rss", "atom", "jsonfeed")
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8001"
@@ -42,13 +46,14 @@ def _stances(h: dict) -> str:
 
 
 def render(items: list[dict], fmt: str, *, title: str = FEED_TITLE,
-           link: str | None = None, feed_url: str | None = None) -> str:
+           link: str | None = None, feed_url: str | None = None, raw_csv: bool = False) -> str:
     """`items` from `publish.headlines.headlines` in format `fmt`, as text."""
     if fmt not in FORMATS:
         raise BadFilter(f"unknown headline format {fmt!r}; use one of {', '.join(FORMATS)}")
     link = link or public_url() + "/"
-    return _RENDER[fmt](items, title=title, link=link,
-                        feed_url=feed_url or f"{public_url()}/headlines.{_EXT[fmt]}")
+    extra = {"raw": raw_csv} if fmt == "csv" else {}
+    return _RENDER[fmt](clean(items), title=title, link=link,
+                        feed_url=feed_url or f"{public_url()}/headlines.{_EXT[fmt]}", **extra)
 
 
 _EXT = {"text": "txt", "md": "md", "json": "json", "csv": "csv", "rss": "xml", "atom": "xml",
@@ -101,15 +106,18 @@ def _json(items: list[dict], **_: Any) -> str:
     return json.dumps([_plain(h) for h in items], ensure_ascii=False, indent=2) + "\n"
 
 
-def _csv(items: list[dict], **_: Any) -> str:
+def _csv(items: list[dict], *, raw: bool = False, **_: Any) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["id", "published", "updated", "title", "sources", "url", "summary",
                      "actors", "topics"])
     for h in items:
-        writer.writerow([h["id"], h["published"] or "", h["updated"].isoformat(), h["title"],
-                         "; ".join(h["sources"]), h["url"], h["summary"], _stances(h),
-                         "; ".join(h["topics"])])
+        texts = [h["id"], h["title"], "; ".join(h["sources"]), h["url"], h["summary"],
+                 _stances(h), "; ".join(h["topics"])]
+        cid, title, sources, url, summary, actors, topics = (csv_cell(t, raw=raw)
+                                                             for t in texts)
+        writer.writerow([cid, h["published"] or "", h["updated"].isoformat(), title, sources,
+                         url, summary, actors, topics])
     return buf.getvalue()
 
 
@@ -191,14 +199,14 @@ _RENDER = {"text": _text, "md": _md, "json": _json, "csv": _csv, "rss": _rss, "a
 
 def write_headlines(fmt: str, *, output: Any = None, stream: Any = None,
                     database_url: str | None = None, filters: Any = None,
-                    extra_actors: Any = None) -> int:
+                    extra_actors: Any = None, raw_csv: bool = False) -> int:
     """Query the headlines and write them as `fmt`; returns how many stories."""
     from publish.headlines import HeadlineFilters, headlines
     from store.db import get_engine, session_scope
 
     with session_scope(get_engine(database_url)) as session:
         items = headlines(session, filters or HeadlineFilters(), extra_actors)
-    text = render(items, fmt)
+    text = render(items, fmt, raw_csv=raw_csv)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
