@@ -268,6 +268,8 @@ def process(*, database_url: str | None = None, workers: int = 1, batch_size: in
     from store.analysis import count_to_analyse
 
     engine = get_engine(database_url)
+    if workers > 1:
+        _forks_die_with_us()
     with recorded_run("process", database_url) as counts, _progress(console) as progress:
         with session_scope(engine) as s:
             total = count_to_analyse(s, PIPELINE_VERSION)
@@ -291,6 +293,19 @@ def process(*, database_url: str | None = None, workers: int = 1, batch_size: in
         console.print(f"process: {counts['analysed']} analysed, {counts['errors']} with errors "
                       f"(pipeline {PIPELINE_VERSION})")
     return counts
+
+
+_FORK_HOOK: list[bool] = []
+
+
+def _forks_die_with_us() -> None:
+    """spaCy's workers (forked by nlp.pipe) get SIGKILL when their parent dies, so a killed
+    `process` leaves no worker behind waiting for text for ever."""
+    from store.locks import die_with_parent
+
+    if not _FORK_HOOK:
+        os.register_at_fork(after_in_child=die_with_parent)
+        _FORK_HOOK.append(True)
 
 
 def _chunks(pairs: Iterable, size: int) -> Iterator[list]:

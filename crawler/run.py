@@ -26,8 +26,6 @@ at `timeout` is stopped.
 """
 
 import argparse
-import ctypes
-import ctypes.util
 import json
 import logging
 import os
@@ -51,7 +49,6 @@ log = logging.getLogger(__name__)
 COUNTS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "errors")
 _NOT_ERRORS = {"off-topic", "duplicate"}
 STOP_GRACE = 5.0  # seconds a stopped child has to finish the items in hand
-_PR_SET_PDEATHSIG = 1
 
 
 def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
@@ -333,14 +330,11 @@ def _die_with_parent(parent: int) -> None:
     """End this process when `parent`, the one that started it, ends, even by SIGKILL.
 
     Linux's parent-death signal does it at once; a thread watching our parent pid
-    does it on other systems (within a second). Written by hand: no library we use
-    offers either.
+    does it on other systems (within a second).
     """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError, TypeError):
-        pass
+    from store.locks import die_with_parent
+
+    die_with_parent()
     if os.getppid() != parent:  # it died before the signal was set
         os._exit(1)
 

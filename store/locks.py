@@ -20,8 +20,11 @@ the job takes it again inside without waiting for itself.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -74,6 +77,23 @@ def process_alive(identity: str) -> bool:
     except PermissionError:
         pass
     return not start or _start_ticks(pid) in (None, start)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> bool:
+    """Have the kernel SIGKILL this process when the thread that started it ends, however
+    it ends (Linux's parent-death signal); False where there is no such thing.
+
+    What keeps a job's children (a crawl, spaCy's workers) from outliving it. Written by
+    hand: no library we use offers it.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError, TypeError):
+        return False
 
 
 # -- locks ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Each test is a row of issue 15's table, and README's "Reliability" section:
 11. Ctrl-C (or SIGTERM) comes during `pcnwatch crawl`.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -221,3 +222,57 @@ def test_crawl_interrupted_stops_its_child_and_records_what_it_stored(sqlite_url
     assert run.status == "interrupted" and run.finished_at
     assert run.counts["totals"]["new"] == stored
     assert len(err.strip().splitlines()) <= 2 and "Traceback" not in err
+
+
+# -- the same promise for the other children and signals -----------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids
+
+
+def test_process_killed_takes_its_analysis_workers_with_it(sqlite_url, tmp_path):
+    _unanalysed_articles(sqlite_url, 300)
+    proc = subprocess.Popen([str(PCNWATCH), "process", "--workers", "2"], cwd=tmp_path,
+                            env={**os.environ, "DATABASE_URL": sqlite_url},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        workers = wait_for(lambda: len(children(proc.pid)) >= 2 and children(proc.pid),
+                           timeout=120, what="spaCy's worker processes")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        wait_for(lambda: not any(alive(w) for w in workers), timeout=5,
+                 what="the workers to die with their job")
+    finally:
+        for pid in [proc.pid, *workers]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_scheduler_sigterm_mid_crawl_stops_the_child_and_records_what_it_stored(sqlite_url,
+                                                                              tmp_path):
+    with fault_site(items=80, page_delay=0.3) as site:
+        sources = site.write_sources(tmp_path / "sources.toml")
+        cfg = write_config(tmp_path / "s.toml", jobs=["crawl"], sources_file=str(sources),
+                           lease_seconds=2, standby_poll_seconds=0.2)
+        proc = start(sqlite_url, cfg, tmp_path / "s.log")
+        try:
+            child = wait_for(lambda: crawl_child(proc.pid), what="the crawl child")
+            wait_for(lambda: articles(sqlite_url) >= 2, what="two articles stored")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            stop(proc)
+        assert not alive(child)
+        stored = articles(sqlite_url)
+    (run,) = runs(sqlite_url, "crawl")
+    assert run.status == "interrupted" and run.counts["totals"]["new"] == stored
+    assert runs(sqlite_url, "process") == []  # nothing started after the signal
+    assert lease(sqlite_url) is None
