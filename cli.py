@@ -446,10 +446,13 @@ def subscribers_list() -> None:
     subscribers = list_subscribers(get_engine())
     if not subscribers:
         err.print("no subscribers yet: pcnwatch subscribers add EMAIL")
+    from publish.hygiene import strip_bidi
+
     for s in subscribers:
         filters = " ".join([f"topic={t}" for t in s["topics"]] + [f"actor={a}" for a in
                                                                     s["actors"]])
-        out.print("\t".join(x for x in (s["email"], s["name"] or "", filters)), markup=False)
+        line = "\t".join(x for x in (s["email"], s["name"] or "", filters))
+        out.print(strip_bidi(line), markup=False)
 
 
 @subscribers_app.command("remove")

@@ -444,7 +444,7 @@ def demo(*, out_dir: Path, console: Console, database_url: str | None = None) ->
     with _sample_web() as web:
         sources = web.write_sources(out_dir / "demo-sources.toml", include_trouble=False)
         served = ", ".join(web.url(site) for site in web.ports)
-        console.print(f"demo: serving the sample sites at {served}")
+        console.print(f"demo: serving the sample sites at {served}", markup=False)
         with console.status("crawling, analysing and building the timeline..."):
             runs = scheduler.run_once(url, sources_file=sources, digest=False)
     for job in ("crawl", "process", "timeline"):
@@ -454,9 +454,9 @@ def demo(*, out_dir: Path, console: Console, database_url: str | None = None) ->
     tl = write_timeline(database_url=url, format="text", stream=console.file)
     console.print()
     console.print(f"demo: {len(tl.entries)} policy changes on the timeline; "
-                  f"database {redact(url)}")
-    console.print(f"demo: wrote {', '.join(str(p) for p in written)}")
-    console.print(f"demo: explore with DATABASE_URL={url} pcnwatch query quotes")
+                  f"database {redact(url)}", markup=False)
+    console.print(f"demo: wrote {', '.join(str(p) for p in written)}", markup=False)
+    console.print(f"demo: explore with DATABASE_URL={url} pcnwatch query quotes", markup=False)
     return runs
 
 

@@ -89,7 +89,9 @@ SETTINGS: tuple[Setting, ...] = (
             "interval_hours of its own."),
     Setting("crawl_intervals", {}, "Per-source crawl interval in hours, by source name; "
             "wins over the sources file."),
-    Setting("crawl_timeout_seconds", 3600.0, "A crawl process running longer is stopped."),
+    Setting("crawl_timeout_seconds", 3600.0, "A crawl's time budget: its spiders close a "
+            "little before it, keeping what they stored (a long feed goes on next run); a "
+            "crawl process still running at it is stopped."),
     Setting("process_interval_minutes", 30.0, "How often to analyse new articles."),
     Setting("timeline_interval_minutes", 30.0, "How often to bring the timeline up to date "
             "(it also runs after every process)."),
