@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
+import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -28,6 +29,7 @@ from rich.text import Text
 from sqlmodel import select
 
 from store import get_engine, session_scope
+from store.db import error_line
 from store.locks import job_lock, process_alive, process_identity
 from store.models import JobRun, utcnow
 
@@ -54,10 +56,14 @@ class RunCounts(dict):
         if not force and time.monotonic() - self._saved < self._every:
             return
         self._saved = time.monotonic()
-        with session_scope(self._engine) as s:
-            run = s.get(JobRun, self._run_id)
-            run.counts = {**run.counts, **_plain_json(self)}
-            s.add(run)
+        try:
+            with session_scope(self._engine) as s:
+                run = s.get(JobRun, self._run_id)
+                run.counts = {**run.counts, **_plain_json(self)}
+                s.add(run)
+        except sa.exc.SQLAlchemyError as exc:  # progress is a courtesy: the job goes on
+            log.warning("could not save the progress of %s: %s", self._run_id,
+                        error_line(exc))
 
 
 def _plain_json(counts: dict) -> dict:
@@ -103,10 +109,6 @@ def recorded_run(job: str, database_url: str | None = None, *,
 
 
 def _error_text(exc: BaseException) -> str:
-    import sqlalchemy as sa
-
-    from store.db import error_line
-
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted (Ctrl-C)"
     if isinstance(exc, SystemExit):

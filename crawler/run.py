@@ -73,9 +73,13 @@ def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
 
 
 def budget_seconds(timeout: float) -> float:
-    """How long the spiders of a crawl with `timeout` may fetch before closing themselves:
-    a fifth of the timeout (at most a minute) is kept for finishing the items in hand."""
-    return max(0.5, timeout - min(60.0, timeout / 5))
+    """How long the spiders of a crawl with `timeout` may fetch before closing themselves.
+
+    The rest is kept for finishing the items in hand and for Scrapy to shut down: a fifth
+    of the timeout, at least 10 s and at most a minute (at most half of a short timeout).
+    """
+    keep = min(60.0, max(10.0, timeout / 5), timeout / 2)
+    return max(0.5, timeout - keep)
 
 
 @dataclass

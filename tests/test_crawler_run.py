@@ -71,9 +71,10 @@ def test_run_crawl_streams_events_and_can_run_again(tmp_path, sqlite_url):
 def test_run_crawl_timeout_kills_the_child_and_says_so(tmp_path, sqlite_url):
     with serve(slow_seconds=60) as web:
         sources = web.write_sources(tmp_path / "s.toml")
+        # No time budget (PCNWATCH_CLOSE_AT 0): a child that does not stop by itself.
         summary = run_crawl(sources_file=sources, names=["trouble-times"],
                             database_url=sqlite_url, timeout=3,
-                            settings={**FAST, "DOWNLOAD_TIMEOUT": 120})
+                            settings={**FAST, "DOWNLOAD_TIMEOUT": 120, "PCNWATCH_CLOSE_AT": 0})
     assert summary.failed
     assert "timed out" in summary.reason
     assert summary.returncode != 0
