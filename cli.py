@@ -33,11 +33,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: Rich's would show <str> and <bool> after every option and read any
+    # "[default: ...]" in a help text as markup (and drop it).
+    rich_markup_mode=None,
 )
 query_app = typer.Typer(help="Filter and export articles, quotes, stances and events.",
-                        no_args_is_help=True)
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-subscribers_app = typer.Typer(help="Manage who gets the weekly digest.", no_args_is_help=True)
+                        no_args_is_help=True, rich_markup_mode=None)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True, rich_markup_mode=None)
+subscribers_app = typer.Typer(help="Manage who gets the weekly digest.", no_args_is_help=True,
+                              rich_markup_mode=None)
 app.add_typer(query_app, name="query")
 app.add_typer(db_app, name="db")
 app.add_typer(subscribers_app, name="subscribers")
@@ -69,7 +73,20 @@ def _existing_file(value: Path | None) -> Path | None:
     return value
 
 
-DateOpt = Annotated[str | None, typer.Option(help="YYYY-MM-DD", callback=_parse_date)]
+DateOpt = Annotated[str | None, typer.Option(help="A date, YYYY-MM-DD.", metavar="DATE",
+                                             callback=_parse_date)]
+ActorOpt = Annotated[str | None, typer.Option(
+    metavar="BODY", help="A body by id, name or alias, in any case (bma, \"Royal College of "
+    "GPs\"); the bodies it has are included (bma finds bma-gpc).")]
+TopicOpt = Annotated[str | None, typer.Option(metavar="TOPIC",
+                                              help="A topic, e.g. pcn-targets or \"care homes\".")]
+SourceOpt = Annotated[str | None, typer.Option(metavar="NAME", help="A source's name.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                                help="Write to a file.")]
+BomOpt = Annotated[bool, typer.Option("--bom", help="Start a CSV with a byte-order mark, so "
+                                      "Excel reads it as UTF-8.")]
+RawCsvOpt = Annotated[bool, typer.Option("--raw-csv", help="CSV cells as stored, even those a "
+                                         "spreadsheet would run as formulas.")]
 
 
 def _not_built(what: str) -> None:
@@ -82,7 +99,7 @@ def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show "
                                           "tracebacks.")] = False,
     database_url: Annotated[str | None, typer.Option(
-        "--database-url", envvar="DATABASE_URL",
+        "--database-url", envvar="DATABASE_URL", metavar="URL",
         help="SQLAlchemy URL of the database [default: sqlite:///pcnwatch.db]")] = None,
 ) -> None:
     _State.verbose = verbose
@@ -113,8 +130,8 @@ def configure_logging(verbose: bool) -> None:
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the outputs.")] = Path(
-        "out"),
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR",
+                                          help="Where to write the outputs.")] = Path("out"),
 ) -> None:
     """Run the whole pipeline offline on the bundled sample sites and write ./out/."""
     import jobs
@@ -125,9 +142,9 @@ def demo(
 @app.command()
 def crawl(
     source: Annotated[list[str] | None, typer.Option(
-        "--source", help="Crawl only this source (repeatable).")] = None,
+        "--source", metavar="NAME", help="Crawl only this source (repeatable).")] = None,
     sources: Annotated[Path | None, typer.Option(
-        "--sources", help="A sources TOML file instead of the shipped one.",
+        "--sources", metavar="FILE", help="A sources TOML file instead of the shipped one.",
         callback=_existing_file)] = None,
 ) -> None:
     """Run the spiders over the configured sources and store new articles."""
@@ -140,8 +157,10 @@ def crawl(
 
 @app.command()
 def process(
-    workers: Annotated[int, typer.Option(min=1, max=32, help="Processes for the analysis.")] = 1,
-    batch_size: Annotated[int, typer.Option(min=1, help="Articles per transaction.")] = 32,
+    workers: Annotated[int, typer.Option(min=1, max=32, metavar="N",
+                                         help="Processes for the analysis.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, metavar="N",
+                                            help="Articles per transaction.")] = 32,
 ) -> None:
     """Analyse every stored article not yet analysed by the current pipeline version."""
     import jobs
@@ -159,12 +178,14 @@ class TimelineFormat(StrEnum):
 def timeline(
     since: DateOpt = None,
     until: DateOpt = None,
-    actor: Annotated[str | None, typer.Option(help="Only entries by or reacted to by "
-                                                   "this actor id.")] = None,
-    topic: Annotated[str | None, typer.Option(help="Only entries on this topic.")] = None,
-    format: Annotated[TimelineFormat, typer.Option("--format", "-f")] = TimelineFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write to a file.")] = None,
+    actor: Annotated[str | None, typer.Option(metavar="BODY", help="Only entries by or "
+                                              "reacted to by this body.")] = None,
+    topic: Annotated[str | None, typer.Option(metavar="TOPIC",
+                                              help="Only entries on this topic.")] = None,
+    format: Annotated[TimelineFormat, typer.Option("--format", "-f", metavar="FORMAT",
+                                                   help="text, json or html.")
+                      ] = TimelineFormat.text,
+    output: OutputOpt = None,
 ) -> None:
     """The timeline of policy changes and the reactions to each."""
     import jobs
@@ -183,11 +204,11 @@ def timeline(
 
 @app.command()
 def digest(
-    week: Annotated[str | None, typer.Option(help="ISO week, YYYY-Www [default: last "
-                                                  "week].")] = None,
+    week: Annotated[str | None, typer.Option(metavar="WEEK", help="ISO week, YYYY-Www "
+                                             "[default: last week].")] = None,
     send: Annotated[bool, typer.Option("--send", help="Send by SMTP to subscribers.")] = False,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Write .html, .txt and .eml "
-                                                                "here.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write .html, "
+                                                 ".txt and .eml here.")] = None,
     status: Annotated[bool, typer.Option("--status", help="Show how far each send of the "
                                          "week got, and what to do about the unknown.")]
     = False,
@@ -246,17 +267,18 @@ class HeadlineFormat(StrEnum):
 def headlines(
     since: DateOpt = None,
     until: DateOpt = None,
-    source: Annotated[str | None, typer.Option(help="Only stories carried by this "
-                                                    "source.")] = None,
-    topic: Annotated[str | None, typer.Option(help="Only stories on this topic.")] = None,
-    actor: Annotated[str | None, typer.Option(help="Only stories naming this actor.")] = None,
-    format: Annotated[HeadlineFormat, typer.Option("--format", "-f")] = HeadlineFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write to a file.")] = None,
-    raw_csv: Annotated[bool, typer.Option("--raw-csv", help="CSV cells as stored, even those "
-                                          "a spreadsheet would run as formulas.")] = False,
+    source: Annotated[str | None, typer.Option(metavar="NAME", help="Only stories carried "
+                                               "by this source.")] = None,
+    topic: TopicOpt = None,
+    actor: ActorOpt = None,
+    format: Annotated[HeadlineFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="text, md, json, csv, rss, atom or jsonfeed.")] = HeadlineFormat.text,
+    output: OutputOpt = None,
+    bom: BomOpt = False,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
-    """De-duplicated headlines, one per story, newest first. --actor includes its children."""
+    """De-duplicated headlines, one per story, newest first."""
     import jobs
     from publish.feeds import write_headlines
     from publish.headlines import HeadlineFilters
@@ -264,7 +286,8 @@ def headlines(
     n = write_headlines(format.value, output=output, stream=sys.stdout,
                         filters=HeadlineFilters(since=since, until=until, source=source,
                                                 topic=topic, actor=actor),
-                        extra_actors=jobs.registry_actors() if actor else None, raw_csv=raw_csv)
+                        extra_actors=jobs.registry_actors() if actor else None, bom=bom,
+                        raw_csv=raw_csv)
     if output is not None:
         out.print(f"wrote {n} stories to {output}", markup=False)
 
@@ -278,38 +301,38 @@ class QueryFormat(StrEnum):
 
 
 def _query(table: str, actor, stance, topic, since, until, source, search, format, output,
-           limit, raw_csv) -> None:
+           limit, bom, raw_csv) -> None:
     import jobs
     from publish.queries import Filters, export
 
     export(table, Filters(actor=actor, stance=stance, topic=topic, since=since, until=until,
                           source=source, search=search, limit=limit),
            format.value, output=output, stream=sys.stdout, console=out,
-           extra_actors=jobs.registry_actors() if actor else None, raw_csv=raw_csv)
+           extra_actors=jobs.registry_actors() if actor else None, bom=bom, raw_csv=raw_csv)
 
 
 def _make_query_command(table: str, doc: str):
     def command(
-        actor: Annotated[str | None, typer.Option(
-            help="Actor id; its children are included (bma finds bma-gpc).")] = None,
+        actor: ActorOpt = None,
         stance: Annotated[str | None, typer.Option(
-            help="support, oppose, mixed or neutral.")] = None,
-        topic: Annotated[str | None, typer.Option(help="Topic slug, e.g. pcn-targets.")] = None,
+            metavar="STANCE", help="support, oppose, mixed or neutral.")] = None,
+        topic: TopicOpt = None,
         since: DateOpt = None,
         until: DateOpt = None,
-        source: Annotated[str | None, typer.Option(help="Source name.")] = None,
-        search: Annotated[str | None, typer.Option(help="Full-text search.")] = None,
-        format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
-        output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                    help="Write to a file.")] = None,
-        limit: Annotated[int | None, typer.Option(min=1, help="At most this many "
-                                                             "rows.")] = None,
-        raw_csv: Annotated[bool, typer.Option(
-            "--raw-csv", help="CSV cells as stored, even those a spreadsheet would run as "
-            "formulas.")] = False,
+        source: SourceOpt = None,
+        search: Annotated[str | None, typer.Option(metavar="WORDS",
+                                                   help="Full-text search.")] = None,
+        format: Annotated[QueryFormat, typer.Option(
+            "--format", "-f", metavar="FORMAT",
+            help="table, csv, json, jsonl or parquet.")] = QueryFormat.table,
+        output: OutputOpt = None,
+        limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most this many "
+                                                  "rows.")] = None,
+        bom: BomOpt = False,
+        raw_csv: RawCsvOpt = False,
     ) -> None:
         _query(table, actor, stance, topic, since, until, source, search, format, output, limit,
-               raw_csv)
+               bom, raw_csv)
 
     command.__doc__ = doc
     query_app.command(table)(command)
@@ -328,7 +351,7 @@ for _table, _doc in {
 def schedule(
     once: Annotated[bool, typer.Option("--once", help="Run crawl, process, timeline and digest "
                                                       "once, in order, and exit.")] = False,
-    config: Annotated[Path | None, typer.Option(help="Schedule config (TOML).",
+    config: Annotated[Path | None, typer.Option(metavar="FILE", help="Schedule config (TOML).",
                                                 callback=_existing_file)] = None,
 ) -> None:
     """Run the jobs on their timetable (APScheduler), in the foreground."""
@@ -349,8 +372,9 @@ def schedule(
 
 @app.command()
 def status(
-    config: Annotated[Path | None, typer.Option(help="Schedule config (TOML), for the next "
-                                                "run times.", callback=_existing_file)] = None,
+    config: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Schedule config (TOML), for the next run times.",
+        callback=_existing_file)] = None,
 ) -> None:
     """The last runs of each job and when each runs next."""
     import scheduler
@@ -360,12 +384,35 @@ def status(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT",
+                                      help="Port on 127.0.0.1.")] = 8001,
+    snapshot: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Serve a SQLite snapshot of the research tables, written to FILE "
+        "now (and by the scheduler after each process run, with snapshot_file set) [default: "
+        "the database itself when it is SQLite, else pcnwatch-snapshot.db].")] = None,
 ) -> None:
-    """Browse the database read-only with Datasette (SQLite only); timeline at /pages/."""
+    """Browse the research database read-only with Datasette, with live headline feeds.
+
+    Feeds at /headlines.xml (Atom), /headlines.rss and /headlines.json (JSON Feed), each
+    filtered by ?topic=, ?actor=, ?source=, ?since=; the stance chart at /-/stance; the
+    timeline page at /pages/timeline.html.
+    """
+    import jobs
     from publish.datasette import serve as run_datasette
 
-    run_datasette(port=port, announce=lambda line: out.print(line, markup=False))
+    run_datasette(port=port, snapshot=snapshot, extra_actors=jobs.registry_actors(),
+                  announce=lambda line: out.print(line, markup=False))
+
+
+@app.command()
+def export(
+    sqlite: Annotated[Path, typer.Option("--sqlite", metavar="FILE", help="The SQLite file to "
+                                         "write (made, or replaced if it is a snapshot).")],
+) -> None:
+    """Write a read-only SQLite snapshot of the research tables, for pcnwatch serve."""
+    import jobs
+
+    jobs.snapshot(sqlite, console=out)
 
 
 # -- analysis and extraction of single inputs ----------------------------------------------------
@@ -373,10 +420,11 @@ def serve(
 
 @app.command()
 def analyze(
-    files: Annotated[list[Path] | None, typer.Argument(help="Text or HTML files.")] = None,
+    files: Annotated[list[Path] | None, typer.Argument(metavar="FILE...",
+                                                       help="Text or HTML files.")] = None,
     jsonl: Annotated[Path | None, typer.Option(
-        "--jsonl", help="JSON Lines input: {id, text, published, title} a line; - for stdin.")]
-    = None,
+        "--jsonl", metavar="FILE", help="JSON Lines input: {id, text, published, title} a "
+        "line; - for stdin.")] = None,
     published: DateOpt = None,
 ) -> None:
     """Analyse text without storing it; JSON Lines out (contract section 2)."""
@@ -395,15 +443,20 @@ def analyze(
 
 @app.command()
 def extract(
-    file: Annotated[Path, typer.Argument(help="A saved HTML page.", callback=_existing_file)],
-    url: Annotated[str | None, typer.Option(help="The page's URL, for relative links "
-                                                 "and the canonical URL.")] = None,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A saved HTML page.",
+                                         callback=_existing_file)],
+    url: Annotated[str | None, typer.Option(metavar="URL", help="The page's URL, for relative "
+                                            "links and the canonical URL.")] = None,
 ) -> None:
-    """The article in one saved page, as JSON."""
-    from crawler.extract import extract_page
+    """The article in one saved page, as JSON; says on stderr when its body is short."""
+    from crawler.extract import DEFAULT_OPTIONS, extract_page
 
     result = extract_page(file.read_bytes(), url)
     sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    if result["short"]:
+        err.print(f"note: the article body is short ({len(result['text'])} characters, fewer "
+                  f"than {DEFAULT_OPTIONS.min_text_chars}); a crawl would not store it",
+                  markup=False)
 
 
 # -- database and subscribers --------------------------------------------------------------------
@@ -420,12 +473,13 @@ def db_upgrade() -> None:
 
 @subscribers_app.command("add")
 def subscribers_add(
-    email: str,
-    name: Annotated[str | None, typer.Option(help="Name for the greeting.")] = None,
-    topic: Annotated[list[str] | None, typer.Option(help="Only these topics "
-                                                         "(repeatable).")] = None,
-    actor: Annotated[list[str] | None, typer.Option(help="Only these actors "
-                                                         "(repeatable).")] = None,
+    email: Annotated[str, typer.Argument(metavar="EMAIL")],
+    name: Annotated[str | None, typer.Option(metavar="NAME",
+                                             help="Name for the greeting.")] = None,
+    topic: Annotated[list[str] | None, typer.Option(metavar="TOPIC", help="Only these topics "
+                                                    "(repeatable).")] = None,
+    actor: Annotated[list[str] | None, typer.Option(metavar="BODY", help="Only these bodies "
+                                                    "(repeatable).")] = None,
 ) -> None:
     """Subscribe someone to the weekly digest."""
     import jobs
@@ -456,7 +510,7 @@ def subscribers_list() -> None:
 
 
 @subscribers_app.command("remove")
-def subscribers_remove(email: str) -> None:
+def subscribers_remove(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Unsubscribe someone."""
     from publish.mail import remove_subscriber
     from store import get_engine

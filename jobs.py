@@ -199,7 +199,8 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
 def _print_crawl_summary(console: Console, counts: dict) -> None:
     per_source = counts.get("sources") or {}
     table = Table(title="crawl", title_justify="left")
-    cols = ["fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "errors"]
+    cols = ["fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "too_short",
+            "skipped", "errors"]
     table.add_column("source")
     for c in cols:
         table.add_column(c.replace("_", "-"), justify="right")
@@ -508,18 +509,41 @@ def timeline(*, database_url: str | None = None, console: Console | None = None)
     return counts
 
 
+# -- snapshot ------------------------------------------------------------------------------------
+
+
+def snapshot(path: Path, *, database_url: str | None = None,
+             console: Console | None = None) -> dict:
+    """Write the read-only SQLite snapshot of the research tables that `pcnwatch serve` reads."""
+    from store.snapshot import export_sqlite
+
+    with recorded_run("snapshot", database_url) as counts:
+        counts["file"] = str(path)
+        rows = export_sqlite(path, database_url)
+        counts["rows"] = sum(rows.values())
+    if console is not None:
+        console.print(f"snapshot: {counts['rows']} rows of {len(rows)} tables written to {path}",
+                      markup=False)
+    return counts
+
+
 # -- digest --------------------------------------------------------------------------------------
 
 
 def registry_actors() -> dict[str, str | None]:
-    """Actor ids the nlp registry knows, with parents, so filters accept actors not yet seen."""
+    """Actor ids the nlp registry knows, with parents, names and aliases, so filters accept
+    actors not yet seen and what people call them ("BMA", "Royal College of GPs")."""
+    from publish.queries import RegistryActors
+
     try:
         from nlp.registry import load_registry
 
-        return {a.id: a.parent or None for a in load_registry().actors.values()}
+        actors = load_registry().actors.values()
+        return RegistryActors({a.id: a.parent or None for a in actors},
+                              {a.id: [a.name, *a.aliases] for a in actors})
     except (ImportError, ValueError) as exc:  # a broken registry must not stop the outputs
         log.warning("actor registry unavailable (%s); using the actor table only", exc)
-        return {}
+        return RegistryActors({})
 
 
 def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None = None,

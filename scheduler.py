@@ -5,7 +5,9 @@ jobs defined here under fixed ids (`crawl:<source>`, `process`, `timeline`,
 `digest`) and `replace_existing`, so a restart never adds copies. Every job has
 `coalesce`, `max_instances=1` and a misfire grace time of hours, and all run on
 one worker thread, one after another, so two jobs never write at once. A crawl
-is followed by process and timeline, and process by timeline, in the same run.
+is followed by process and timeline, and process by timeline, in the same run;
+with `snapshot_file` set, each process run ends by refreshing the SQLite snapshot
+that `pcnwatch serve` reads (so a PostgreSQL deployment has a research browser).
 
 APScheduler 3 cannot share a job store between schedulers, so one scheduler
 runs per database: it holds the lease row `scheduler_lease.name = 'scheduler'`,
@@ -95,6 +97,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("process_interval_minutes", 30.0, "How often to analyse new articles."),
     Setting("timeline_interval_minutes", 30.0, "How often to bring the timeline up to date "
             "(it also runs after every process)."),
+    Setting("snapshot_file", None, "SQLite snapshot of the research tables for `pcnwatch "
+            "serve` (pcnwatch export --sqlite), written after every process run; unset: none."),
     Setting("digest_day", "mon", "Day of the weekly digest (mon … sun)."),
     Setting("digest_time", "07:00", "Local time of the weekly digest, HH:MM."),
     Setting("misfire_grace_hours", 6.0, "A run missed by less than this still runs late."),
@@ -116,6 +120,7 @@ class ScheduleConfig:
     crawl_timeout_seconds: float = 3600.0
     process_interval_minutes: float = 30.0
     timeline_interval_minutes: float = 30.0
+    snapshot_file: str | None = None
     digest_day: str = "mon"
     digest_time: str = "07:00"
     misfire_grace_hours: float = 6.0
@@ -312,6 +317,13 @@ class JobRunner:
     def process(self) -> None:
         self._guarded("process", lambda: jobs.process(database_url=self.url, stop=self.stop))
         self.timeline()
+        self.snapshot()
+
+    def snapshot(self) -> None:
+        """Refresh the research snapshot, when one is configured (after process and timeline)."""
+        if self.config.snapshot_file:
+            path = Path(self.config.snapshot_file)
+            self._guarded("snapshot", lambda: jobs.snapshot(path, database_url=self.url))
 
     def timeline(self) -> None:
         self._guarded("timeline", lambda: jobs.timeline(database_url=self.url))

@@ -11,6 +11,13 @@ Analysis runs through the console command ``pcnwatch analyze --jsonl IN``; when 
 command is not installed yet, ``nlp.analysis.analyze_records`` runs in-process and the
 report says so. Scores come from the dev set's ``score.py score``.
 
+Real text decides: when the realdev page cache is present (``.cache/realdev`` or
+``PCNWATCH_REALDEV_CACHE``; ``LABELLING.md`` says how to fill it), the 155 real pages of
+``../shared/realdev`` are scored too, as two corpora: ``realdev-dev`` (rules may be tuned on
+its errors) and ``realdev-test`` (the part fixed in ``bench/realdev_split.json`` before any
+tuning; never tuned on). Without the cache, or with pages missing from it, the run says
+plainly that it skipped them.
+
 Floors live in ``bench/eval_floors.json`` per corpus, with the corpus hash they were
 pinned on. A score more than ``EPSILON`` below its floor fails the run (exit 1).
 """
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEVSET = REPO.parent / "shared" / "devset"
 SEEDS = REPO.parent / "shared" / "seeds"
+REALDEV = REPO.parent / "shared" / "realdev"
+REALDEV_SPLIT = REPO / "bench" / "realdev_split.json"
 FLOORS = REPO / "bench" / "eval_floors.json"
 EPSILON = 0.005
 # Metric name in the floors file -> how to read it from score.py's JSON.
@@ -37,8 +47,21 @@ GATED = {
     "quote_actor_acc": ("quote_actor_acc", None),
     "quote_speaker_acc": ("quote_speaker_acc", None),
     "actor_stance_acc": ("actor_stance_acc", None),
+    "quote_stance_macro_f1": ("quote_stance_macro_f1", None),
     "events_f1": ("events_p_r_f1", 2),
 }
+# The summary table: (row label, score.py key, index into a (p, r, f1) triple or None).
+TABLE = (
+    ("quotes F1", "quotes_p_r_f1", 2),
+    ("quote speaker", "quote_speaker_acc", None),
+    ("quote body (actor)", "quote_actor_acc", None),
+    ("actors F1", "actors_p_r_f1", 2),
+    ("actor stance accuracy", "actor_stance_acc", None),
+    ("quote stance macro-F1", "quote_stance_macro_f1", None),
+    ("events F1", "events_p_r_f1", 2),
+    ("events P", "events_p_r_f1", 0),
+    ("events R", "events_p_r_f1", 1),
+)
 
 
 def strip_front_matter(text: str) -> str:
@@ -59,7 +82,49 @@ def _front_matter_date(text: str) -> str | None:
     return None
 
 
+def realdev_cache() -> Path:
+    return Path(os.environ.get("PCNWATCH_REALDEV_CACHE") or REPO / ".cache" / "realdev")
+
+
+def realdev_parts(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
+    """Gold files for the realdev development and test parts, written into ``tmp``, or
+    why they were skipped."""
+    manifest = REALDEV / "manifest.jsonl"
+    if not manifest.exists() or not REALDEV_SPLIT.exists():
+        return [], f"no realdev corpus at {REALDEV}"
+    cache = realdev_cache()
+    rows = [json.loads(line) for line in manifest.open(encoding="utf-8") if line.strip()]
+    missing = []
+    for row in rows:
+        page = cache / f"{row['id']}.txt"
+        if not page.exists() or hashlib.sha256(page.read_bytes()).hexdigest() != row["sha256"]:
+            missing.append(row["id"])
+    if missing:
+        return [], (f"{len(missing)} of {len(rows)} realdev pages are not in {cache} (or do "
+                    f"not match their sha256), e.g. {', '.join(missing[:5])}; fill the cache "
+                    f"as ../shared/realdev/LABELLING.md says")
+    test_ids = set(json.loads(REALDEV_SPLIT.read_text())["test"])
+    parts: dict[str, list[str]] = {"realdev-dev": [], "realdev-test": []}
+    for gold in sorted(REALDEV.glob("gold-*.jsonl")):
+        for line in gold.open(encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                parts["realdev-test" if row["id"] in test_ids else "realdev-dev"].append(line)
+    out = []
+    for name, lines in parts.items():
+        path = tmp / f"{name}_gold.jsonl"
+        path.write_text("".join(line if line.endswith("\n") else line + "\n"
+                                for line in lines), encoding="utf-8")
+        out.append((name, path))
+    return out, None
+
+
 def build_input(gold: Path, out: Path) -> None:
+    if gold.name.startswith("realdev-"):
+        with out.open("w", encoding="utf-8") as fh:
+            subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
+                            str(realdev_cache())], stdout=fh, check=True)
+        return
     if gold.parent == DEVSET:
         with out.open("w", encoding="utf-8") as fh:
             subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
@@ -151,6 +216,22 @@ def corpora() -> list[tuple[str, Path]]:
     return [(name, path) for name, path in found if path.exists()]
 
 
+def print_table(results: dict[str, dict]) -> None:
+    names = list(results)
+    heads = ["metric", *names]
+    rows = []
+    for label, key, index in TABLE:
+        cells = []
+        for name in names:
+            value = results[name][key]
+            cells.append(f"{float(value[index] if index is not None else value):.3f}")
+        rows.append([label, *cells])
+    rows.append(["articles", *[str(results[n]["articles"]) for n in names]])
+    widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(len(heads))]
+    for row in [heads, ["-" * w for w in widths], *rows]:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--update", action="store_true",
@@ -158,18 +239,30 @@ def main(argv: list[str] | None = None) -> int:
                              "--allow-regression)")
     parser.add_argument("--allow-regression", action="store_true",
                         help="let --update lower a floor")
+    parser.add_argument("--only", action="append", default=[], metavar="CORPUS",
+                        help="score only this corpus (repeatable), e.g. realdev-dev")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep each corpus's analysis input and output in DIR")
     args = parser.parse_args(argv)
     floors = json.loads(FLOORS.read_text()) if FLOORS.exists() else {}
     failures: list[str] = []
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, gold in corpora():
-            inp, pred = Path(tmp) / f"{name}.in.jsonl", Path(tmp) / f"{name}.out.jsonl"
+        work = Path(args.keep) if args.keep else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        real, skipped = realdev_parts(Path(tmp))
+        for name, gold in [*corpora(), *real]:
+            if args.only and name not in args.only:
+                continue
+            inp, pred = work / f"{name}.in.jsonl", work / f"{name}.out.jsonl"
             build_input(gold, inp)
             how = analyze(inp, pred)
             metrics = score(gold, pred)
+            results[name] = metrics
             chash = corpus_hash(inp, gold)
-            print(f"== {name}: {gold.relative_to(REPO.parent)} ({metrics['articles']} articles; "
-                  f"analysed by {how})")
+            where = (f"../shared/realdev ({'test' if name.endswith('test') else 'development'}"
+                     " part)" if name.startswith("realdev-") else gold.relative_to(REPO.parent))
+            print(f"== {name}: {where} ({metrics['articles']} articles; analysed by {how})")
             for key, value in metrics.items():
                 print(f"  {key:24} {value}")
             values = gated_values(metrics)
@@ -185,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
                 new = raise_floors(values, (pinned or {}).get("floors", {}),
                                    allow_regression=args.allow_regression)
                 floors[name] = {"hash": chash, "floors": new}
+    if skipped:
+        print(f"== realdev: SKIPPED, {skipped}")
+    if results:
+        print()
+        print_table(results)
     if args.update:
         FLOORS.write_text(json.dumps(floors, indent=2, sort_keys=True) + "\n")
         print(f"floors written to {FLOORS.relative_to(REPO)}")

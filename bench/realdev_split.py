@@ -37,7 +37,8 @@ def split(rows: list[dict], seed: int) -> list[dict]:
 def badness(rows: list[dict], test: list[dict]) -> float:
     kinds = collections.Counter(r["kind"] for r in rows)
     taken = collections.Counter(r["kind"] for r in test)
-    return sum(abs(taken[k] - n / 4) for k, n in kinds.items()) - len({r["site"] for r in test}) / 10
+    spread = len({r["site"] for r in test}) / 10
+    return sum(abs(taken[k] - n / 4) for k, n in kinds.items()) - spread
 
 
 def main() -> None:

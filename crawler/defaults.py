@@ -26,7 +26,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCNWATCH_EXTRACT_ENABLED", True,
             "extract the article (text, title, date, author, language) from each page"),
     Setting("PCNWATCH_MIN_TEXT_CHARS", 250,
-            "an extracted body shorter than this many characters is not an article"),
+            "an extracted body shorter than this many characters is not stored (too-short)"),
     Setting("PCNWATCH_RELEVANCE_ENABLED", True,
             "drop items that are not about primary care or general practice"),
     Setting("PCNWATCH_RELEVANCE_THRESHOLD", 1.0,
@@ -39,8 +39,22 @@ SETTINGS: tuple[Setting, ...] = (
             "content words per MinHash shingle (1 groups rewritten copies; 3 only near-copies)"),
     Setting("PCNWATCH_STORE_ENABLED", True, "write articles to the store"),
     Setting("PCNWATCH_INCREMENTAL_ENABLED", True,
-            "skip stored articles whose feed/sitemap date did not change and send "
-            "If-None-Match/If-Modified-Since for the rest"),
+            "skip pages the page table has judged and that are not due, or whose feed/sitemap "
+            "date did not change, and send If-None-Match/If-Modified-Since for the rest"),
+    Setting("PCNWATCH_PAGES_ENABLED", True,
+            "record every article page the crawl asks for in the page table (its outcome, "
+            "validators, content hash, when it is due again)"),
+    Setting("PCNWATCH_REVALIDATE_HOURS", 0.0,
+            "a judged page that sent validators (ETag, Last-Modified) is asked again, "
+            "conditionally, once this many hours have passed (0: every crawl)"),
+    Setting("PCNWATCH_RECHECK_HOURS", 24.0,
+            "a judged page without validators is fetched again only after this many hours, "
+            "unless its feed or sitemap date changes"),
+    Setting("PCNWATCH_FAILURE_BACKOFF_HOURS", 1.0,
+            "a page that failed (HTTP error, timeout) is not asked again for this many hours, "
+            "doubled for each failure in a row"),
+    Setting("PCNWATCH_FAILURE_BACKOFF_MAX_HOURS", 168.0,
+            "longest wait before a failed page is asked again, in hours"),
     Setting("PCNWATCH_RETRY_BACKOFF_BASE", 1.0,
             "seconds before the first retry of a 429/5xx; doubles each retry (Retry-After wins)"),
     Setting("PCNWATCH_RETRY_BACKOFF_MAX", 60.0, "longest wait before a retry, in seconds"),

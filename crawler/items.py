@@ -10,6 +10,7 @@ class PageItem:
 
     source: str
     url: str
+    page_url: str | None = None  # the page-table key: canonical URL first asked for
     html: str | None = field(default=None, repr=False)
     content_type: str = ""
     status: int = 200

@@ -1,8 +1,9 @@
 """Downloader middlewares and extensions of the pcnwatch crawler.
 
-- `IncrementalMiddleware`: skips stored articles whose feed/sitemap date has not
-  changed, and sends If-None-Match / If-Modified-Since for the rest; a 304 counts
-  as unchanged.
+- `IncrementalMiddleware`: leaves alone the pages the page table has judged and that are
+  not due again (a failure backs off; a feed or sitemap date that did not change keeps a
+  page's verdict), and sends If-None-Match / If-Modified-Since for the rest; a 304 keeps
+  the page's verdict.
 - `BackoffRetryMiddleware`: Scrapy's retries, waiting longer each time (and as
   long as a Retry-After header asks) before trying again.
 - `EventsExtension`: one JSON line per page and per finished source, for
@@ -85,6 +86,14 @@ def classify(failure: Failure) -> tuple[str, str]:
     return "other", f"{type(exc).__name__}: {exc}"
 
 
+def page_url(request: Any) -> str | None:
+    """The page-table key of an article request: the canonical URL first asked for (before
+    any redirect), or None for feeds, sitemaps and listings."""
+    if request is None or not request.meta.get(ARTICLE):
+        return None
+    return canonical_url((request.meta.get("redirect_urls") or [request.url])[0])
+
+
 def record_failure(spider: Any, failure: Failure) -> None:
     """Count and log a request that failed for good (after retries)."""
     if failure.check(SkipUnchanged):
@@ -93,25 +102,28 @@ def record_failure(spider: Any, failure: Failure) -> None:
     response = getattr(failure.value, "response", None)
     url = request.url if request is not None else getattr(response, "url", "?")
     kind, detail = classify(failure)
-    record_problem(spider, url, kind, detail)
+    record_problem(spider, url, kind, detail, page=page_url(request),
+                   status=getattr(response, "status", None),
+                   lastmod=request.meta.get(LASTMOD) if request is not None else None)
 
 
-def record_problem(spider: Any, url: str, kind: str, detail: str) -> None:
+def record_problem(spider: Any, url: str, kind: str, detail: str, *, page: str | None = None,
+                   status: int | None = None, lastmod: str | None = None) -> None:
     """Count `pcnwatch/errors/<kind>` and log the URL and what went wrong."""
     source = _source(spider)
     spider.crawler.stats.inc_value(f"pcnwatch/errors/{kind}")
     log.warning("source=%s url=%s error=%s: %s", source, url, kind, detail)
     emit(spider.crawler, event="page", source=source, url=url, outcome="error", reason=kind,
-         detail=detail)
+         detail=detail, page=page, status=status, lastmod=lastmod)
 
 
 class IncrementalMiddleware:
-    """Skip or re-validate articles the store already holds."""
+    """Leave alone what the page table has judged and is not due; re-validate the rest."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.database_url = setting(crawler.settings, "PCNWATCH_DATABASE_URL")
-        self.known: dict[str, Any] = {}
+        self.pages: dict[str, Any] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
@@ -121,26 +133,38 @@ class IncrementalMiddleware:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
-        from store import get_engine, known_articles, session_scope
+        from store import get_engine, session_scope
+        from store.pages import known_pages
 
         engine = get_engine(self.database_url)
         with session_scope(engine) as session:
-            self.known = known_articles(session, _source(spider))
-        log.info("source=%s %d stored articles known", _source(spider), len(self.known))
+            self.pages = known_pages(session, _source(spider))
+        log.info("source=%s %d pages known", _source(spider), len(self.pages))
 
     def process_request(self, request: Any, spider: Any = None) -> None:
+        from store.models import utcnow
+
         if not request.meta.get(ARTICLE):
             return None
-        known = self.known.get(canonical_url(request.url))
-        if known is None:
+        page = self.pages.get(canonical_url(request.url))
+        if page is None:
             return None
         lastmod = request.meta.get(LASTMOD)
-        if lastmod and known.source_lastmod == lastmod:
-            self._unchanged(request, "lastmod")
-        if known.etag and b"If-None-Match" not in request.headers:
-            request.headers[b"If-None-Match"] = known.etag
-        if known.last_modified and b"If-Modified-Since" not in request.headers:
-            request.headers[b"If-Modified-Since"] = known.last_modified
+        due = utcnow() >= page.next_due_at
+        if page.failed:
+            # A failure backs off, whatever the feed says: the server had trouble with it.
+            if not due:
+                self._skip(request, page, "backing off")
+            return None
+        if lastmod and page.source_lastmod == lastmod:
+            self._skip(request, page, "lastmod")
+        changed = bool(lastmod and page.source_lastmod and lastmod != page.source_lastmod)
+        if not (due or changed):
+            self._skip(request, page, "not due")
+        if page.etag and b"If-None-Match" not in request.headers:
+            request.headers[b"If-None-Match"] = page.etag
+        if page.last_modified and b"If-Modified-Since" not in request.headers:
+            request.headers[b"If-Modified-Since"] = page.last_modified
         return None
 
     def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
@@ -148,19 +172,38 @@ class IncrementalMiddleware:
             return response
         if response.status == 304:
             self.crawler.stats.inc_value("pcnwatch/not_modified")
-            self._unchanged(request, "304")
+            page = self.pages.get(canonical_url(request.url))
+            self._skip(request, page, "304", response=response)
         if 200 <= response.status < 300:
             self.crawler.stats.inc_value("pcnwatch/fetched")
         return response
 
-    def _unchanged(self, request: Any, why: str) -> None:
+    def _skip(self, request: Any, page: Any, why: str, response: Any = None) -> None:
+        """Count and announce a page left alone, then stop its request."""
         stats = self.crawler.stats
-        stats.inc_value("pcnwatch/unchanged")
+        outcome = getattr(page, "outcome", "stored")
         source = request.meta.get("pcnwatch_source") or _source(self.crawler.spider)
-        log.debug("source=%s url=%s unchanged (%s)", source, request.url, why)
-        emit(self.crawler, event="page", source=source, url=request.url, outcome="unchanged",
-             reason=why)
-        raise SkipUnchanged(f"unchanged ({why})")
+        event = {"event": "page", "source": source, "url": request.url}
+        if outcome == "stored":
+            stats.inc_value("pcnwatch/unchanged")
+            event.update(outcome="unchanged", reason=why)
+        else:
+            # A verdict that stands: off-topic, too short, failed ... counted once, when made.
+            stats.inc_value(f"pcnwatch/skipped/{outcome}")
+            event.update(outcome="skipped", reason=f"{outcome} ({why})")
+        if response is not None:  # asked, and the page had not changed: the page table notes it
+            event.update(page=page_url(request), status=response.status,
+                         etag=_header(response, b"ETag"),
+                         last_modified=_header(response, b"Last-Modified"),
+                         lastmod=request.meta.get(LASTMOD))
+        log.debug("source=%s url=%s %s (%s)", source, request.url, event["outcome"], why)
+        emit(self.crawler, **event)
+        raise SkipUnchanged(f"{event['outcome']} ({why})")
+
+
+def _header(response: Any, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 # Crawls of several sources share one process and one database; writes go one at a
 # time so two copies of an article cannot race for the same unique URL.
 _STORE_LOCK = threading.Lock()
+# One extraction at a time: trafilatura and htmldate share module-level lxml parsers and
+# caches between threads, and a crawl of many pages from the wider web once ended in a
+# native crash (free(): invalid pointer) with extractions running side by side. Extraction
+# still runs off the reactor thread, so downloads keep flowing.
+_EXTRACT_LOCK = threading.Lock()
 
 
 class _Pipeline:
@@ -92,10 +97,17 @@ class ExtractPipeline(_Pipeline):
                                  drop_css=hints.drop_css if hints else (),
                                  drop_lines=hints.drop_lines if hints else ())
         try:
-            found = extract_page(item.html, item.canonical or item.url, options=options)
+            with _EXTRACT_LOCK:
+                found = extract_page(item.html, item.canonical or item.url, options=options)
         except ExtractionFailed as exc:
             self.drop(item, "no-article", exc.reason)
         item.title, item.text = found["title"], found["text"]
+        if not found["title"]:
+            self.drop(item, "no-article", "no title")
+        if found["short"]:
+            # Extraction returns a short body and says so; storing it is the crawl's call.
+            self.drop(item, "too-short", f"body too short ({len(found['text'])} characters, "
+                      f"need {self.min_chars})", level=logging.INFO)
         item.published, item.author, item.lang = (found["published"], found["author"],
                                                   found["lang"])
         item.html = None  # the page has served its purpose; keep items small

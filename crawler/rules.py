@@ -19,8 +19,6 @@ class Term:
 
 @dataclass(frozen=True)
 class Rules:
-    boilerplate_node: re.Pattern[str]
-    boilerplate_tags: tuple[str, ...]
     boilerplate_lines: tuple[re.Pattern[str], ...]
     tail_markers: tuple[re.Pattern[str], ...]
     tracking_params: frozenset[str]
@@ -51,8 +49,6 @@ def load_rules() -> Rules:
         for t in rel["terms"]
     )
     return Rules(
-        boilerplate_node=re.compile(bp["class_or_id"], re.IGNORECASE),
-        boilerplate_tags=tuple(bp["tags"]),
         boilerplate_lines=compile_lines(bp["lines"]),
         tail_markers=compile_lines(bp["tail"]),
         tracking_params=frozenset(p.lower() for p in raw["canonical"]["tracking_params"]),

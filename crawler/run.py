@@ -7,7 +7,7 @@ one CrawlerProcess, and writes JSON lines to stdout:
 
     {"event": "start", "source": ..., "spider": ...}
     {"event": "page", "source": ..., "url": ..., "outcome": ..., "reason": ...}
-      (outcome: new, updated, unchanged, duplicate, dropped or error)
+      (outcome: new, updated, unchanged, duplicate, dropped, skipped or error)
     {"event": "source_done", "source": ..., "stats": {"pcnwatch/...": n, ...}}
 
 `run_crawl` passes each event to `on_event` and returns a `CrawlSummary` built
@@ -46,8 +46,10 @@ from crawler.sources import load_sources, select
 
 log = logging.getLogger(__name__)
 
-COUNTS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "errors")
-_NOT_ERRORS = {"off-topic", "duplicate"}
+COUNTS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "too_short",
+          "skipped", "errors")
+# Verdicts on pages that were read, not failures to read them.
+_NOT_ERRORS = {"off-topic", "duplicate", "too-short"}
 STOP_GRACE = 5.0  # seconds a stopped child has to finish the items in hand
 
 
@@ -68,6 +70,9 @@ def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
         "unchanged": get("unchanged"),
         "duplicates": get("duplicates") + dropped.get("duplicate", 0),
         "off_topic": dropped.get("off-topic", 0),
+        "too_short": dropped.get("too-short", 0),
+        # pages the page table had judged and left alone (verdict standing, failure backing off)
+        "skipped": sum(int(v) for k, v in stats.items() if k.startswith("pcnwatch/skipped/")),
         "errors": errors,
     }
 
@@ -129,11 +134,16 @@ class CrawlSummary:
                 live["fetched"] += 1
             elif outcome == "unchanged":
                 live["unchanged"] += 1
+            elif outcome == "skipped":  # a page-table verdict that stands: not fetched
+                live["skipped"] += 1
             elif outcome == "duplicate" or (outcome == "dropped" and reason == "duplicate"):
                 live["duplicates"] += 1
                 live["fetched"] += 1
             elif outcome == "dropped" and reason == "off-topic":
                 live["off_topic"] += 1
+                live["fetched"] += 1
+            elif outcome == "dropped" and reason == "too-short":
+                live["too_short"] += 1
                 live["fetched"] += 1
             elif outcome in ("dropped", "error"):
                 live["errors"] += 1

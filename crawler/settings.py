@@ -40,7 +40,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
-    "crawler.middlewares.IncrementalMiddleware": 560,
+    # Before RobotsTxtMiddleware (100): a page left alone needs no robots.txt either.
+    "crawler.middlewares.IncrementalMiddleware": 50,
 }
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 ITEM_PIPELINES = {
@@ -52,7 +53,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.middlewares.EventsExtension": 510,
-    "crawler.middlewares.BudgetExtension": 520,
+    "crawler.pages.PageTableExtension": 520,
+    "crawler.middlewares.BudgetExtension": 530,
 }
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

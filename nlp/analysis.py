@@ -112,10 +112,12 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for span in doc.spans.get("pcnwatch_actors", []):
         counts[span.kb_id_] = counts.get(span.kb_id_, 0) + 1
-    # A body can speak without being named as such ("a government spokesperson said"):
-    # it is still an actor of the article, mentioned once per quote.
+    # A body can speak without being named as such ("a government spokesperson said", an
+    # MP's party in a debate record): it is still an actor of the article, mentioned once
+    # per quote or statement.
     named = set(counts)
-    for q in _ext(doc, "pcnwatch_quotes") or []:
+    spoke = [*(_ext(doc, "pcnwatch_quotes") or []), *(_ext(doc, "pcnwatch_reported") or [])]
+    for q in spoke:
         if q.get("actor_id") and q["actor_id"] not in named:
             counts[q["actor_id"]] = counts.get(q["actor_id"], 0) + 1
     actors = []
@@ -127,11 +129,12 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
               for p in _ext(doc, "pcnwatch_people") or []]
     quotes = [{"text": q["text"], "speaker": q.get("speaker"), "actor_id": q.get("actor_id"),
                "stance": q.get("stance"), "confidence": q.get("confidence"),
-               "evidence": list(q.get("evidence") or []),
+               "evidence": list(q.get("evidence") or []), "cues": list(q.get("cues") or []),
                "start": q["start"], "end": q["end"]}
               for q in _ext(doc, "pcnwatch_quotes") or []]
     stances = [{"actor_id": s["actor_id"], "stance": s["stance"],
-                "confidence": s.get("confidence"), "evidence": list(s.get("evidence") or [])}
+                "confidence": s.get("confidence"), "evidence": list(s.get("evidence") or []),
+                "cues": list(s.get("cues") or [])}
                for s in _ext(doc, "pcnwatch_stances") or []]
     # A body before its committees (bma before bma-gpc): readers who fold committees into
     # their parent body, as the dev-set scorer does, keep the committee's more specific word.

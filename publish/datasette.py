@@ -1,14 +1,24 @@
-"""`pcnwatch serve`: Datasette over the database, read-only.
+"""`pcnwatch serve`: the research database in Datasette, read-only, with live feeds.
 
-Datasette reads SQLite only, so a PostgreSQL DATABASE_URL is refused with a
-clear error. The file is opened as a mutable database, which Datasette reads
-through `mode=ro` connections: the crawler may go on writing, Datasette never
-does (no writable canned queries, no write plugins). Table, view and column
-descriptions come from `publish/views.py`; canned queries and the site text
-from `publish/datasette/metadata.json`. The timeline page (and whatever else is
-in the pages directory, such as the digest and feeds of a demo) is served
-under `/pages/`. One path is not Datasette's: `/unsubscribe`, the one-click
-unsubscribe link of the digest (see `UnsubscribeApp`).
+Datasette reads SQLite. A SQLite database is served as it is: the file is opened
+as a mutable database, which Datasette reads through `mode=ro` connections, so
+the crawler may go on writing and Datasette never does (no writable canned
+queries, no write plugins). Any other database (PostgreSQL) is served through a
+snapshot of its research tables (`store.snapshot`, `pcnwatch export --sqlite`),
+written when serve starts and refreshed by the scheduler after each process
+run. Either way the database is called `pcnwatch` in every address.
+
+What researchers see is declared here: each research view's title, plain-words
+description and column notes (from `publish/views.py`), its facets (every topic
+through an array facet, year and month for dates), newest first, and search
+through the article and quote full-text indexes (Datasette's `fts_table`), so a
+search combines with facets and filters. Internal tables are hidden. The front
+page, the cue marking in evidence, the live feeds, the stance chart, the
+privacy authorizer and pages without bidi controls come from the plugin in
+`publish/datasette_plugin.py`, with the templates and CSS in
+`publish/datasette/`. The timeline page (and whatever else is in the pages
+directory) is served under `/pages/`. One path is not Datasette's:
+`/unsubscribe`, the one-click unsubscribe link of the digest (`UnsubscribeApp`).
 """
 
 from __future__ import annotations
@@ -16,9 +26,9 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import sqlite3
-import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,7 +36,6 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from publish.errors import ServeError
-from publish.hygiene import strip_bidi
 from publish.views import VIEWS
 from store.db import database_url as resolve_url
 
@@ -34,39 +43,55 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "pcnwatch"
 PAGES_MOUNT = "pages"
+ASSETS_MOUNT = "pcnwatch-assets"
+DEFAULT_SNAPSHOT = Path("pcnwatch-snapshot.db")
 
+# How Datasette shows each research view. Search looks in the quotes (quotes view) or
+# in the article each row comes from (the others), through its full-text index.
+VIEW_SETTINGS: dict[str, dict[str, Any]] = {
+    "quotes": {"facets": ["stance", "actor_name", {"array": "topics"}, "year", "month",
+                          "source"],
+               "sort_desc": "published", "fts_table": "quote_fts", "fts_pk": "quote_id"},
+    "actor_stances": {"facets": ["stance", "actor_name", "actor_kind", {"array": "topics"},
+                                 "year", "month"],
+                      "sort_desc": "published", "fts_table": "article_fts",
+                      "fts_pk": "article_id"},
+    "events": {"facets": ["action", "actor_name", {"array": "topics"}, "year", "month"],
+               "sort_desc": "published", "fts_table": "article_fts", "fts_pk": "article_id"},
+    "timeline": {"facets": ["action", "actor_name", "reaction_stance", "topic", "year"],
+                 "sort_desc": "date"},
+    "headlines": {"facets": ["source", {"array": "topics"}, "year", "month"],
+                  "sort_desc": "published", "fts_table": "article_fts", "fts_pk": "article_id"},
+    "articles": {"facets": ["source", {"array": "topics"}, {"array": "actors"}, "year",
+                            "month"],
+                 "sort_desc": "published", "fts_table": "article_fts", "fts_pk": "article_id"},
+}
+
+# The tables under the views, for researchers who want them raw.
 TABLES: dict[str, dict[str, Any]] = {
-    "article": {"description": "One row per canonical URL: the article as extracted.",
+    "article": {"description": "Articles as extracted, with their full text.",
                 "facets": ["source"], "sort_desc": "published",
-                "columns": {"url": "canonical URL", "source": "site name",
-                            "published": "publication date", "story_id": "its story",
-                            "text": "the article body",
-                            "analysed_version": "pipeline version of its analysis"}},
-    "actor": {"description": "Bodies that speak or act; ids are stable slugs.",
-              "facets": ["kind"],
-              "columns": {"parent_id": "the body this one belongs to (bma-gpc → bma)"}},
-    "article_topic": {"description": "Topics of each article, rank 0 first.",
-                      "facets": ["topic"]},
-    "quote": {"description": "Raw quotes; the quotes view adds article and actor.",
-              "facets": ["actor_id", "stance"]},
-    "actor_stance": {"description": "Raw stances; the actor_stances view adds article and "
-                     "actor.", "facets": ["actor_id", "stance"]},
-    "policy_event": {"description": "Raw events; the events view adds article and actor.",
-                     "facets": ["action", "actor_id"]},
+                "fts_table": "article_fts", "fts_pk": "id"},
+    "quote": {"description": "Quotes as stored; the Quotes view adds the article and the body.",
+              "facets": ["stance", "actor_id"], "fts_table": "quote_fts", "fts_pk": "id"},
+    "actor_stance": {"description": "Stances as stored; the Stances view adds the article "
+                                    "and the body.", "facets": ["stance", "actor_id"]},
+    "policy_event": {"description": "Policy events as stored; the Policy events view adds "
+                                    "the article and the body.", "facets": ["action"]},
+    "actor": {"description": "The bodies: short id, name, kind, and the body each belongs "
+                             "to (bma-gpc belongs to bma).", "facets": ["kind"]},
+    "person": {"description": "People named in articles, with the body they speak for."},
     "story": {"description": "Stories: copies of one piece of news share a story."},
-    "digest_send": {"description": "Digest deliveries: one row per week and subscriber.",
-                    "facets": ["status", "week"]},
-    "subscriber": {"hidden": True},
+    "timeline_entry": {"description": "Policy changes merged across articles; the Timeline "
+                                      "view adds their reactions."},
+    "reaction": {"description": "Each body's reaction to a policy change, and why it was "
+                                "linked to it."},
 }
 
-VIEW_FACETS = {
-    "quotes": ["actor_id", "stance", "topic", "source"],
-    "actor_stances": ["actor_id", "stance", "topic", "source"],
-    "events": ["action", "actor_id", "topic", "source"],
-    "timeline": ["action", "actor_id", "reaction_stance", "topic"],
-    "headlines": ["source", "topic"],
-}
-
+# Bookkeeping, links between tables and private rows: not for browsing (still reachable
+# by address, read-only; subscribers' details are blanked, see PRIVATE_COLUMNS).
+HIDDEN_TABLES = ("alembic_version", "scheduler_lease", "job_run", "job_lock", "subscriber",
+                 "digest_send", "source", "mention", "article_person", "article_topic")
 
 # Subscribers' addresses, names and unsubscribe tokens are not for browsing: any
 # query that reads them gets NULL instead (a SQLite authorizer, so custom SQL too).
@@ -74,82 +99,44 @@ PRIVATE_COLUMNS = frozenset({("subscriber", "email"), ("subscriber", "name"),
                              ("subscriber", "token")})
 
 
-def _authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None,
-                _source: str | None) -> int:
-    if action == sqlite3.SQLITE_READ and (arg1, arg2) in PRIVATE_COLUMNS:
-        return sqlite3.SQLITE_IGNORE
-    return sqlite3.SQLITE_OK
+@dataclass
+class ServeConfig:
+    """What the plugin needs to know of this pcnwatch Datasette."""
+
+    database_url: str
+    path: Path
+    snapshot: bool = False
+    extra_actors: Mapping[str, str | None] | None = None
+    db_name: str = DB_NAME
+    views: dict[str, dict] = field(default_factory=lambda: VIEWS)
 
 
-def _register_plugin() -> None:
-    """Install `_authorizer` on the connections of pcnwatch's Datasette, and serve its
-    pages without bidi controls (publish.hygiene): a plugin, registered once."""
-    from datasette import hookimpl
-    from datasette.plugins import pm
-
-    if pm.get_plugin("pcnwatch_privacy") is not None:
-        return
-
-    @hookimpl
-    def prepare_connection(conn, database, datasette):
-        if getattr(datasette, "_pcnwatch", False):
-            conn.set_authorizer(_authorizer)
-
-    @hookimpl
-    def asgi_wrapper(datasette):
-        # Asked when Datasette builds its app, before `app()` below marks it as ours:
-        # whether it is ours is looked at on each request.
-        return lambda inner: _WithoutBidi(inner, lambda: getattr(datasette, "_pcnwatch", False))
-
-    # Datasette lists plugins by module name, so the plugin is a (virtual) module.
-    plugin = types.ModuleType("pcnwatch_privacy")
-    plugin.prepare_connection = prepare_connection
-    plugin.asgi_wrapper = asgi_wrapper
-    pm.register(plugin, name="pcnwatch_privacy")
+def _description_html(description: str, columns: Mapping[str, str]) -> str:
+    """One short line, then the column notes folded away (a phone shows the rows first)."""
+    notes = "".join(f"<dt>{escape(name)}</dt><dd>{escape(text)}</dd>"
+                    for name, text in columns.items())
+    folded = (f'<details class="pcnwatch-columns"><summary>What the columns mean</summary>'
+              f"<dl>{notes}</dl></details>") if columns else ""
+    return f'<p class="pcnwatch-lede">{escape(description)}</p>{folded}'
 
 
-class _WithoutBidi:
-    """ASGI: HTML pages leave without bidi controls (publish.hygiene).
-
-    Crawled text reaches a page in cells, in the labels of linked rows, in titles
-    and facets; filtering the page as it leaves covers them all. Written by hand:
-    Datasette has no hook that sees a whole page, and a bidi control is never markup,
-    so removing it cannot break the HTML. Other responses (JSON, CSV) pass as they are.
-    """
-
-    def __init__(self, app, enabled: Callable[[], bool]):
-        self.app, self.enabled = app, enabled
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not self.enabled():
-            await self.app(scope, receive, send)
-            return
-        start: dict = {}
-        body: list[bytes] = []
-
-        async def filtered(message):
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                if not headers.get(b"content-type", b"").startswith(b"text/html"):
-                    start["pass"] = True
-                    await send(message)
-                    return
-                start.update(message)
-                return
-            if start.get("pass") or message["type"] != "http.response.body":
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            data = strip_bidi(b"".join(body).decode("utf-8", "surrogateescape")).encode(
-                "utf-8", "surrogateescape")
-            headers = [(k, str(len(data)).encode() if k == b"content-length" else v)
-                       for k, v in start.get("headers") or []]
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": data})
-
-        await self.app(scope, receive, filtered)
+def metadata() -> dict[str, Any]:
+    """Datasette metadata: site text, canned queries, tables and views as researchers see them."""
+    text = (resources.files("publish") / "datasette" / "metadata.json").read_text("utf-8")
+    meta = json.loads(text)
+    tables: dict[str, dict[str, Any]] = {}
+    for name, view in VIEWS.items():
+        tables[name] = {"title": view["title"], "description": view["description"],
+                        "description_html": _description_html(view["description"],
+                                                              view["columns"]),
+                        **copy.deepcopy(VIEW_SETTINGS.get(name, {}))}
+    for name, table in TABLES.items():
+        tables[name] = {**copy.deepcopy(table), "title": f"{name} (raw table)",
+                        "description_html": _description_html(table["description"], {})}
+    for name in HIDDEN_TABLES:
+        tables[name] = {"hidden": True}
+    meta["databases"][DB_NAME]["tables"] = tables
+    return meta
 
 
 def sqlite_path(url: str | None = None) -> Path:
@@ -157,9 +144,8 @@ def sqlite_path(url: str | None = None) -> Path:
     url = resolve_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        raise ServeError(f"pcnwatch serve reads SQLite only (Datasette), not "
-                         f"{parsed.get_backend_name()}; export the data with pcnwatch query, "
-                         "or point DATABASE_URL at a SQLite copy")
+        raise ServeError(f"{parsed.get_backend_name()} is not SQLite: pcnwatch serve reads "
+                         "SQLite only, so serve a snapshot (pcnwatch serve --snapshot FILE)")
     if not parsed.database or parsed.database == ":memory:":
         raise ServeError("pcnwatch serve needs a SQLite file, not an in-memory database")
     path = Path(parsed.database)
@@ -168,16 +154,23 @@ def sqlite_path(url: str | None = None) -> Path:
     return path
 
 
-def metadata() -> dict[str, Any]:
-    """Datasette metadata: site text, canned queries, table and column descriptions."""
-    text = (resources.files("publish") / "datasette" / "metadata.json").read_text("utf-8")
-    meta = json.loads(text)
-    tables = copy.deepcopy(TABLES)
-    for name, view in VIEWS.items():
-        tables[name] = {"description": view["description"], "columns": view["columns"],
-                        "facets": VIEW_FACETS.get(name, [])}
-    meta["databases"][DB_NAME]["tables"] = tables
-    return meta
+def served_file(url: str | None = None, snapshot: Path | None = None) -> tuple[Path, bool]:
+    """The SQLite file to serve, and whether it is a snapshot.
+
+    A SQLite database is served itself unless `snapshot` is given; any other database
+    through a snapshot (DEFAULT_SNAPSHOT unless `snapshot`), written now.
+    """
+    from store.db import get_engine
+    from store.snapshot import export_sqlite
+
+    url = resolve_url(url)
+    if snapshot is None and make_url(url).get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        get_engine(url)  # migrate first (adds the views), through the normal writer
+        return path, False
+    path = snapshot or DEFAULT_SNAPSHOT
+    export_sqlite(path, url)
+    return path, True
 
 
 def write_timeline_page(pages_dir: Path, url: str | None = None) -> Path | None:
@@ -193,24 +186,30 @@ def write_timeline_page(pages_dir: Path, url: str | None = None) -> Path | None:
     return path
 
 
-def app(url: str | None = None, *, pages_dir: Path | None = None):
+def app(url: str | None = None, *, pages_dir: Path | None = None, snapshot: Path | None = None,
+        extra_actors: Mapping[str, str | None] | None = None):
     """The Datasette instance (call `.app()` for ASGI, `.client` in tests)."""
     from datasette.app import Datasette
+    from datasette.database import Database
 
-    path = sqlite_path(url)
-    # Migrate first (adds the views), through the normal writer, never through Datasette.
-    from store.db import get_engine
+    from publish.datasette_plugin import register
 
-    get_engine(url)
-    # Datasette names a database after its file; ours is always "pcnwatch" in the metadata.
-    meta = metadata()
-    meta["databases"] = {path.stem: meta["databases"].pop(DB_NAME)}
-    mounts = [(PAGES_MOUNT, str(pages_dir))] if pages_dir is not None else []
-    _register_plugin()
-    ds = Datasette(files=[str(path)], metadata=meta, static_mounts=mounts,
+    url = resolve_url(url)
+    path, is_snapshot = served_file(url, snapshot)
+    here = resources.files("publish") / "datasette"
+    mounts = [(ASSETS_MOUNT, str(here / "static"))]
+    if pages_dir is not None:
+        mounts.append((PAGES_MOUNT, str(pages_dir)))
+    register()
+    ds = Datasette(metadata=metadata(), static_mounts=mounts, template_dir=str(here / "templates"),
                    settings={"allow_download": False, "default_page_size": 50,
-                             "sql_time_limit_ms": 3000})
-    ds._pcnwatch = True
+                             "sql_time_limit_ms": 3000, "facet_time_limit_ms": 1000,
+                             # the declared facets are the useful ones; suggestions are noise
+                             "suggest_facets": False})
+    # Always "pcnwatch", whatever the file is called, so addresses survive a move to a snapshot.
+    ds.add_database(Database(ds, path=str(path), is_mutable=True), name=DB_NAME)
+    ds._pcnwatch = ServeConfig(database_url=url, path=path, snapshot=is_snapshot,
+                               extra_actors=extra_actors)
     return ds
 
 
@@ -226,7 +225,8 @@ class UnsubscribeApp:
     POST unsubscribes (what mail clients send with List-Unsubscribe-Post). GET
     only shows a button that POSTs, because link scanners fetch every URL in a
     mail and must not unsubscribe anyone. This writes `subscriber.active`
-    through the store, never through Datasette, which stays read-only.
+    through the store (the database itself, never a snapshot), never through
+    Datasette, which stays read-only.
     """
 
     def __init__(self, inner: Any, url: str | None = None):
@@ -252,8 +252,6 @@ class UnsubscribeApp:
             status, body = (200, "<p>You are unsubscribed from the weekly digest.</p>") \
                 if done else (404, "<p>This link is not a current subscription.</p>")
         elif scope["method"] in ("GET", "HEAD"):
-            from html import escape
-
             status, body = 200, (
                 "<p>Stop getting the weekly pcnwatch digest?</p>"
                 f"<form method=\"post\" action=\"/unsubscribe?token={escape(token)}\">"
@@ -268,23 +266,34 @@ class UnsubscribeApp:
         await send({"type": "http.response.body", "body": data})
 
 
-def asgi_app(url: str | None = None, *, pages_dir: Path | None = None) -> UnsubscribeApp:
+def asgi_app(url: str | None = None, *, pages_dir: Path | None = None,
+             snapshot: Path | None = None,
+             extra_actors: Mapping[str, str | None] | None = None) -> UnsubscribeApp:
     """Datasette plus the unsubscribe endpoint, as one ASGI application."""
-    return UnsubscribeApp(app(url, pages_dir=pages_dir).app(), url)
+    url = resolve_url(url)
+    ds = app(url, pages_dir=pages_dir, snapshot=snapshot, extra_actors=extra_actors)
+    return UnsubscribeApp(ds.app(), url)
 
 
 def serve(url: str | None = None, *, port: int = 8001, pages_dir: Path = Path("out"),
-          host: str = "127.0.0.1", announce: Callable[[str], None] | None = None) -> None:
+          host: str = "127.0.0.1", snapshot: Path | None = None,
+          extra_actors: Mapping[str, str | None] | None = None,
+          announce: Callable[[str], None] | None = None) -> None:
     """Serve until interrupted; writes the timeline page into `pages_dir` first."""
     import uvicorn
 
-    path = sqlite_path(url)  # before any work: a PostgreSQL URL fails here
+    url = resolve_url(url)
+    if snapshot is None and make_url(url).get_backend_name() == "sqlite":
+        sqlite_path(url)  # before any work: a missing file fails here
+    elif announce is not None:
+        announce(f"writing the research snapshot {snapshot or DEFAULT_SNAPSHOT} ...")
     pages_dir.mkdir(parents=True, exist_ok=True)
     write_timeline_page(pages_dir, url)
-    asgi = asgi_app(url, pages_dir=pages_dir)
+    asgi = asgi_app(url, pages_dir=pages_dir, snapshot=snapshot, extra_actors=extra_actors)
     where = f"http://{host}:{port}/"
-    log.info("serving %s on %s", path, where)
+    log.info("serving %s on %s", url, where)
     if announce is not None:
-        announce(f"serving {path} read-only on {where} (timeline: {where}{PAGES_MOUNT}/"
-                 "timeline.html); Ctrl-C stops")
+        announce(f"serving the research database read-only on {where} (feeds: {where}"
+                 f"headlines.xml, .rss, .json; stance chart: {where}-/stance; timeline: "
+                 f"{where}{PAGES_MOUNT}/timeline.html); Ctrl-C stops")
     uvicorn.run(asgi, host=host, port=port, log_level="warning")

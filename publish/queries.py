@@ -4,28 +4,34 @@ Every row carries the canonical `url` of the article it comes from and the
 keys of contract section 8 (more are added: `published`, `source`, `title`).
 Filters, all optional and combined with AND:
 
-- `actor`: an actor id *and its children*, so `bma` also finds `bma-gpc`, and
+- `actor`: an actor *and its children*, so `bma` also finds `bma-gpc`, and
   `lmcs` every `lmc-<place>`. Rows are the quotes, stances or events of those
-  actors; for articles, the articles that mention one of them.
+  actors; for articles, the articles that mention one of them. The actor is
+  named by its id, its name or an alias, in any case ("BMA", "Royal College of
+  GPs"); see `resolve_actor`.
 - `stance`: support, oppose, mixed or neutral (quotes and stances; for
   articles, those where some actor, or the `actor`, takes that stance).
-- `topic`: articles tagged with the topic, and the rows that come from them.
+- `topic`: articles tagged with the topic, and the rows that come from them
+  (in any case, spaces for hyphens: "Care homes" is `care-homes`).
 - `since` / `until`: the article's published date, both ends included.
 - `source`: the source name of the article.
 - `search`: full-text search of quotes (quotes table) or of articles (others).
 
-An unknown actor, topic or stance is an error that lists the known values.
+An unknown actor or topic is an error that suggests the three closest known
+ones; an unknown stance lists the four.
 The same code runs on SQLite and PostgreSQL: plain SQLAlchemy, no dialect SQL.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -92,6 +98,20 @@ class Filters:
 # -- known values --------------------------------------------------------------------------------
 
 
+class RegistryActors(dict):
+    """Actor ids of the registry with their parents (the dict), and their names and aliases.
+
+    `names` maps an id to its display name and aliases, so filters accept what a
+    researcher types ("BMA", "Royal College of GPs"); ids the registry makes for a
+    family ("lmc-kent") have a name only once an article has named them.
+    """
+
+    def __init__(self, parents: Mapping[str, str | None],
+                 names: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(parents)
+        self.names: dict[str, list[str]] = {k: list(v) for k, v in (names or {}).items()}
+
+
 def known_actors(session: Session, extra: Mapping[str, str | None] | None = None
                  ) -> dict[str, str | None]:
     """Every known actor id with its parent: the actor table, plus `extra` (the registry)."""
@@ -101,14 +121,69 @@ def known_actors(session: Session, extra: Mapping[str, str | None] | None = None
     return parents
 
 
-def actor_family(session: Session, actor_id: str,
-                 extra: Mapping[str, str | None] | None = None) -> set[str]:
-    """`actor_id` and all its descendants; UnknownActor if nobody knows it."""
+_APOSTROPHE = re.compile(r"['\u2018\u2019`]")
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def _plain_words(text: str) -> str:
+    """Lower case, apostrophes dropped, punctuation as spaces, no leading "the"."""
+    words = _NOT_WORD.sub(" ", _APOSTROPHE.sub("", text.casefold())).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def _actor_names(session: Session, extra: Mapping[str, str | None] | None
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """What each actor may be called ({plain words: id}), and each id's display name."""
+    display: dict[str, str] = {}
+    spoken: dict[str, str] = {}
+    for actor_id, names in getattr(extra, "names", {}).items():
+        if names:
+            display.setdefault(actor_id, names[0])
+        for name in names:
+            spoken.setdefault(_plain_words(name), actor_id)
+    for actor_id, name in session.exec(select(Actor.id, Actor.name)):
+        display[actor_id] = name
+        spoken.setdefault(_plain_words(name), actor_id)
+    for actor_id in known_actors(session, extra):
+        spoken[_plain_words(actor_id)] = actor_id  # an id always means itself
+        display.setdefault(actor_id, actor_id)
+    return spoken, display
+
+
+def resolve_actor(session: Session, text: str,
+                  extra: Mapping[str, str | None] | None = None) -> str:
+    """The actor id that `text` names: an id, display name or alias, in any case.
+
+    UnknownActor otherwise, suggesting the three closest actors by spelling.
+    """
     parents = known_actors(session, extra)
-    if actor_id not in parents:
-        raise UnknownActor(f"unknown actor {actor_id!r}; known actors: "
-                           f"{', '.join(sorted(parents)) or '(none yet: run pcnwatch process)'}")
-    family, grew = {actor_id}, True
+    if text in parents:
+        return text
+    spoken, display = _actor_names(session, extra)
+    wanted = _plain_words(text)
+    if wanted in spoken:
+        return spoken[wanted]
+    closest: list[str] = []
+    for name in difflib.get_close_matches(wanted, list(spoken), n=12, cutoff=0.5):
+        if spoken[name] not in closest:
+            closest.append(spoken[name])
+    if not parents:
+        hint = "no actors are known yet: run pcnwatch process"
+    elif closest:
+        hint = "closest: " + ", ".join(f"{a} ({display[a]})" if display.get(a, a) != a else a
+                                       for a in closest[:3])
+    else:
+        hint = "no known actor is spelled like it"
+    raise UnknownActor(f"unknown actor {text!r}; {hint}")
+
+
+def actor_family(session: Session, actor: str,
+                 extra: Mapping[str, str | None] | None = None) -> set[str]:
+    """The actor `actor` names (see `resolve_actor`) and all its descendants."""
+    parents = known_actors(session, extra)
+    family, grew = {resolve_actor(session, actor, extra)}, True
     while grew:
         more = {a for a, p in parents.items() if p in family and a not in family}
         family |= more
@@ -122,10 +197,17 @@ def known_topics(session: Session) -> list[str]:
 
 
 def check_topic(session: Session, topic: str) -> str:
+    """The topic slug `topic` names, in any case and with spaces for hyphens.
+
+    UnknownTopic otherwise, suggesting the three closest topics.
+    """
     topics = known_topics(session)
-    if topic not in topics:
-        raise UnknownTopic(f"unknown topic {topic!r}; known topics: {', '.join(topics)}")
-    return topic
+    slug = "-".join(_plain_words(topic).split())
+    if slug in topics:
+        return slug
+    closest = difflib.get_close_matches(slug, topics, n=3, cutoff=0.4)
+    hint = f"closest: {', '.join(closest)}" if closest else f"topics: {', '.join(topics)}"
+    raise UnknownTopic(f"unknown topic {topic!r}; {hint}")
 
 
 def check_stance(stance: str) -> str:
@@ -144,7 +226,7 @@ def query_rows(session: Session, table: str, filters: Filters = Filters(),
         raise BadFilter(f"unknown table {table!r}; use one of {', '.join(TABLES)}")
     family = actor_family(session, filters.actor, extra_actors) if filters.actor else None
     if filters.topic:
-        check_topic(session, filters.topic)
+        filters = replace(filters, topic=check_topic(session, filters.topic))
     if filters.stance:
         check_stance(filters.stance)
         if table == "events":
@@ -289,17 +371,29 @@ def _csv_cell(value: Any, raw: bool) -> str:
     return csv_cell(_cell(value), raw=True)
 
 
+# Excel opens a CSV file as UTF-8 only when it starts with a byte-order mark; without one
+# it garbles curly quotes and the pound sign.
+BOM = "\ufeff"
+
+
+def check_bom(fmt: str, bom: bool) -> None:
+    if bom and fmt != "csv":
+        raise BadFilter(f"--bom is for --format csv only, not {fmt}")
+
+
 def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
                output: Path | None = None, table: str = "rows", console: Any = None,
-               raw_csv: bool = False) -> None:
+               bom: bool = False, raw_csv: bool = False) -> None:
     """Write `rows` as `fmt` to `output` (a path) or `stream`; parquet needs `output`.
 
     Table and CSV are read by people: bidi controls are removed, and CSV cells a
     spreadsheet would run as formulas are made text unless `raw_csv`
     (publish.hygiene). JSON, JSON Lines and Parquet keep the text as stored.
+    `bom` starts a CSV with a byte-order mark, for Excel.
     """
     if fmt not in FORMATS:
         raise BadFilter(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    check_bom(fmt, bom)
     if fmt == "parquet":
         if output is None:
             raise OutputRequired("parquet is binary: give --output FILE.parquet")
@@ -307,7 +401,7 @@ def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
         return
     if output is not None:
         with output.open("w", encoding="utf-8", newline="") as fh:
-            write_rows(rows, fmt, stream=fh, table=table, raw_csv=raw_csv)
+            write_rows(rows, fmt, stream=fh, table=table, bom=bom, raw_csv=raw_csv)
         return
     if fmt == "table":
         _write_table(rows, table, stream, console)
@@ -323,6 +417,8 @@ def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
             stream.write("\n")
     elif fmt == "csv":
         columns = list(rows[0]) if rows else list(ROW_KEYS.get(table, ()))
+        if bom:
+            stream.write(BOM)
         writer = csv.writer(stream)
         writer.writerow(columns)
         for r in rows:
@@ -373,15 +469,17 @@ def _write_parquet(rows: list[dict], output: Path, keys: Sequence[str] = ()) -> 
 
 def export(table: str, filters: Filters, fmt: str, *, output: Path | None = None,
            stream: IO[str] | None = None, console: Any = None, database_url: str | None = None,
-           extra_actors: Mapping[str, str | None] | None = None, raw_csv: bool = False) -> int:
+           extra_actors: Mapping[str, str | None] | None = None, bom: bool = False,
+           raw_csv: bool = False) -> int:
     """Run a query and write its rows; returns how many rows were written."""
     from store.db import get_engine, session_scope
 
     if fmt == "parquet" and output is None:
         raise OutputRequired("parquet is binary: give --output FILE.parquet")
+    check_bom(fmt, bom)
     with session_scope(get_engine(database_url)) as session:
         rows = query_rows(session, table, filters, extra_actors)
-    write_rows(rows, fmt, stream=stream, output=output, table=table, console=console,
+    write_rows(rows, fmt, stream=stream, output=output, table=table, console=console, bom=bom,
                raw_csv=raw_csv)
     return len(rows)
 

@@ -59,7 +59,7 @@ def load_timeline(database_url: str | None = None, *, since: date | None = None,
                 raise UnknownActor(f"unknown actor {actor!r}; known actors: "
                                    f"{', '.join(actors) or '(none stored yet)'}")
         if topic is not None:
-            check_topic(s, topic)
+            topic = check_topic(s, topic)  # in any case: "Care homes" is care-homes
         filters = {"since": since, "until": until, "actor": actor, "topic": topic}
         return Timeline(timeline_entries(s, **filters), unlinked_reactions(s, **filters),
                         filters)

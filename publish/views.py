@@ -1,10 +1,12 @@
-"""The SQL views for researchers, and what each column means.
+"""The SQL views for researchers: what each shows and what each column means.
 
-The views are made by migration `store/migrations/versions/0002_views.py`, so
-every database pcnwatch opens has them; this module documents them (Datasette
-shows these descriptions) and reads them. Columns are the same on SQLite and
-PostgreSQL. `evidence` is a JSON list of strings. `topic` is the article's
-first topic only; `article_topic` holds all of them.
+The views are made by the migrations in `store/migrations/versions/` (the
+newest shape by `0003_research_database.py`), so every database pcnwatch opens
+has them; this module documents them in plain words (Datasette shows the
+titles, the one-line descriptions, and the column notes under "What the columns
+mean") and reads them. Columns are the same on SQLite and PostgreSQL.
+`topics`, `actors`, `evidence` and `cues` are JSON lists of strings; `year` and
+`month` come from the article's date, for date facets.
 """
 
 from __future__ import annotations
@@ -15,89 +17,147 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 _ARTICLE = {
-    "url": "canonical URL of the article the row comes from",
-    "published": "the article's publication date (YYYY-MM-DD)",
-    "source": "name of the site that published the article",
+    "url": "web address of the article the row comes from",
+    "published": "the article's date (YYYY-MM-DD)",
+    "year": "year of the article's date",
+    "month": "month of the article's date (YYYY-MM)",
+    "source": "the site that published the article",
     "title": "the article's headline",
-    "topic": "the article's first topic slug (article_topic has all)",
-    "article_id": "id of the article in table article",
+    "topics": "every topic of the article, most prominent first",
+    "article_id": "the article's number in table article",
 }
+_STANCE = "support, oppose, mixed or neutral"
+_ACTION = "announce, propose, require, reduce, delay, fund, agree or withdraw"
 
+# In the order the front page lists them.
 VIEWS: dict[str, dict[str, Any]] = {
     "quotes": {
-        "description": "Every direct quotation: who said it, for which body, and its stance.",
+        "title": "Quotes",
+        "description": "Every quotation, who said it, for which body, and its stance, with the "
+                       "words that decided it marked.",
         "columns": {
-            "quote_id": "id in table quote",
-            **_ARTICLE,
+            "quote_id": "the quote's number in table quote",
+            "published": _ARTICLE["published"],
             "speaker": "the person or body as the article names them",
-            "actor_id": "the body the speaker speaks for (contract actor id), or null",
-            "actor_name": "display name of actor_id",
-            "stance": "support, oppose, mixed or neutral, judged on the quote alone",
-            "confidence": "the analysis' confidence in the stance, 0 to 1",
+            "actor_name": "that body's name",
+            "stance": f"{_STANCE}, judged on the quote alone",
             "text": "the quotation",
-            "evidence": "JSON list: the words that show the stance",
+            "evidence": "the sentences that show the stance (here usually the quote itself)",
+            "cues": "the cue phrases that decided the stance, marked in the text",
+            "title": _ARTICLE["title"],
+            "topics": _ARTICLE["topics"],
+            "source": _ARTICLE["source"],
+            "url": _ARTICLE["url"],
+            "actor_id": "short id of the body the speaker speaks for (e.g. bma-gpc), if known",
+            "confidence": "how sure the analysis is of the stance, 0 to 1",
+            "year": _ARTICLE["year"],
+            "month": _ARTICLE["month"],
+            "article_id": _ARTICLE["article_id"],
         },
     },
     "actor_stances": {
-        "description": "Each actor's stance in each article, from all it says there.",
+        "title": "Stances",
+        "description": "Each body's stance in each article, from all it says there, with the "
+                       "sentences that show it. Search looks in the articles.",
         "columns": {
-            "stance_id": "id in table actor_stance",
-            **_ARTICLE,
-            "actor_id": "contract actor id",
-            "actor_name": "display name of actor_id",
-            "actor_kind": "union, national_body, lmc, think_tank ...",
-            "stance": "support, oppose, mixed or neutral",
-            "confidence": "the analysis' confidence in the stance, 0 to 1",
-            "evidence": "JSON list: sentences or quotes that show the stance",
+            "stance_id": "the stance's number in table actor_stance",
+            "published": _ARTICLE["published"],
+            "actor_name": "the body's name",
+            "stance": _STANCE,
+            "evidence": "the sentences that show the stance, one each",
+            "cues": "the cue phrases that decided the stance, marked in the sentences",
+            "title": _ARTICLE["title"],
+            "topics": _ARTICLE["topics"],
+            "source": _ARTICLE["source"],
+            "url": _ARTICLE["url"],
+            "actor_id": "short id of the body (e.g. bma-gpc)",
+            "actor_kind": "what kind of body: union, national_body, lmc, think_tank ...",
+            "confidence": "how sure the analysis is of the stance, 0 to 1",
+            "year": _ARTICLE["year"],
+            "month": _ARTICLE["month"],
+            "article_id": _ARTICLE["article_id"],
         },
     },
     "events": {
-        "description": "Policy events as each article reports them (contract section 5).",
+        "title": "Policy events",
+        "description": "Policy changes as each article reports them: who did what, and when. "
+                       "Search looks in the articles.",
         "columns": {
-            "event_id": "id in table policy_event",
-            **{k: v for k, v in _ARTICLE.items() if k != "title"},
-            "action": "announce, propose, require, reduce, delay, fund, agree or withdraw",
-            "actor_id": "the policy maker",
-            "actor_name": "display name of actor_id",
+            "event_id": "the event's number in table policy_event",
+            "published": _ARTICLE["published"],
+            "actor_name": "the policy maker's name",
+            "action": _ACTION,
             "object": "what the act is about",
-            "date": "when it takes effect or was made, or null",
+            "date": "when it takes effect or was made, if the article says",
             "sentence": "the sentence that reports it",
-            "timeline_entry_id": "the timeline entry it was merged into, or null",
+            "title": _ARTICLE["title"],
+            "topics": _ARTICLE["topics"],
+            "source": _ARTICLE["source"],
+            "url": _ARTICLE["url"],
+            "actor_id": "short id of the policy maker",
+            "timeline_entry_id": "the timeline entry it belongs to, if any",
+            "year": _ARTICLE["year"],
+            "month": _ARTICLE["month"],
+            "article_id": _ARTICLE["article_id"],
         },
     },
     "timeline": {
-        "description": "Timeline entries, one row per reaction (an entry with no reaction "
-                       "has one row with empty reaction columns).",
+        "title": "Timeline",
+        "description": "Policy changes in date order, one row per reaction to each (a change "
+                       "nobody reacted to has one row).",
         "columns": {
-            "entry_id": "id in table timeline_entry",
-            "date": "when the act takes effect or was made",
-            "action": "announce, propose, require, reduce, delay, fund, agree or withdraw",
-            "actor_id": "the policy maker",
-            "actor_name": "display name of actor_id",
+            "entry_id": "the change's number in table timeline_entry",
+            "date": "when it takes effect or was made",
+            "actor_name": "the policy maker's name",
+            "action": _ACTION,
             "object": "what the act is about",
-            "topic": "the entry's main topic",
-            "reaction_id": "id in table reaction",
-            "reaction_actor_id": "the body that reacted",
-            "reaction_actor_name": "display name of reaction_actor_id",
-            "reaction_stance": "support, oppose, mixed or neutral",
-            "reaction_quote": "its clearest quote, or null",
+            "topic": "the change's main topic",
+            "reaction_actor_name": "that body's name",
+            "reaction_stance": _STANCE,
+            "reaction_quote": "its clearest quote, if any",
             "reaction_url": "the article that carries the reaction",
             "reaction_published": "that article's date",
-            "reaction_reason": "why the reaction was linked to this entry",
+            "reaction_reason": "why the reaction was linked to this change",
+            "actor_id": "short id of the policy maker",
+            "reaction_id": "the reaction's number in table reaction",
+            "reaction_actor_id": "short id of the body that reacted",
+            "year": "year of the date",
+            "month": "month of the date (YYYY-MM)",
         },
     },
     "headlines": {
-        "description": "One row per story, told by its first-published copy.",
+        "title": "Headlines",
+        "description": "One row per story, told by its first copy, however many sites carried it.",
         "columns": {
-            "story_id": "id in table story; copies of one story share it",
-            "title": "the first copy's headline",
-            "url": "the first copy's canonical URL",
+            "story_id": "the story's number in table story; copies of one story share it",
             "published": "the first copy's date",
+            "title": "the first copy's headline",
+            "topics": "every topic of any copy",
             "source": "the first copy's site",
-            "topic": "the first copy's first topic",
             "copies": "how many articles carry the story",
             "sources": "how many sites carry it",
+            "url": "the first copy's web address",
             "updated_at": "the latest change to any copy (UTC)",
+            "year": "year of that date",
+            "month": "month of that date (YYYY-MM)",
+            "article_id": "the first copy's number in table article",
+        },
+    },
+    "articles": {
+        "title": "Articles",
+        "description": "Every article with its topics and the bodies it names.",
+        "columns": {
+            "article_id": _ARTICLE["article_id"],
+            "published": _ARTICLE["published"],
+            "title": _ARTICLE["title"],
+            "topics": _ARTICLE["topics"],
+            "source": _ARTICLE["source"],
+            "url": _ARTICLE["url"],
+            "actors": "short ids of the bodies the article names, most named first",
+            "author": "the byline, if any",
+            "story_id": "its story; copies of one story share it",
+            "year": _ARTICLE["year"],
+            "month": _ARTICLE["month"],
         },
     },
 }

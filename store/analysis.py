@@ -4,7 +4,8 @@
 (the `pcnwatch analyze` output) and writes actors, people, mentions, quotes,
 actor stances, policy events and topics, each row stamped with the pipeline
 version. Rows of an older version are deleted first, so re-analysis replaces
-and never duplicates. The caller owns the transaction (one per batch).
+and never duplicates. Evidence and cue lists keep one entry per distinct
+sentence or phrase. The caller owns the transaction (one per batch).
 """
 
 from collections.abc import Mapping
@@ -62,8 +63,18 @@ def count_to_analyse(session: Session, version: str) -> int:
 
 
 def ensure_actors(session: Session, ids: set[str], info: Mapping[str, ActorInfo]) -> None:
-    """Insert the actors (and their parents) that the database does not have yet."""
-    known = {a for a in session.exec(select(Actor.id).where(Actor.id.in_(ids)))}
+    """Insert the actors (and their parents) that the database does not have yet.
+
+    A stored actor whose name `info` now spells differently gets the new name, so a
+    corrected display name reaches every output at the next analysis.
+    """
+    known = set()
+    for actor in session.exec(select(Actor).where(Actor.id.in_(ids))):
+        known.add(actor.id)
+        meta = info.get(actor.id)
+        if meta is not None and meta.name != actor.name:
+            actor.name = meta.name
+            session.add(actor)
     for actor_id in sorted(ids - known):
         _ensure_actor(session, actor_id, info, known)
 
@@ -95,12 +106,14 @@ def save_analysis(session: Session, article: Article, result: dict, version: str
         session.add(Quote(article_id=article.id, text=q["text"], speaker=q.get("speaker"),
                           person_id=people.get(q.get("speaker") or ""),
                           actor_id=q.get("actor_id"), stance=q.get("stance"),
-                          confidence=q.get("confidence"), evidence=q.get("evidence") or [],
-                          start=q.get("start"), end=q.get("end"), pipeline_version=version))
+                          confidence=q.get("confidence"), evidence=distinct(q.get("evidence")),
+                          cues=distinct(q.get("cues")), start=q.get("start"), end=q.get("end"),
+                          pipeline_version=version))
     for s in result.get("stances", []):
         session.add(ActorStance(article_id=article.id, actor_id=s["actor_id"],
                                 stance=s["stance"], confidence=s.get("confidence"),
-                                evidence=s.get("evidence") or [], pipeline_version=version))
+                                evidence=distinct(s.get("evidence")), cues=distinct(s.get("cues")),
+                                pipeline_version=version))
     for e in result.get("events", []):
         session.add(PolicyEvent(article_id=article.id, action=e["action"],
                                 actor_id=e.get("actor_id"), object=e.get("object") or "",
@@ -114,6 +127,17 @@ def save_analysis(session: Session, article: Article, result: dict, version: str
     article.timeline_at = None
     session.add(article)
     session.flush()
+
+
+def distinct(texts: list[str] | None) -> list[str]:
+    """`texts` with repeats dropped, first kept; a repeat differs only in spacing or case."""
+    seen, out = set(), []
+    for text in texts or []:
+        key = " ".join(str(text).split()).casefold()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(text)
+    return out
 
 
 def _actor_ids(result: dict) -> set[str]:

@@ -23,3 +23,7 @@ class JobLocked(StoreError):
 
 class DatabaseUnavailable(StoreError):
     """The database answered with an error: read-only, not a database, gone away."""
+
+
+class SnapshotError(StoreError):
+    """A SQLite snapshot cannot be written where it was asked for."""

@@ -77,6 +77,37 @@ class Article(SQLModel, table=True):
     timeline_at: dt.datetime | None = None
 
 
+# What the crawler made of a page it fetched (Page.outcome).
+PAGE_OUTCOMES = ("stored", "duplicate", "off-topic", "too-short", "not-article", "http-error",
+                 "robots", "failed")
+# Outcomes that are failures to fetch: they back off, doubling the wait each time.
+PAGE_FAILURES = ("http-error", "failed")
+
+
+class Page(SQLModel, table=True):
+    """Every article URL the crawler asked for: what it made of the page, the page's
+    validators and content hash, and when the page is due to be asked for again."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, index=True, description="canonical URL the crawler asked for")
+    source: str = Field(index=True, max_length=100)
+    outcome: str = Field(max_length=20, index=True, description="one of PAGE_OUTCOMES")
+    reason: str | None = Field(default=None, max_length=60,
+                               description="the counted reason: http-404, not-html, timeout ...")
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    status: int | None = Field(default=None, description="HTTP status of the last response")
+    article_url: str | None = Field(default=None, description="URL of the stored article")
+    etag: str | None = None
+    last_modified: str | None = None
+    source_lastmod: str | None = Field(default=None, description="lastmod from feed or sitemap")
+    content_hash: str | None = Field(default=None, max_length=64,
+                                     description="hash of the extracted title and text")
+    failures: int = Field(default=0, description="failed fetches in a row")
+    first_seen_at: dt.datetime = Field(default_factory=utcnow)
+    checked_at: dt.datetime = Field(default_factory=utcnow, description="last asked for")
+    next_due_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
 class Actor(SQLModel, table=True):
     """A body that speaks or acts (contract section 3); ids are stable slugs."""
 
@@ -138,6 +169,7 @@ class Quote(SQLModel, table=True):
     stance: str | None = Field(default=None, max_length=10, index=True)
     confidence: float | None = None
     evidence: list = _json()
+    cues: list = _json(description="the cue phrases that decided the stance")
     start: int | None = None
     end: int | None = None
     pipeline_version: str
@@ -154,6 +186,7 @@ class ActorStance(SQLModel, table=True):
     stance: str = Field(max_length=10, index=True)
     confidence: float | None = None
     evidence: list = _json()
+    cues: list = _json(description="the cue phrases that decided the stance")
     pipeline_version: str
 
 

@@ -1,5 +1,6 @@
 """The console command: every subcommand has help; user errors are one line, never a traceback."""
 
+import json
 import os
 
 import pytest
@@ -93,3 +94,22 @@ def test_verbose_shows_logging_not_tracebacks_for_user_errors(pcnwatch):
     result = pcnwatch("--verbose", "db", "upgrade", env={"DATABASE_URL": "nope://"})
     assert result.returncode == 2
     assert "is not a database URL" in result.stderr
+
+
+def test_extract_prints_a_short_article_and_says_so(pcnwatch, tmp_path):
+    para = ("The integrated care board said the network deadline had been set nationally "
+            "and that it had no power to extend it.")
+    page = tmp_path / "note.html"
+    page.write_text(f"<html><head><title>Deadline stands</title></head><body><article>"
+                    f"<h1>Deadline stands</h1><p>{para}</p></article></body></html>")
+    result = pcnwatch("extract", str(page), "--url", "https://news.example.org/note/")
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["text"] == para and got["short"] is True
+    assert "short" in result.stderr and "would not store it" in result.stderr
+    more = ("<p>Practices that have not found partners will be helped to do so, the board "
+            "said, and none will lose funding because of paperwork.</p><p>The local medical "
+            "committee will meet next week to decide how to respond to the deadline.</p>")
+    page.write_text(page.read_text().replace(f"<p>{para}</p>", f"<p>{para}</p>{more}"))
+    longer = pcnwatch("extract", str(page))
+    assert json.loads(longer.stdout)["short"] is False and longer.stderr == ""

@@ -57,16 +57,20 @@ def test_query_table_is_readable(cli):
 
 
 @pytest.mark.parametrize(("args", "fragments"), [
-    # unknown values name the known ones
-    (["query", "quotes", "--actor", "bmx"], ["unknown actor 'bmx'", "bma-gpc"]),
-    (["query", "articles", "--topic", "targets"], ["unknown topic", "pcn-targets"]),
+    # unknown values suggest the closest known ones
+    (["query", "quotes", "--actor", "bmx"], ["unknown actor 'bmx'", "closest: ",
+                                             "bma (British Medical Association)"]),
+    (["query", "articles", "--topic", "targets"], ["unknown topic", "closest: pcn-targets"]),
+    (["query", "quotes", "--format", "json", "--bom"], ["--bom is for --format csv"]),
     (["query", "stances", "--stance", "angry"], ["unknown stance", "oppose"]),
     (["query", "quotes", "--format", "parquet"], ["--output"]),
     (["headlines", "--topic", "nope"], ["unknown topic"]),
     (["digest", "--week", "2023-10"], ["YYYY-Www"]),
     (["subscribers", "add", "pm@surgery.test", "--topic", "nope"], ["unknown topic"]),
     (["subscribers", "remove", "nobody@surgery.test"], ["not subscribed"]),
-    (["serve"], ["SQLite only"]),
+    # a PostgreSQL database is served through a snapshot, so it must be reachable
+    (["serve"], ["cannot connect"]),
+    (["export", "--sqlite", "pcnwatch.db"], ["is the database itself"]),
 ])
 def test_output_commands_bad_input_is_one_line(cli, args, fragments):
     env = {"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"} if args == ["serve"] else None
@@ -119,3 +123,81 @@ def test_subscribers_add_list_remove(cli):
     assert "pm@surgery.test" in listed and "topic=workforce" in listed and "actor=bma" in listed
     assert cli("subscribers", "remove", "pm@surgery.test").returncode == 0
     assert "pm@surgery.test" not in cli("subscribers", "list").stdout
+
+
+# What a researcher types for a body, and the bodies whose quotes must come back.
+@pytest.mark.parametrize(("actor", "expected"), [
+    ("BMA", {"bma-gpc"}),                       # an id in capitals; its committee included
+    ("Royal College of GPs", {"rcgp"}),         # an alias from the actor registry
+    ("royal college of general practitioners", {"rcgp"}),  # the registry's name, lower case
+    ("Kent LMC", {"lmc-kent"}),                 # the name an article gave a local committee
+])
+def test_query_actor_by_name_or_alias_in_any_case(cli, actor, expected):
+    r = cli("query", "quotes", "--actor", actor, "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert {json.loads(line)["actor_id"] for line in r.stdout.splitlines()} == expected
+
+
+def test_query_topic_in_any_case(cli):
+    upper = cli("query", "articles", "--topic", "PCN Targets", "--format", "jsonl")
+    exact = cli("query", "articles", "--topic", "pcn-targets", "--format", "jsonl")
+    assert upper.returncode == 0, upper.stderr
+    assert upper.stdout == exact.stdout and len(exact.stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize("args", [["query", "quotes"], ["headlines"]])
+def test_csv_with_bom_for_excel(cli, tmp_path, args):
+    out = tmp_path / "out.csv"
+    r = cli(*args, "--format", "csv", "--bom", "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeff".encode()) and raw.count("\ufeff".encode()) == 1
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows and "url" in rows[0]
+
+
+def test_export_sqlite_writes_a_snapshot(cli, tmp_path):
+    import sqlite3
+
+    from store.snapshot import is_snapshot
+
+    r = cli("export", "--sqlite", "research.db")
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "research.db"
+    assert is_snapshot(path) and "research.db" in r.stdout
+    assert cli("subscribers", "add", "pm@surgery.test").returncode == 0
+    assert cli("export", "--sqlite", "research.db").returncode == 0  # again: replaced in place
+    with sqlite3.connect(tmp_path / "pcnwatch.db") as live, sqlite3.connect(path) as db:
+        for view in ("quotes", "actor_stances", "events", "headlines"):
+            count = f"SELECT COUNT(*) FROM {view}"
+            assert db.execute(count).fetchone() == live.execute(count).fetchone() != (0,)
+        assert db.execute("SELECT COUNT(*) FROM subscriber").fetchone() == (0,)  # private
+
+
+def _commands() -> list[list[str]]:
+    import typer
+
+    from cli import app
+
+    root = typer.main.get_command(app)
+    found = [[]]
+    for name, command in root.commands.items():
+        subs = getattr(command, "commands", None)
+        found += [[name, sub] for sub in subs] if subs else [[name]]
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "pcnwatch")
+def test_help_shows_no_type_placeholders_on_options(command):
+    import re
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    options = result.output.split("Options:", 1)[1]
+    # "--since DATE", never "--since <str>" or "--send <bool>"
+    assert not re.search(r"<(str|bool|int|float|path|text)\b", options), options
+    assert "[default: last week]" in result.output or command != ["digest"]

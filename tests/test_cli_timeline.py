@@ -47,7 +47,7 @@ def test_cli_timeline_filters_and_html_file(story_url, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--actor", "bma-gcp"], "unknown actor 'bma-gcp'; known actors: bma, bma-gpc"),
-    (["--topic", "targets"], "unknown topic 'targets'; known topics: access"),
+    (["--topic", "targets"], "unknown topic 'targets'; closest: pcn-targets"),
     (["--since", "last week"], "is not a date"),
 ])
 def test_cli_timeline_bad_input_is_one_line(story_url, args, message):

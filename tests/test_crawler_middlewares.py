@@ -1,6 +1,7 @@
 """Downloader middlewares alone: incremental skips and validators, failure kinds, back-off."""
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from scrapy import Request
@@ -21,21 +22,37 @@ from crawler.middlewares import (
 )
 from crawler.sources import Source
 from crawler.spiders import FeedSpider
-from store import ArticleRecord, get_engine, session_scope, upsert_article
+from store import get_engine, session_scope
+from store.pages import PageRecord, record_page
 
 SOURCE = Source(name="county-news", home="https://news.example.org/",
                 feeds=("https://news.example.org/feed/",))
 STORED = "https://news.example.org/a/"
 
 
+HOUR = timedelta(hours=1)
+# Pages of the source as an earlier crawl left them in the page table.
+OFF_TOPIC = "https://news.example.org/parking/"     # judged off-topic an hour ago, has an ETag
+NO_VALIDATORS = "https://news.example.org/notice/"  # judged too short, sent no validators
+GONE = "https://news.example.org/gone/"             # a 404 an hour ago
+
+
 @pytest.fixture
 def incremental(sqlite_url):
-    """The middleware of a crawl whose store holds one article of the source."""
+    """The middleware of a crawl whose page table knows four pages of the source."""
+    now = datetime.now(UTC)
+    waits = {"wait": 2 * HOUR, "backoff": 2 * HOUR, "backoff_max": 10 * HOUR}
     with session_scope(get_engine(sqlite_url)) as session:
-        upsert_article(session, ArticleRecord(
-            url=STORED, source="county-news", title="Stored", text="Stored text.",
-            published=date(2024, 1, 2), etag='"abc"', last_modified="Tue, 02 Jan 2024 08:00:00 GMT",
-            source_lastmod="2024-01-02T08:00:00Z"))
+        for rec in (
+            PageRecord(STORED, "county-news", "stored", article_url=STORED, etag='"abc"',
+                       last_modified="Tue, 02 Jan 2024 08:00:00 GMT",
+                       source_lastmod="2024-01-02T08:00:00Z"),
+            PageRecord(OFF_TOPIC, "county-news", "off-topic", etag='"p1"'),
+            PageRecord(NO_VALIDATORS, "county-news", "too-short"),
+            PageRecord(GONE, "county-news", "http-error", reason="http-404", status=404),
+        ):
+            record_page(session, PageRecord(**{**vars(rec), "checked_at": now - HOUR}),
+                        **waits)
     crawler = get_crawler(FeedSpider, settings_dict={"PCNWATCH_DATABASE_URL": sqlite_url})
     crawler.spider = FeedSpider.from_crawler(crawler, source=SOURCE)
     mw = IncrementalMiddleware.from_crawler(crawler)
@@ -61,6 +78,38 @@ def test_incremental_revalidates_stored_article_whose_date_changed(incremental):
     assert mw.process_request(request) is None
     assert request.headers[b"If-None-Match"] == b'"abc"'
     assert request.headers[b"If-Modified-Since"] == b"Tue, 02 Jan 2024 08:00:00 GMT"
+
+
+@pytest.mark.parametrize("url, lastmod, stat", [
+    (OFF_TOPIC, None, "off-topic"),            # judged an hour ago, due in two: left alone
+    (NO_VALIDATORS, None, "too-short"),        # the same without validators
+    (GONE, None, "http-error"),                # a failure backs off
+    (GONE, "2024-05-01T00:00:00Z", "http-error"),  # ... even when the feed says it changed
+])
+def test_incremental_leaves_judged_pages_alone_until_due(incremental, url, lastmod, stat):
+    mw, stats = incremental
+    with pytest.raises(SkipUnchanged):
+        mw.process_request(article(url, lastmod))
+    assert stats.get_value(f"pcnwatch/skipped/{stat}") == 1
+    assert stats.get_value("pcnwatch/unchanged") is None  # a judged page is no stored article
+
+
+def test_incremental_asks_again_for_a_judged_page_whose_feed_date_changed(incremental):
+    mw, _ = incremental
+    mw.pages[OFF_TOPIC] = replace(mw.pages[OFF_TOPIC], source_lastmod="2024-01-02T08:00:00Z")
+    request = article(OFF_TOPIC, "2024-05-01T00:00:00Z")
+    assert mw.process_request(request) is None
+    assert request.headers[b"If-None-Match"] == b'"p1"'
+
+
+def test_incremental_asks_again_when_due(incremental):
+    mw, _ = incremental
+    past = datetime.now(UTC) - HOUR
+    for url in (OFF_TOPIC, GONE):
+        mw.pages[url] = replace(mw.pages[url], next_due_at=past)
+    judged, failed = article(OFF_TOPIC), article(GONE)
+    assert mw.process_request(judged) is None and judged.headers[b"If-None-Match"] == b'"p1"'
+    assert mw.process_request(failed) is None and b"If-None-Match" not in failed.headers
 
 
 def test_incremental_leaves_new_articles_and_other_requests_alone(incremental):

@@ -46,7 +46,8 @@ def test_extract_body_is_the_paragraphs_separated_by_blank_lines():
     assert got["text"] == "\n\n".join(BODY)
     assert got["title"] == "Practices given deadline to join networks"
     assert got["lang"] == "en"
-    assert set(got) == {"url", "title", "text", "published", "author", "lang"}
+    assert set(got) == {"url", "title", "text", "published", "author", "lang", "short"}
+    assert got["short"] is False
 
 
 @pytest.mark.parametrize("head, before, want", [
@@ -166,11 +167,43 @@ def test_extract_bytes_without_charset_are_windows_1252():
 
 @pytest.mark.parametrize("html, reason", [
     ("", "empty"),                                                   # nothing at all
-    ("<html><body><p>Short note.</p></body></html>", "too short"),   # no article
-    (b"<html><head><title>\x00</title><body><div class=<<<>>><p><p>\xff\xfe", "too short"),
+    ("   \n ", "empty"),                                             # only whitespace
+    ("<html><head><title>Notice</title></head><body></body></html>",  # a page with no text
+     "no main text"),
 ])
 def test_extract_failure_says_why(html, reason):
     with pytest.raises(ExtractionFailed, match=reason) as info:
         extract_page(html, "https://news.example.org/x/")
     assert isinstance(info.value, CrawlError)
     assert "https://news.example.org/x/" in str(info.value)
+
+
+def test_extract_returns_a_short_article_and_says_it_is_short():
+    # Whether a short article is worth storing is the crawl's decision, not extraction's.
+    got = extract_page(page(body=BODY[:1]), "https://news.example.org/a/")
+    assert got["text"] == BODY[0] and got["short"] is True
+    assert got["title"] == "Practices given deadline to join networks"
+    longer = extract_page(page(body=BODY[:1]), options=ExtractOptions(min_text_chars=100))
+    assert longer["short"] is False
+
+
+@pytest.mark.parametrize("html", [
+    b"<html><head><title>\x00</title><body><div class=<<<>>><p><p>\xff\xfe",
+    "<html><body><p>Short note.</p></body></html>",
+])
+def test_extract_broken_or_bare_page_has_no_title(html):
+    # Replacement and control characters are no title; the crawl calls such a page no article.
+    assert extract_page(html)["title"] is None
+
+
+@pytest.mark.parametrize("table, want", [
+    # list items are lines of their own, without list marks
+    ("<ul><li>Networks must register by 15 May.</li><li>Practices must sign the DES.</li>"
+     "</ul>", ["Networks must register by 15 May.", "Practices must sign the DES."]),
+    # a table row is its cells, separated by spaces, without table marks
+    ("<table><tr><td>Network</td><td>Practices</td></tr><tr><td>Riverside</td><td>6</td>"
+     "</tr></table>", ["Network Practices", "Riverside 6"]),
+])
+def test_extract_lists_and_tables_are_plain_lines(table, want):
+    got = extract_page(page(inside=table))["text"].split("\n\n")
+    assert got[:len(BODY)] == BODY and got[len(BODY):] == want

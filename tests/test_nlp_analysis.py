@@ -44,13 +44,17 @@ def test_analysis_output_follows_the_contract(nlp):
     assert result["people"] == [{"name": "Dr Ann Cole", "role": "chair",
                                  "actor_id": "lmc-kent"}]
     [quote] = result["quotes"]
-    # evidence is our extension of the contract: the cues that decided the quote's stance
+    # evidence and cues extend the contract: the sentences, and the cue phrases in them,
+    # that decided a stance, so a researcher can check it (pcnwatch serve marks the cues)
     assert set(quote) == {"text", "speaker", "actor_id", "stance", "confidence", "evidence",
-                          "start", "end"}
+                          "cues", "start", "end"}
+    assert all(isinstance(cue, str) for cue in quote["cues"])
     assert ARTICLE[quote["start"]:quote["end"]] == quote["text"]
     assert (quote["speaker"], quote["actor_id"]) == ("Dr Ann Cole", "lmc-kent")
     for stance in result["stances"]:
-        assert set(stance) == {"actor_id", "stance", "confidence", "evidence"}
+        assert set(stance) == {"actor_id", "stance", "confidence", "evidence", "cues"}
+        assert len(stance["evidence"]) == len(set(stance["evidence"]))  # each sentence once
+        assert all(isinstance(cue, str) for cue in stance["cues"])
     for event in result["events"]:
         assert set(event) == {"action", "actor_id", "object", "date", "sentence"}
     assert isinstance(result["topics"], list)

@@ -22,10 +22,21 @@ from nlp.pipeline import (
 
 def test_pipeline_components_in_order():
     names = [n for n in default_pipeline().pipe_names if n.startswith("pcnwatch_")]
-    assert names == [name for name, _ in COMPONENTS]
+    assert names == ["pcnwatch_lines"] + [name for name, _ in COMPONENTS]
     # The statistical parts run first: the components read tags, parses and entities.
-    assert default_pipeline().pipe_names[:6] == ["tok2vec", "tagger", "parser",
-                                                 "attribute_ruler", "lemmatizer", "ner"]
+    # Only pcnwatch_lines runs among them, just before the parser: a line break ends a
+    # sentence before the parser draws its own.
+    assert default_pipeline().pipe_names[:7] == ["tok2vec", "tagger", "pcnwatch_lines",
+                                                 "parser", "attribute_ruler", "lemmatizer",
+                                                 "ner"]
+
+
+def test_a_line_break_ends_a_sentence_but_a_wrapped_line_does_not():
+    doc = default_pipeline()("Latest news\nNHS England said the plan would work.\nThe BMA said\n"
+                             "the plan was late.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "Latest news", "NHS England said the plan would work.",
+        "The BMA said\nthe plan was late."]
 
 
 def test_pipeline_exclude_and_config():

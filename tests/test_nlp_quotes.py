@@ -73,7 +73,19 @@ def test_quotes_labelled_examples(nlp, row):
         assert row["text"][got["start"]:got["end"]] == got["text"]
         assert got["stance"] is None and got["evidence"] == []  # left for pcnwatch_stance
     if "scare" in row:
-        assert [s["text"] for s in doc._.pcnwatch_scare_quotes] == row["scare"]
+        assert [s["text"] for s in doc._.pcnwatch_scare_quotes
+                if s["reason"] == "short"] == row["scare"]
+    for words in row.get("unattributed", []):
+        assert any(s["text"].startswith(words) and s["reason"] == "unattributed"
+                   for s in doc._.pcnwatch_scare_quotes)
+
+
+def test_a_title_in_quotation_marks_is_no_quote(nlp):
+    doc = nlp("Practices should read the ‘Delivery Plan for Recovering Access to Primary Care’ "
+              "before April.")
+    assert doc._.pcnwatch_quotes == []
+    [title] = doc._.pcnwatch_scare_quotes
+    assert title["reason"] == "title"
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -65,7 +65,9 @@ def test_slugify(text, slug):
 @pytest.mark.parametrize("actor_id,kind,name,parent", [
     ("lmc-nottinghamshire", "lmc", "Nottinghamshire LMC", "lmcs"),
     ("ccg-leeds", "commissioner", "NHS Leeds CCG", "ccgs"),
-    ("icb-kent-and-medway", "commissioner", "NHS Kent And Medway ICB", "icbs"),
+    ("icb-kent-and-medway", "commissioner", "NHS Kent and Medway ICB", "icbs"),  # "and" stays
+    ("lmc-isle-of-wight", "lmc", "Isle of Wight LMC", "lmcs"),
+    ("ccg-stoke-on-trent", "commissioner", "NHS Stoke on Trent CCG", "ccgs"),
     ("pcn-riverside", "network", "Riverside PCN", ""),
 ])
 def test_registry_family_ids(actor_id, kind, name, parent):

@@ -48,9 +48,11 @@ def judge(nlp, text, actor=None):
         ("The funding is welcome, but it does not address the shortage of GPs.", None, "mixed"),
         # a relief verb turns a trouble word into good news
         ("The new contract will cut bureaucracy for practices.", None, "support"),
-        # a policy maker explaining its own policy defends it
+        # a policy maker explaining its own policy is neutral (contract section 4) ...
         ("We are changing the specification so that networks are not overwhelmed.",
-         "nhs-england", "support"),
+         "nhs-england", "neutral"),
+        # ... and supports it only in evaluative words
+        ("This is a landmark deal for practices and their patients.", "nhs-england", "support"),
         ("The network specifications will be published in March.", "nhs-england", "neutral"),
         # off-target: about hospitals, not GP policy
         ("The hospital's new emergency department is a fantastic addition.", None, "neutral"),
@@ -144,7 +146,8 @@ def test_stance_sets_quote_and_actor_stances(stance_nlp):
     assert doc._.pcnwatch_quotes[0]["evidence"] == [quote]
     stances = {s["actor_id"]: s for s in doc._.pcnwatch_stances}
     assert stances["lmc-kent"]["stance"] == "oppose"
-    assert stances["nhs-england"]["stance"] == "support"
+    # NHS England only says what its changes will do: neutral (contract section 4)
+    assert stances["nhs-england"]["stance"] == "neutral"
     assert any("alarm" in e for e in stances["lmc-kent"]["evidence"]) or \
         quote in stances["lmc-kent"]["evidence"]
 
@@ -280,8 +283,8 @@ def test_labelled_rows_keep_their_split(name):
         # an off-target word that only modifies another noun keeps the text on target
         ("Networks do hospital follow-ups for next to nothing.", None, "oppose"),
         ("The hospital car park is a disgrace.", None, "neutral"),
-        # what a policy maker says its policy brings is a defence of it
-        ("The funding will mean more appointments in every network.", "nhs-england", "support"),
+        # what a policy maker says its policy brings is an account of it, not praise
+        ("The funding will mean more appointments in every network.", "nhs-england", "neutral"),
         ("The funding will mean more appointments in every network.", None, "neutral"),
         # backing people is no verdict on the policy, a policy that backs them is praise
         ("Our nurses stepped up to support care homes all winter.", None, "neutral"),
@@ -328,8 +331,8 @@ def _votes(*labels: str) -> list[Judgement]:
     [
         # two complaints and one "welcome, but" are opposition, not ambivalence
         (("oppose", "oppose", "mixed"), "oppose"),
-        # reservations voiced once and praise once: both sides are substantial
-        (("mixed", "support"), "mixed"),
+        # a balanced statement is half a vote each way: with praise besides, praise leads
+        (("mixed", "support"), "support"),
         (("support", "oppose"), "mixed"),
         (("support", "support", "support", "oppose"), "support"),
         (("support", "neutral", "neutral"), "support"),
@@ -389,9 +392,9 @@ def test_stance_body_named_in_a_relative_clause_takes_no_position(stance_nlp):
          "nhs-england", "neutral"),
         ("We accept that surgeries are stretched and we want to keep talking to the BMA.",
          "nhs-england", "neutral"),
-        # ... but one that has listened and changed the policy defends the change
+        # ... and one that has listened and changed the policy only reports the change
         ("We have listened to the profession and dropped two of the new indicators.",
-         "nhs-england", "support"),
+         "nhs-england", "neutral"),
         # strong praise from a policy maker survives a promise to listen
         ("This is an excellent contract and we will listen to any concerns practices raise.",
          "nhs-england", "support"),
@@ -436,8 +439,9 @@ def test_stance_counterfactual_and_answer(stance_nlp, text, expected):
         # a benefit denied only for now asks for patience, it is no rejection
         ("The network will not transform things overnight, but in a year or two patients "
          "will notice the difference.", "support"),
+        # mild hope ("expect them to help") is no endorsement either way
         ("Networks won't immediately improve access, though I expect them to help by spring.",
-         "support"),
+         "neutral"),
         # relief reaches its trouble word across a quantifier, not across a verb
         ("The deal removes most of the paperwork that managers hated.", "support"),
         ("We call on NHS England to scrap the specifications and start again.", "oppose"),
@@ -445,3 +449,15 @@ def test_stance_counterfactual_and_answer(stance_nlp, text, expected):
 )
 def test_stance_patience_and_relief_over_quantifiers(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
+
+
+def test_an_article_that_never_names_general_practice_takes_no_side():
+    from nlp.pipeline import default_pipeline
+
+    doc = default_pipeline()(
+        "Dental leaders warned the new dental contract was a disaster for patients.\n\n"
+        "The British Dental Association said: \u201cThis deal is a betrayal of every "
+        "dentist in the country.\u201d")
+    assert {q["stance"] for q in doc._.pcnwatch_quotes} == {"neutral"}
+    assert all(s["stance"] == "neutral" for s in doc._.pcnwatch_stances)
+    assert all("not about general practice" in s["cues"] for s in doc._.pcnwatch_stances)

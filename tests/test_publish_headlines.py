@@ -113,3 +113,19 @@ def test_first_sentence_caps_length():
     long = "word " * 200 + "end."
     s = first_sentence(long)
     assert len(s) <= 280 and s.endswith("\u2026")
+
+
+# Each row: a headline as a site wrote it, and as editors get it.
+@pytest.mark.parametrize(("title", "clean"), [
+    ("NEWS: Networks up and running across England", "Networks up and running across England"),
+    ("Exclusive: GP leaders reject plan", "GP leaders reject plan"),
+    ("ANALYSIS | What the contract means", "What the contract means"),
+    # a colon that is part of the headline stays
+    ("Access plan: what the payment means", "Access plan: what the payment means"),
+    ("The 2024/25 contract: what it means", "The 2024/25 contract: what it means"),
+    ("NEWS:", "NEWS:"),  # nothing would be left: keep it whole
+])
+def test_clean_title_drops_a_section_label(title, clean):
+    from publish.headlines import clean_title
+
+    assert clean_title(title) == clean

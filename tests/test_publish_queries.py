@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from publish.errors import BadFilter, OutputRequired, UnknownActor, UnknownStance, UnknownTopic
-from publish.queries import Filters, export, query_rows, write_rows
+from publish.queries import Filters, RegistryActors, export, query_rows, write_rows
 from store.analysis import ActorInfo, save_analysis
 from store.articles import ArticleRecord, upsert_article
 from store.db import get_engine, session_scope
@@ -234,18 +234,57 @@ def test_query_rows_limit(newsroom):
 
 
 @pytest.mark.parametrize(("filters", "error", "names"), [
-    # the message lists what is known, so the user can correct the id
-    ({"actor": "bmaa"}, UnknownActor, ["bma-gpc", "lmc-kent", "nhs-england"]),
-    ({"topic": "pcn-target"}, UnknownTopic, ["pcn-targets", "care-homes", "workforce"]),
+    # a miss suggests the three closest, so the user can correct it (not all ~100 ids)
+    ({"actor": "bmaa"}, UnknownActor, ["bma (British Medical Association)", "bma-gpc"]),
+    ({"topic": "pcn-target"}, UnknownTopic, ["pcn-targets"]),
     ({"stance": "against"}, UnknownStance, ["support", "oppose", "mixed", "neutral"]),
 ])
-def test_query_rows_unknown_values_list_known_ones(newsroom, filters, error, names):
+def test_query_rows_unknown_values_suggest_known_ones(newsroom, filters, error, names):
     url, _ = newsroom
     with pytest.raises(error) as info:
         rows(url, "quotes", **filters)
     for name in names:
         assert name in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+def test_query_rows_unknown_actor_suggests_at_most_three(newsroom):
+    url, _ = newsroom
+    with pytest.raises(UnknownActor) as info:
+        rows(url, "quotes", actor="lmc-kenr")
+    closest = str(info.value).split("closest: ")[1].split(", ")
+    assert closest[0].startswith("lmc-kent") and len(closest) <= 3
+
+
+REGISTRY = RegistryActors({"rcgp": None, "bma": None, "bma-gpc": "bma", "kings-fund": None},
+                          {"rcgp": ["Royal College of General Practitioners",
+                                    "Royal College of GPs", "RCGP"],
+                           "bma": ["British Medical Association", "BMA"],
+                           "kings-fund": ["The King's Fund", "King's Fund"]})
+
+
+# What a researcher types, and the rows it must find (by article key).
+@pytest.mark.parametrize(("actor", "keys"), [
+    ("BMA", {"cut", "later"}),                      # an id in upper case, children included
+    ("Royal College of GPs", {"cut"}),              # an alias of the registry
+    ("royal college of general practitioners", {"cut"}),  # its name, in any case
+    ("BMA GP Committee", {"cut"}),                  # the name stored in the actor table
+    ("Kent LMC", {"hostile"}),                      # a family actor named by an article
+    ("kings fund", set()),                          # apostrophe and "the" do not matter
+])
+def test_query_rows_actor_by_name_or_alias_in_any_case(newsroom, actor, keys):
+    url, _ = newsroom
+    urls = {a["key"]: a["url"] for a in ARTICLES}
+    with Session(get_engine(url)) as s:
+        got = query_rows(s, "stances", Filters(actor=actor), extra_actors=REGISTRY)
+    assert {r["url"] for r in got} == {urls[k] for k in keys}
+
+
+@pytest.mark.parametrize("topic", ["Workforce", "WORKFORCE", "workforce ", "Pcn Targets"])
+def test_query_rows_topic_in_any_case(newsroom, topic):
+    url, _ = newsroom
+    expected = rows(url, "articles", topic=topic.strip().lower().replace(" ", "-"))
+    assert expected and rows(url, "articles", topic=topic) == expected
 
 
 def test_query_rows_registry_actor_without_rows_is_known(newsroom):
@@ -319,3 +358,23 @@ def test_export_empty_result_still_names_columns(newsroom, tmp_path):
     buf = io.StringIO()
     export("events", Filters(search="zebra"), "csv", stream=buf, database_url=url)
     assert buf.getvalue().splitlines()[0].startswith("url,action,actor_id,object,date")
+
+
+def test_export_csv_with_bom_opens_as_utf8_in_excel(newsroom, tmp_path):
+    url, _ = newsroom
+    path = tmp_path / "quotes.csv"
+    export("quotes", Filters(), "csv", output=path, database_url=url, bom=True)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the UTF-8 byte-order mark, once
+    assert not raw[3:].startswith(b"\xef\xbb\xbf")
+    as_csv = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert HOSTILE_QUOTE in {r["text"] for r in as_csv}
+    plain = tmp_path / "plain.csv"
+    export("quotes", Filters(), "csv", output=plain, database_url=url)
+    assert plain.read_bytes() == raw[3:]
+
+
+def test_export_bom_is_for_csv_only(newsroom):
+    url, _ = newsroom
+    with pytest.raises(BadFilter, match="csv"):
+        export("quotes", Filters(), "json", stream=io.StringIO(), database_url=url, bom=True)

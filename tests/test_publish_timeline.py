@@ -44,7 +44,7 @@ def test_timeline_text_groups_reactions_by_stance(built):
 def test_timeline_filters_reject_unknown_values(built):
     with pytest.raises(UnknownActor, match="known actors: .*bma-gpc"):
         load_timeline(built, actor="bma-gcp")
-    with pytest.raises(UnknownTopic, match="known topics: .*pcn-targets"):
+    with pytest.raises(UnknownTopic, match="closest: pcn-targets"):
         load_timeline(built, topic="pcn-target")
     # A contract topic is valid even when no article carries it yet.
     assert load_timeline(built, topic="digital").entries == []

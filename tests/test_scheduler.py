@@ -358,3 +358,34 @@ def test_scheduler_example_config_documents_every_setting():
     cfg = scheduler.load_config(example)
     assert (cfg.timezone, cfg.digest_day, cfg.digest_time) == ("Europe/London", "mon", "07:00")
     assert (cfg.crawl_interval_hours, cfg.process_interval_minutes) == (6, 30)
+
+
+def test_scheduler_refreshes_the_snapshot_after_each_process_run(store_url, tmp_path):
+    """With snapshot_file set, what serve reads follows the database after every process run."""
+    import sqlite3
+
+    from nlp import PIPELINE_VERSION
+
+    def add(url: str, topic: str) -> None:
+        with session_scope(get_engine(store_url)) as s:
+            art = Article(url=url, source="t", title="t", text="b", published=date(2020, 5, 1),
+                          content_hash=hashlib.sha256(url.encode()).hexdigest())
+            s.add(art)
+            s.flush()
+            save_analysis(s, art, {"topics": [topic]}, PIPELINE_VERSION, INFO)
+
+    snapshot = tmp_path / "research.db"
+    runner = scheduler.JobRunner(scheduler.load_config(snapshot_file=str(snapshot)), store_url)
+    add("https://snap.example/a", "care-homes")
+    runner.process()
+    add("https://snap.example/b", "workforce")
+    runner.process()
+    with sqlite3.connect(snapshot) as db:
+        assert db.execute("SELECT url, topics FROM articles ORDER BY url").fetchall() == [
+            ("https://snap.example/a", '["care-homes"]'),
+            ("https://snap.example/b", '["workforce"]')]
+    assert [r.job for r in runs(store_url)] == ["process", "timeline", "snapshot"] * 2
+    assert all(r.status == "ok" for r in runs(store_url))
+    # without the setting, no snapshot job runs
+    scheduler.JobRunner(scheduler.load_config(), store_url).process()
+    assert [r.job for r in runs(store_url)][-2:] == ["process", "timeline"]

@@ -8,7 +8,7 @@ from store.db import current_revision, database_url, dispose_engines, head_revis
 
 TABLES = {"article", "actor", "person", "mention", "quote", "actor_stance", "policy_event",
           "timeline_entry", "reaction", "story", "source", "job_run", "subscriber",
-          "digest_send", "scheduler_lease", "article_person", "article_topic"}
+          "digest_send", "scheduler_lease", "article_person", "article_topic", "page"}
 
 
 def test_get_engine_creates_the_schema_by_migration(fresh_store):
@@ -80,3 +80,27 @@ def test_upgrade_from_many_processes_at_once_on_a_new_sqlite_file(tmp_path):
     results = [child.communicate(timeout=120) for child in children]
     assert [c.returncode for c in children] == [0] * 6, [err for _, err in results]
     assert current_revision(get_engine(url)) == head_revision()
+
+
+def test_research_views_migration_goes_down_and_up(store_url):
+    """0003 can be taken back (views of 0002, no cue columns) and applied again."""
+    from alembic import command
+
+    from store.db import _alembic_config
+
+    engine = get_engine(store_url)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("quote")}
+    assert "cues" not in columns
+    with engine.connect() as conn:
+        assert "topic" in list(conn.execute(sa.text("SELECT * FROM quotes")).keys())
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert {"topics", "year", "month", "cues"} <= set(
+            conn.execute(sa.text("SELECT * FROM quotes")).keys())

@@ -372,6 +372,7 @@ TROUBLE_LINKS = (
     "/news/full-board-papers/",                      # bigger than the size limit
     "/news/network-dashboard.pdf",                   # a PDF
     "/private/draft-contract-letter/",               # robots.txt disallows /private/
+    "/news/short-notice/",                           # a notice too short to be an article
 )
 
 
@@ -407,6 +408,8 @@ def _trouble(web: SampleWeb, path: str) -> Response:
     if path == "/news/redirected-target/":
         return Response(body=page("redirected-target"),
                         lastmod=arts["redirected-target"].lastmod)
+    if path == "/news/short-notice/":
+        return Response(body=page("short-notice"), lastmod=arts["short-notice"].lastmod)
     if path == "/news/garbled/":
         body = (b"<html><head><title>\x00\x00</title><body><div class=<<<>>>"
                 b"<p><p><p></div></span></table>\xff\xfe\x00<script>var x = '</b>")

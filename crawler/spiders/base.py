@@ -11,7 +11,7 @@ from crawler.dedup import canonical_url
 from crawler.defaults import setting
 from crawler.extract import decode_html
 from crawler.items import PageItem
-from crawler.middlewares import record_failure
+from crawler.middlewares import page_url, record_failure
 from crawler.sources import Source, load_sources, select
 
 ARTICLE = "pcnwatch_article"
@@ -53,6 +53,7 @@ class SourceMixin:
         yield PageItem(
             source=self.source.name,
             url=response.url,
+            page_url=page_url(response.request),
             html=decode_html(response.body, content_type) if isinstance(
                 response, TextResponse) else None,
             content_type=content_type,

@@ -105,7 +105,8 @@ class ActorRecognizer:
         vocab = self.nlp.vocab
         make_doc = self.nlp.make_doc
         self._alias = PhraseMatcher(vocab, attr="ORTH")
-        self._weak = PhraseMatcher(vocab, attr="ORTH")
+        # Offices and common nouns are written in any case ("Health secretary", "Ministers").
+        self._weak = PhraseMatcher(vocab, attr="LOWER")
         self._short = PhraseMatcher(vocab, attr="ORTH")
         self._keys: dict[int, Any] = {}
         for actor in self.registry.actors.values():
@@ -143,7 +144,7 @@ class ActorRecognizer:
             found.append(Span(doc, start, end, label=actor.kind, kb_id=actor.id))
         for key, start, end in self._weak(doc):
             actor = self._keys[key]
-            if self._guarded(doc, start, end, actor) or not _is_subject(doc[start:end]):
+            if self._guarded(doc, start, end, actor):
                 continue
             found.append(Span(doc, start, end, label=actor.kind, kb_id=actor.id))
         names: dict[str, str] = {}
@@ -158,6 +159,7 @@ class ActorRecognizer:
             family_names[(place_start, end)] = actor.name
             found.append(Span(doc, place_start, end, label=actor.kind, kb_id=actor.id))
         spans = filter_spans(found)
+        spans = filter_spans(spans + self._abbreviations(doc, spans))
         # Short forms only fill gaps: "the PCN Network" is the alias, not "the PCN".
         used = {i for span in spans for i in range(span.start, span.end)}
         short_at: dict[int, Any] = {}
@@ -183,8 +185,33 @@ class ActorRecognizer:
         doc._.pcnwatch_actor_names = names
         return doc
 
+    @staticmethod
+    def _abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
+        """"Surrey and Sussex LMCs (SSLMCs)": an abbreviation defined in brackets after a
+        body names that body wherever else the text uses it."""
+        defined: dict[str, Span] = {}
+        for span in spans:
+            end = span.end
+            if end + 2 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")":
+                word = doc[end + 1].text
+                if len(word) >= 2 and word[:1].isupper() and sum(c.isupper() for c in word) >= 2:
+                    defined.setdefault(word, span)
+        if not defined:
+            return []
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        extra = []
+        for tok in doc:
+            span = defined.get(tok.text)
+            if span is not None and tok.i not in taken:
+                extra.append(Span(doc, tok.i, tok.i + 1, label=span.label_, kb_id=span.kb_id_))
+        return extra
+
     def _guarded(self, doc: Doc, start: int, end: int, actor: Actor) -> bool:
         if actor.not_before and end < len(doc) and doc[end].text in actor.not_before:
+            return True
+        if (actor.not_before_place and end - start == 1 and end < len(doc)
+                and doc[end].text[:1].isupper()
+                and "\n" not in doc[end - 1].text_with_ws and not doc[end].is_sent_start):
             return True
         return bool(actor.not_after and start > 0 and doc[start - 1].text in actor.not_after)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ _NAME_WORD = re.compile(r"^[A-Z][a-z]*(?:['\u2019][A-Z]?[a-z]+|[A-Z][a-z]+)*[a-z
 _MAX_NAME_TOKENS = 5
 _MAX_PREMODIFIER = 10
 _MAX_APPOSITION = 18
+_SIGN_OFF_WORDS = 12
 _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
                "to", "on", "by", "with", "-", "\u2013", "its", "their", "our"}
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
@@ -74,6 +76,7 @@ class PeopleFinder:
         self.leading_verbs: dict[str, str] = dict(data.get("leading_verbs", {}))
         self.venue_words = frozenset(w.lower() for w in data.get("venue_words", ()))
         self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
+        self.press_roles = frozenset(data.get("press_roles", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -101,10 +104,10 @@ class PeopleFinder:
         by_surname: dict[str, dict[str, Any]] = {}
         covered: set[int] = set()
         for span in candidates:
-            names = [t for t in span if t.text not in self.titles]
+            names = _name_words(span, self.titles)
             if len(names) >= 2:
-                surname = _surname(span)
-                first = names[0].text
+                surname = names[-1]
+                first = names[0]
                 person = by_surname.get(surname)
                 if person is None or person["_first"] not in (first, ""):
                     person = {"name": _clean_name(span), "role": None, "actor_id": None,
@@ -114,9 +117,13 @@ class PeopleFinder:
                 elif person["_first"] == "":
                     person.update(name=_clean_name(span), _first=first)
                 by_surname[surname] = person
+                if "-" in surname:
+                    # "Stokes-Lampard" alone later is tokenised in parts; its last part
+                    # finds the person too.
+                    by_surname.setdefault(surname.rsplit("-", 1)[-1], person)
             elif len(names) == 1 and len(span) >= 2:
                 # "Dr Madan": a title and a surname, either a later mention or a new person.
-                surname = names[0].text
+                surname = names[0]
                 person = by_surname.get(surname)
                 if person is None:
                     person = {"name": span.text, "role": None, "actor_id": None,
@@ -129,18 +136,30 @@ class PeopleFinder:
             person["mentions"].append([span.start_char, span.end_char])
             covered.update(range(span.start, span.end))
             if person["role"] is None and person["actor_id"] is None:
-                role, actor_id = self._role(doc, span, actor_at)
+                role, actor_id = self._press_checked(*self._role(doc, span, actor_at))
                 if role or actor_id:
                     person["role"], person["actor_id"] = role, actor_id
-        if by_surname:
+        # "Ruth explains": a first name alone, in an interview or profile, when it is the
+        # first name of one person only and nobody's surname.
+        firsts: dict[str, list[dict[str, Any]]] = {}
+        for person in people:
+            if person["_first"]:
+                firsts.setdefault(person["_first"], []).append(person)
+        by_first = {name: found[0] for name, found in firsts.items()
+                    if len(found) == 1 and name not in by_surname}
+        if by_surname or by_first:
             for token in doc:
                 person = by_surname.get(token.text)
+                if person is None and token.pos_ == "PROPN" and (
+                        token.i + 1 >= len(doc) or not doc[token.i + 1].text[:1].isupper()):
+                    person = by_first.get(token.text)
                 if (person is not None and token.i not in covered and token.i not in actor_at
                         and token.idx > person["start"]):
                     person["mentions"].append([token.idx, token.idx + len(token)])
                     if person["role"] is None and person["actor_id"] is None:
                         # "Thorne chairs Kent LMC": a later sentence about the person.
-                        role, actor_id = self._role(doc, doc[token.i:token.i + 1], actor_at)
+                        role, actor_id = self._press_checked(
+                            *self._role(doc, doc[token.i:token.i + 1], actor_at))
                         if role or actor_id:
                             person["role"], person["actor_id"] = role, actor_id
         for person in people:
@@ -149,6 +168,34 @@ class PeopleFinder:
         doc._.pcnwatch_people = people
         self._home_of = None
         return doc
+
+    def _implied(self, role: str, doc: Doc) -> str | None:
+        """The body a role names by itself; an opposition office changes hands with the
+        government, so it is read against the article's date (unknown: the later party)."""
+        value = self.implied.get(role)
+        if value is None:
+            # "shadow health secretary" and "Labour's shadow health secretary" alike
+            value = next((v for k, v in self.implied.items() if role.endswith(" " + k)), None)
+        if not isinstance(value, dict):
+            return value
+        published = doc._.pcnwatch_published
+        until = date.fromisoformat(str(value["until"]))
+        return value["then"] if published is not None and published <= until else value["after"]
+
+    def _press_checked(self, role: str | None,
+                       actor_id: str | None) -> tuple[str | None, str | None]:
+        """A publication is a person's body only when the role is a journalist's: who "told
+        Pulse" or wrote "in a letter seen by the BMJ" speaks for someone else."""
+        if actor_id is None:
+            return role, actor_id
+        try:
+            kind = self._registry().get(actor_id).kind
+        except ValueError:
+            return role, actor_id
+        if kind == "media" and not (role and any(
+                w in self.press_roles for w in re.split(r"[\s,]+", role.lower()))):
+            return role, None
+        return role, actor_id
 
     def _candidates(self, doc: Doc, actor_at: dict[int, Span]) -> list[Span]:
         spans: dict[int, Span] = {}
@@ -193,6 +240,15 @@ class PeopleFinder:
             i = max(j, i + 1)
         kept = []
         for span in sorted(spans.values(), key=lambda s: s.start):
+            # The model sometimes takes the line break after a name into the entity.
+            start, end = span.start, span.end
+            while end > start and doc[end - 1].is_space:
+                end -= 1
+            while start < end and doc[start].is_space:
+                start += 1
+            if end <= start:
+                continue
+            span = doc[start:end]
             # A name ends at a line break ("Dr Jo Wren\nClinical director, …").
             cut = next((t.i + (not t.is_space) for t in span
                         if "\n" in t.text_with_ws and t.i + 1 < span.end), None)
@@ -273,6 +329,21 @@ class PeopleFinder:
                 other = self._premodifier(doc, name)
                 if other is not None and other != segment:
                     role = self._read_segment(doc, other, actor_at, True)[0]
+            if actor_id is not None and self._press_checked(role, actor_id)[1] is None:
+                # ", seen by Pulse,": a publication beside a name who is no journalist; the
+                # body may still come in another phrase ("SSLMCs chief executive Dr X").
+                fallback_role = role
+                actor_id = None
+                if role is None:
+                    continue
+                for other, last in ((self._premodifier(doc, name), True),
+                                    (self._fronted_apposition(doc, name), True)):
+                    if other is not None and other != segment:
+                        other_role, other_id = self._press_checked(
+                            *self._read_segment(doc, other, actor_at, last))
+                        if other_id is not None:
+                            return other_role or fallback_role, other_id
+                return fallback_role, None
             if role or actor_id:
                 return role, actor_id
         return self._clause_role(doc, name, actor_at)
@@ -402,6 +473,18 @@ class PeopleFinder:
                 j += 1
             if j > i + 1 and any(t.lower_ in self.role_words for t in doc[i + 1:j]):
                 return i + 1, j
+        # A sign-off or caption line: "Dr Ann Cole, CEO, Kent LMC" is all one role.
+        line_start = name.start == 0 or "\n" in doc[name.start - 1].text_with_ws
+        if line_start and doc[i].text == ",":
+            j = i + 1
+            while j < len(doc) and "\n" not in doc[j - 1].text_with_ws[-1:] \
+                    and j - i <= _SIGN_OFF_WORDS:
+                j += 1
+            if j < len(doc) and "\n" not in doc[j - 1].text_with_ws:
+                j = None  # the line goes on: a sentence, not a sign-off
+            if j is not None and j > i + 1 and not any(
+                    t.pos_ in ("VERB", "AUX") for t in doc[i + 1:j]):
+                return i + 1, j
         # "Dr X of Leeds LMC", "Dr X, from the BMA": the prepositions open it too.
         if doc[i].text in (",", "(") or doc[i].lower_ in ("of", "from", "at"):
             start = i + 1 if doc[i].text in (",", "(") else i
@@ -410,6 +493,8 @@ class PeopleFinder:
                 tok = doc[j]
                 if tok.text in (",", ")", ";", ":", ".", "\u2013", "\u2014") or tok.is_quote:
                     break
+                if j > start and "\n" in doc[j - 1].text_with_ws:
+                    break  # "Kat Lay, Health Editor" on a byline: the next line is not hers
                 if tok.lower_ in self.stops or tok.is_sent_start:
                     break
                 # "a GP in Hull and chair of Hull LMC" goes on; "and said" ends it.
@@ -440,6 +525,8 @@ class PeopleFinder:
                 break
             if (tok.lower_ in self.stops and not joins_nouns) or tok.like_num:
                 break
+            if tok.pos_ == "ADP" and tok.lower_ not in ("of", "for"):
+                break  # "The letter from SSLMCs chief executive Dr X": the role starts after
             i -= 1
             if tok.lower_ in _BODY_DETERMINERS:
                 break
@@ -511,7 +598,7 @@ class PeopleFinder:
         if role and actor_id is None:
             actor_id = self._bare_short_form(words, before)
         if role and actor_id is None:
-            actor_id = self.implied.get(role.lower())
+            actor_id = self._implied(role.lower(), doc)
         if role is None and actor_id is not None and words:
             # "Dr X of the BMA": the body without a role word still says whom they speak for.
             return None, actor_id
@@ -528,10 +615,24 @@ def _tidy_role(words: list[Token]) -> str:
     return role.strip(" ,")
 
 
-def _surname(span: Span) -> str:
-    tokens = [t.text for t in span]
-    # A hyphenated surname ("Stokes-Lampard") is one surname; later mentions use its last part too.
-    return tokens[-1]
+def _name_words(span: Span, titles: frozenset[str]) -> list[str]:
+    """The words of a name without titles, a hyphenated part joined to its neighbours
+    ("Dr Katie Bramall-Stainer" -> ["Katie", "Bramall-Stainer"])."""
+    words: list[str] = []
+    glue = False
+    for tok in span:
+        if tok.text in titles and not words:
+            continue
+        if tok.text == "-" and words and not span.doc[tok.i - 1].whitespace_:
+            words[-1] += "-"
+            glue = True
+            continue
+        if glue:
+            words[-1] += tok.text
+            glue = False
+        else:
+            words.append(tok.text)
+    return [w.rstrip("-") for w in words if w.rstrip("-")]
 
 
 def _clean_name(span: Span) -> str:

@@ -49,7 +49,7 @@ _PAIR_MARKS = _OPEN_DOUBLE + _CLOSE_DOUBLE + _OPEN_SINGLE + _CLOSE_SINGLE + "\"'
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 _FRAGMENT_START = re.compile(r"^[\s,;:\u2013\u2014-]+")
 
-for _name in ("pcnwatch_quotes", "pcnwatch_reported", "pcnwatch_scare_quotes"):
+for _name in ("pcnwatch_quotes", "pcnwatch_reported", "pcnwatch_scare_quotes", "pcnwatch_home"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -148,11 +148,15 @@ def home_body(doc: Doc, actors: Iterable[Span],
         i = bisect_right(starts, char) - 1
         return i >= 0 and char < quotes[i][1]
 
-    if sum(1 for t in doc if t.lower_ in _FIRST_PLURAL and not quoted(t.idx)) < 3:
+    voiced = sum(1 for t in doc if t.lower_ in _FIRST_PLURAL and not quoted(t.idx))
+    if voiced == 0:
         return None
     paragraphs = _paragraphs(text)
-    short = [p for p in paragraphs[-2:] + paragraphs[:1]
-             if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
+    # A sign-off names the writer's body even when "we" comes once ("we issued the following
+    # statement"); a heading only when the text speaks as "we" throughout.
+    # Headings come after a line or two of page furniture ("top of page", a menu item).
+    places = paragraphs[-2:] + (paragraphs[:3] if voiced >= 3 else [])
+    short = [p for p in places if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
     for p_start, p_end in short:
         for span in actors:
             if span.label_ != "media" and p_start <= span.start_char < p_end:
@@ -204,6 +208,7 @@ class QuoteFinder:
         self.source_nouns = frozenset(data.get("source_nouns", ()))
         self.body_voices = frozenset(data.get("body_voices", ()))
         self.listener_verbs = frozenset(data.get("listener_verbs", ()))
+        self.voices = make_data_file_reader("voices.toml")()
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
@@ -229,6 +234,8 @@ class QuoteFinder:
         ctx = _Context(doc, self)
         # Reported speech first: a later "the source said" can point back to it.
         ctx.reported = self._reported(ctx)
+        ctx.reported += self._page_voices(ctx)
+        ctx.reported.sort(key=lambda item: item["start"])
         quotes: list[dict[str, Any]] = []
         scare: list[dict[str, Any]] = []
         previous: dict[str, Any] | None = None
@@ -236,7 +243,13 @@ class QuoteFinder:
         for q in ctx.quotes:
             content = ctx.text[q.start:q.end]
             if len(content.split()) < self.min_quote_words:
-                scare.append({"text": content, "start": q.start, "end": q.end})
+                scare.append({"text": content, "start": q.start, "end": q.end,
+                              "reason": "short"})
+                continue
+            if _is_title(content):
+                # "the ‘Plan for Recovering Access to Primary Care’": a name, not speech.
+                scare.append({"text": content, "start": q.start, "end": q.end,
+                              "reason": "title"})
                 continue
             speaker, actor_id = self._attribute(ctx, q, previous, previous_q)
             item = {"text": content, "start": q.start, "end": q.end, "speaker": speaker,
@@ -244,6 +257,14 @@ class QuoteFinder:
             quotes.append(item)
             ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
+        self._interviewee(ctx, quotes)
+        # Words in quotation marks that the text gives to no one are not a quote (realdev
+        # LABELLING.md): they stay visible, with the reason, beside the scare quotes.
+        scare += [{"text": q["text"], "start": q["start"], "end": q["end"],
+                   "reason": "unattributed"} for q in quotes if q["speaker"] is None]
+        scare.sort(key=lambda item: item["start"])
+        quotes = [q for q in quotes if q["speaker"] is not None]
+        doc._.pcnwatch_home = ctx.home.kb_id_ if ctx.home is not None else None
         doc._.pcnwatch_quotes = quotes
         doc._.pcnwatch_scare_quotes = scare
         doc._.pcnwatch_reported = ctx.reported
@@ -260,12 +281,27 @@ class QuoteFinder:
             found = self._from_side(ctx, q, side)
             if found is not None:
                 return found
+        # "X described the award as '…'", "the report said the '…' has meant that '…'": a
+        # quotation inside a clause belongs to the subject of the verb that governs it.
+        found = self._from_governor(ctx, q)
+        if found is not None:
+            return found
         # A paragraph that is only a quotation continues the speaker of the quote before it.
         if (previous is not None and previous_q is not None and q.open == q.paragraph_start
                 and previous_q.paragraph_start < q.paragraph_start):
             gap = text[(previous_q.close or previous_q.end) + 1:q.open]
             if "\n" in gap and len(gap.strip()) < 3:
                 return previous["speaker"], previous["actor_id"]
+        if q.open == q.paragraph_start:
+            # A reaction round-up: "Dr X, chair of Y:" alone on the line before.
+            found = self._from_heading(ctx, q)
+            if found is not None:
+                return found
+            # '…,' she said. / '…': a paragraph that is only a quotation, after a paragraph
+            # in which someone spoke, goes on with the last speaker there.
+            found = self._last_speaker_before(ctx, q)
+            if found is not None:
+                return found
         # A sentence after the quotation that names its source ("Those were the words of X").
         found = self._from_next_sentence(ctx, q)
         if found is not None:
@@ -281,7 +317,171 @@ class QuoteFinder:
         # Otherwise the speaker of the sentence just before ("Dr X said the plan was rushed.
         # “Nobody asked us.”"), when that sentence is someone's reported speech.
         found = self._from_previous_sentence(ctx, q)
-        return found if found is not None else (None, None)
+        if found is not None:
+            return found
+        # A fragment inside a sentence that names no speaker goes on with the report around
+        # it ("NHS England said …. Networks will be given the 'maximum possible time'").
+        if q.open != q.paragraph_start:
+            found = self._last_speaker_near(ctx, q)
+            if found is not None:
+                return found
+        return None, None
+
+    def _page_voices(self, ctx: _Context) -> list[dict[str, Any]]:
+        """Statements a page's layout attributes (``voices.toml``): the answer to a written
+        question is its department's; a debate turn is its speaker's."""
+        out: list[dict[str, Any]] = []
+        text = ctx.text
+        lines = ctx.paragraphs
+        answer = self.voices.get("answer", {})
+        marker = next((i for i, (a, b) in enumerate(lines) if any(
+            re.search(m, text[a:b]) for m in answer.get("markers", ()))), None)
+        if marker is not None:
+            body = next((span for span in ctx.actors if span.start_char < lines[marker][0]
+                         and span.label_ == "government"), None)
+            if body is not None:
+                name = ctx.actor_names.get(body.kb_id_, body.text)
+                for a, b in lines[marker + 1:]:
+                    if len(text[a:b].split()) >= answer.get("min_words", 6):
+                        out.append({"actor_id": body.kb_id_, "speaker": name,
+                                    "text": text[a:b], "start": a, "end": b,
+                                    "verb": "answer"})
+        debate = self.voices.get("debate")
+        if not debate:
+            return out
+        header = re.compile(debate["header"])
+        skips = [re.compile(p) for p in debate.get("skip", ())]
+        parties = debate.get("parties", {})
+        speaker: tuple[str, str | None] | None = None
+        for a, b in lines:
+            line = text[a:b]
+            match = header.match(line)
+            if match:
+                labels = re.findall(r"\(([^()]*)\)", match["rest"])
+                party = next((parties[x] for x in labels if x in parties), None)
+                person = ctx.person_at(a, b)
+                actor_id = party or (person.get("actor_id") if person else None)
+                speaker = (person["name"] if person else match["name"].strip(), actor_id)
+                continue
+            if speaker is None or any(p.match(line) for p in skips):
+                continue
+            if speaker[1] is not None and len(line.split()) >= 6:
+                out.append({"actor_id": speaker[1], "speaker": speaker[0], "text": line,
+                            "start": a, "end": b, "verb": "speak"})
+        return out
+
+    def _interviewee(self, ctx: _Context, quotes: list[dict[str, Any]]) -> None:
+        """An interview or profile: when every quotation with a speaker is one person's,
+        the quotations left without one are theirs too (answers need no "she said")."""
+        named = {q["speaker"] for q in quotes if q["speaker"]}
+        if len(named) != 1:
+            return
+        speaker = next(iter(named))
+        if not ctx.is_person_name(speaker):
+            return
+        owner = next(q for q in quotes if q["speaker"] == speaker)
+        if sum(1 for q in quotes if q["speaker"] == speaker) < 2:
+            return
+        for q in quotes:
+            if q["speaker"] is None:
+                q["speaker"], q["actor_id"] = speaker, owner["actor_id"]
+
+    def _from_governor(self, ctx: _Context,
+                       q: Quotation) -> tuple[str | None, str | None] | None:
+        """The speaker of a quotation set inside a clause: the subject of the nearest verb
+        above it in the parse that names a person, a body, a pronoun for one or a document
+        ("X described it as '…'", "the letter asks practices to '…'")."""
+        doc = ctx.doc
+        inner = doc.char_span(q.start, min(q.start + 1, q.end), alignment_mode="expand")
+        if inner is None or not len(inner):
+            return None
+        first = inner[0]
+        sent = first.sent
+        if ctx.text[sent.start_char:q.open].strip() == "":
+            return None  # the quotation opens its sentence: nothing governs it
+        lo, hi = sent.start, sent.end
+        tok = first
+        weak: tuple[str | None, str | None] | None = None
+        for _ in range(10):
+            if tok.head.i == tok.i:
+                break
+            tok = tok.head
+            if not (lo <= tok.i < hi):
+                break
+            if ctx.in_quote(tok.idx) or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            subject = self._subject(tok, lo, hi, guess=False)
+            if subject is None or ctx.in_quote(subject.idx) or subject.i > first.i:
+                continue
+            found = ctx.resolve(subject, lo, hi, q.open,
+                                strict=subject.lemma_.lower() not in self.document_nouns)
+            if found is None or found[0] is None:
+                continue
+            if subject.lower_ in self.person_pronouns and not ctx.is_person_name(found[0]):
+                continue
+            if ctx.strong(found, subject) and (
+                    subject.lemma_.lower() not in self.document_nouns or weak is None):
+                return found
+            if weak is None and (found[1] is not None or subject.lower_ in self.speaker_nouns):
+                # A document or an unnamed voice; a named speaker further up wins.
+                weak = found
+        return weak
+
+    def _from_heading(self, ctx: _Context,
+                      q: Quotation) -> tuple[str | None, str | None] | None:
+        """"Dr Ann Cole, chair of Kent LMC:" alone on its line, then the quotation."""
+        prev = ctx.previous_paragraph(q.paragraph_start)
+        if prev is None:
+            return None
+        line = ctx.text[prev[0]:prev[1]].rstrip()
+        if not line.endswith(":") or len(line.split()) > 20:
+            return None
+        span = ctx.doc.char_span(prev[0], prev[1], alignment_mode="expand")
+        if span is None or any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in span):
+            return None  # a sentence that introduces the quotation, read by _from_side
+        person = ctx.first_person_in(prev[0], prev[1])
+        if person is not None:
+            return person["name"], person.get("actor_id")
+        for span in ctx.actors:
+            if prev[0] <= span.start_char < prev[1] and span.label_ != "media":
+                return ctx.name_of(span), span.kb_id_
+        return None
+
+    def _last_speaker_near(self, ctx: _Context,
+                           q: Quotation) -> tuple[str | None, str | None] | None:
+        """The last named speaker in this paragraph before the quotation, or in the one
+        before it."""
+        prev = ctx.previous_paragraph(q.paragraph_start)
+        floor = prev[0] if prev is not None else q.paragraph_start
+        items = [(start, item) for start, item in ctx.attributed if floor <= start < q.open]
+        items += [(r["start"], r) for r in ctx.reported if floor <= r["start"] < q.open]
+        items = [(start, item) for start, item in items if item.get("speaker")
+                 and (item.get("actor_id") or ctx.is_person_name(item["speaker"]))]
+        if not items:
+            return None
+        _start, item = max(items, key=lambda pair: pair[0])
+        return item["speaker"], item.get("actor_id")
+
+    def _last_speaker_before(self, ctx: _Context,
+                             q: Quotation) -> tuple[str | None, str | None] | None:
+        """The last speaker of the paragraph before (a quotation or reported speech with a
+        named person or body), skipping short lines of page furniture between."""
+        p_start = q.paragraph_start
+        for _ in range(2):
+            prev = ctx.previous_paragraph(p_start)
+            if prev is None:
+                return None
+            items = [(start, item) for start, item in ctx.attributed if prev[0] <= start < prev[1]]
+            items += [(r["start"], r) for r in ctx.reported if prev[0] <= r["start"] < prev[1]]
+            items = [(start, item) for start, item in items if item.get("speaker")
+                     and (item.get("actor_id") or ctx.is_person_name(item["speaker"]))]
+            if items:
+                _start, item = max(items, key=lambda pair: pair[0])
+                return item["speaker"], item.get("actor_id")
+            if len(ctx.text[prev[0]:prev[1]].split()) > 8:
+                return None  # narrative between: the voice has changed
+            p_start = prev[0]
+        return None
 
     def _from_next_sentence(self, ctx: _Context,
                             q: Quotation) -> tuple[str | None, str | None] | None:
@@ -410,7 +610,14 @@ class QuoteFinder:
                 # "We were told that “…”": the subject heard it; nobody named said it.
                 return None
             if subject is not None:
-                return ctx.resolve(subject, span.start, span.end, q.open)
+                found = ctx.resolve(subject, span.start, span.end, q.open)
+                if side == "pre" and not ctx.strong(found, subject):
+                    # "X said that an expert panel had concluded that '…'": the panel is no
+                    # one the text names; X, who reports it, is.
+                    outer = self._outer_speaker(ctx, tokens, verb, span, q)
+                    if outer is not None:
+                        return outer
+                return found
             # "Speaking to the BMJ, X, a GP in Leeds, said: …": the parser hung the name on
             # the fronted phrase and left the verb without a subject; the first person named
             # in the clause before the verb speaks.
@@ -422,6 +629,22 @@ class QuoteFinder:
         for tok in tokens:
             if tok.lower_ == "according" and tok.i + 2 < span.end and tok.nbor(1).lower_ == "to":
                 return ctx.resolve(_according_object(tok), tok.i + 2, span.end, q.open)
+        return None
+
+    def _outer_speaker(self, ctx: _Context, tokens: list[Token], inner: Token, span: Span,
+                       q: Quotation) -> tuple[str | None, str | None] | None:
+        """A named speaker of an earlier speech verb in the same fragment."""
+        for tok in tokens:
+            if tok.i >= inner.i:
+                break
+            if tok.lower_ not in self.quote_forms or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            subject = self._subject(tok, span.start, span.end, guess=False)
+            if subject is None:
+                continue
+            found = ctx.resolve(subject, span.start, span.end, q.open, strict=True)
+            if ctx.strong(found, subject):
+                return found
         return None
 
     def _pre_fragment(self, ctx: _Context, q: Quotation) -> tuple[int, int]:
@@ -452,7 +675,7 @@ class QuoteFinder:
                 return tok
         return None
 
-    def _subject(self, verb: Token, lo: int, hi: int) -> Token | None:
+    def _subject(self, verb: Token, lo: int, hi: int, guess: bool = True) -> Token | None:
         # "was described by Dr X as …": the agent of a passive speech verb is the speaker.
         for child in verb.children:
             if child.dep_ == "agent":
@@ -473,6 +696,8 @@ class QuoteFinder:
                 head = head.head
             else:
                 break
+        if not guess:
+            return None
         # The parser lost the subject: take a name, body or pronoun right next to the verb.
         doc = verb.doc
         for i in list(range(verb.i - 1, lo - 1, -1)) + list(range(verb.i + 1, hi)):
@@ -486,7 +711,8 @@ class QuoteFinder:
 
     # -- reported speech --------------------------------------------------------------
     def _reported(self, ctx: _Context) -> list[dict[str, Any]]:
-        out = []
+        # Filled as it goes, so "It added …" can point back to the body that spoke before.
+        out = ctx.reported
         for sent in ctx.units():
             if ctx.in_quote(sent.start_char) and ctx.in_quote(sent.end_char - 1):
                 continue
@@ -619,7 +845,9 @@ class _Context:
             if q.open >= char:
                 break
             close = q.close if q.close is not None else q.end
-            if lo <= close < char:
+            # A scare quote ("it was 'outrageous' that …") is part of the attribution.
+            short = len(self.text[q.start:q.end].split()) < self.finder.min_quote_words
+            if lo <= close < char and not short:
                 best = close + 1
         return best
 
@@ -721,8 +949,36 @@ class _Context:
             return speaker, item.get("actor_id")
         return None
 
+    def strong(self, found: tuple[str | None, str | None] | None, subject: Token) -> bool:
+        """Whether a resolved speaker is someone the text names: a person, or a body
+        named directly or by a pronoun, not an unnamed voice or a document."""
+        if found is None or found[0] is None:
+            return False
+        if self.is_person_name(found[0]):
+            return True
+        return found[1] is not None and subject.lemma_.lower() not in (
+            self.finder.document_nouns) and subject.lower_ not in self.finder.speaker_nouns
+
     def is_person_name(self, speaker: str) -> bool:
         return any(person["name"] == speaker for person in self.people)
+
+    def last_body_speaker(self, at_char: int) -> tuple[str, str] | None:
+        """The body that spoke last, in this paragraph or the one before ("The LMC said …
+        It added: …"), when the last speaker there was a body rather than a person."""
+        previous = self.previous_paragraph(self.paragraph_start(at_char))
+        floor = previous[0] if previous else 0
+        items = [(q_open, q) for q_open, q in self.attributed] + [
+            (r["start"], r) for r in self.reported]
+        before = [(start, item) for start, item in items
+                  if floor <= start < at_char and item.get("speaker")]
+        if not before:
+            return None
+        _start, item = max(before, key=lambda pair: pair[0])
+        if item.get("actor_id") and item["actor_id"] not in self.media:
+            # "The letter from its chief executive, Dr X, said: …. It added: …": "it" is
+            # the body behind the last speaker, whether it spoke itself or through a person.
+            return self.full_name(item["actor_id"]), item["actor_id"]
+        return None
 
     def last_body(self, before: int) -> Span | None:
         """The body in focus: the last one named as a subject, else the last one named;
@@ -745,8 +1001,17 @@ class _Context:
         first = span[0].lower_
         # A short form ("the LMC", "the college") is named by the body it stands for.
         if first == "the" and span.kb_id_ in self.actor_names:
-            return self.actor_names[span.kb_id_]
+            return self.full_name(span.kb_id_)
         return span.text
+
+    def full_name(self, actor_id: str) -> str:
+        """A body as named at its fullest mention in the text ("Surrey and Sussex LMCs",
+        not "the LMC" or "SSLMCs"), else its display name."""
+        names = [s.text for s in self.actors if s.kb_id_ == actor_id
+                 and s[0].lower_ != "the" and not self.in_quote(s.start_char)]
+        if not names:
+            return self.actor_names.get(actor_id, actor_id)
+        return max(names, key=lambda n: (len(n.split()), len(n)))
 
     def resolve(self, subject: Token, lo: int, hi: int, at_char: int,
                 strict: bool = False) -> tuple[str | None, str | None] | None:
@@ -761,6 +1026,12 @@ class _Context:
             if sibling is None or sibling.dep_ not in _SUBJECT_DEPS or sibling.i == subject.i:
                 break
             left = max(sibling.left_edge.i, lo)
+        # "BMA leaders said", with the body misparsed as an adverb: a body right before the
+        # subject phrase belongs to it.
+        while left - 1 >= lo and (left - 1) in self.actor_at and (
+                self.actor_at[left - 1].end == left) and subject.lower_ in (
+                self.finder.speaker_nouns):
+            left = max(self.actor_at[left - 1].start, lo)
         # Keep the subject phrase to the clause around it: stop at a quotation.
         phrase = [t for t in doc[left:right] if not self.in_quote(t.idx) and not t.is_quote]
         if not phrase:
@@ -808,10 +1079,13 @@ class _Context:
         if word in self.finder.body_pronouns:
             if word == "we":
                 return None if strict else (subject.text, None)
+            spoke = self.last_body_speaker(at_char)
+            if spoke is not None:
+                return spoke
             body = self.last_body(at_char)
             if body is None:
                 return None if strict else (subject.text, None)
-            return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+            return self.full_name(body.kb_id_), body.kb_id_
         person = self.person_at(p_lo, p_hi)
         if person is not None:
             return person["name"], person.get("actor_id")
@@ -829,7 +1103,7 @@ class _Context:
                 and subject.lemma_.lower() in self.finder.document_nouns):
             body = self.document_owner(subject, at_char) or self.last_body(at_char)
             if body is not None:
-                return self.actor_names.get(body.kb_id_, body.text), body.kb_id_
+                return self.full_name(body.kb_id_), body.kb_id_
         if word == "they" and not strict:
             # "Another senior figure said …. “…,” they said.": singular they for the
             # unnamed speaker just before.
@@ -907,6 +1181,23 @@ def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
     return nouns[-1] if nouns else None
 
 
+_MINOR_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at",
+                          "by", "with", "from", "as", "into", "&"})
+
+
+def _is_title(content: str) -> bool:
+    """A quotation that is a name ("Primary Care Networks and the Network Contract DES",
+    "A new service model for the 21st century"): its words are capitalised, but for small
+    joining words, and it ends without a sentence's punctuation."""
+    words = [w.strip("\u2019'\u201d\",.:;()") for w in content.split()]
+    words = [w for w in words if w]
+    if not words or content.rstrip()[-1:] in ".!?" or len(words) > 14:
+        return False
+    capitalised = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
+    minor = [w for w in words if w.lower() in _MINOR_WORDS]
+    return len(capitalised) >= 0.6 * (len(words) - len(minor)) and len(capitalised) >= 3
+
+
 def _child_of(token: Token, head: Token) -> Token | None:
     """The child of ``head`` whose subtree holds ``token``, if any."""
     current = token
@@ -944,7 +1235,8 @@ def _trim_phrase(tokens: list[Token]) -> list[Token]:
 
 @Language.factory(
     "pcnwatch_quotes",
-    assigns=["doc._.pcnwatch_quotes", "doc._.pcnwatch_reported", "doc._.pcnwatch_scare_quotes"],
+    assigns=["doc._.pcnwatch_quotes", "doc._.pcnwatch_reported", "doc._.pcnwatch_scare_quotes",
+             "doc._.pcnwatch_home"],
     requires=["doc.spans", "doc._.pcnwatch_people", "token.dep", "token.lemma"],
     default_config={"spans_key": "pcnwatch_actors", "min_quote_words": 4, "max_paragraphs": 8,
                     "data_reader": {"@misc": "pcnwatch.data_file.v1",

@@ -212,6 +212,7 @@ class StanceJudge:
         ]
         self.reducers = set(cues["negators"]["reducers"])
         self.process = CuePhrases(tokenizer, {p: 1 for p in cues.get("process", {})})
+        self.praise = CuePhrases(tokenizer, {p: 1 for p in cues["actors"].get("praise", [])})
         self.defend = CuePhrases(tokenizer, {
             p: ("defend", float(w)) for p, w in cues.get("defend", {}).items()
         })
@@ -222,9 +223,12 @@ class StanceJudge:
         self.intensifiers = set(cues["intensifiers"]["words"])
         self.hedges = set(cues["hedges"]["words"])
         self.target = CuePhrases(tokenizer, {t: 1 for t in cues["target"]["terms"]})
+        self.general_practice = CuePhrases(
+            tokenizer, {t: 1 for t in cues["target"].get("general_practice", [])})
         self.off_target = CuePhrases(tokenizer, {t: 1 for t in cues["off_target"]["terms"]})
         actors = cues["actors"]
         self.policy_makers = set(actors["policy_makers"])
+        self.settings_actions = tuple(actors.get("stating_actions", ()))
         self.policy_prefixes = tuple(actors["policy_maker_prefixes"])
         self.silent_kinds = set(actors["silent_kinds"])
         self.position_verbs = set(actors["position_verbs"])
@@ -429,6 +433,11 @@ class StanceJudge:
                 matches = self.cues.find(forms, a, b)
                 if speaker_is_policy_maker:
                     matches += self.defend.find(forms, a, b)
+                    # Evaluative praise of its own policy is what makes a policy maker
+                    # support it; any one such phrase is enough (contract section 4).
+                    matches += [CueMatch(m.start, m.end, m.phrase,
+                                         ("support", s["policy_maker_praise"]))
+                                for m in self.praise.find(forms, a, b)]
                     if self.process.find(forms, a, b):
                         # Promising to hear people out is how the body works, not a verdict
                         # on the policy; only strong praise in the same sentence still counts.
@@ -573,10 +582,16 @@ class StanceJudge:
             return Judgement("neutral", 0.7, pro, con)
         total = pro + con
         side_min = s["min_evidence"] * 0.5
-        if policy_maker and spoke and pro >= side_min and not (strong and opp > pro):
-            # A body speaking for its own policy defends it unless it turns on it.
-            stance = "support"
-            confidence = 0.6 + 0.35 * (1 - math.exp(-max(pro - con, 0.0) / 2))
+        if policy_maker and spoke and not (strong and opp > pro):
+            # A body explaining its own policy is neutral (contract section 4); it supports
+            # the policy only when it praises or defends it in evaluative words, which
+            # weigh more than the words any announcement uses ("help", "will improve").
+            if pro >= s["policy_maker_praise"]:
+                stance = "support"
+                confidence = 0.6 + 0.35 * (1 - math.exp(-max(pro - con, 0.0) / 2))
+            else:
+                stance = "neutral"
+                confidence = 0.7 if pro == 0 else 0.6
         elif pro > 0 and cond > 0 and opp_raw == 0 and total >= s["min_evidence"] \
                 and pro_raw < cond * s["support_dominance"]:
             # Praise with a condition and nothing against: "a good start, but it will only
@@ -589,7 +604,18 @@ class StanceJudge:
         elif pro < side_min or con < side_min:
             stance = "support" if pro > con else "oppose"
             confidence = 0.55 + 0.4 * (1 - math.exp(-abs(pro - con) / 2))
-        elif (strong and opp >= pro) or opp_raw >= pro_raw * s["oppose_dominance"]:
+            if stance == "support" and pro < s["min_support"]:
+                # One mild word of good ("help", "improve", "better") is how any account
+                # of a plan reads; endorsement takes more.
+                stance, confidence = "neutral", 0.55
+        elif not strong and any(h.side == "support" and h.raw >= 1.5 and h.weight < h.raw
+                                for h in hits) and any(
+                h.side != "support" and h.weight > h.raw for h in hits):
+            # "The delay is welcome, but …": a benefit granted in earnest before a turn
+            # against it weighs both sides, however the words add up (contract: mixed).
+            stance = "mixed"
+            confidence = 0.5 + 0.3 * min(pro, con) / max(pro, con)
+        elif (strong and opp >= pro) or opp_raw > pro_raw * s["oppose_dominance"] + 1e-6:
             stance = "oppose"
             confidence = 0.5 + 0.4 * (1 - math.exp(-(con - pro) / 2))
         elif pro_raw >= con_raw * s["support_dominance"]:
@@ -619,7 +645,7 @@ class StanceJudge:
     def combine(self, statements: Sequence[Judgement], pooled: Judgement) -> Judgement:
         """An actor's stance from the stances of each thing it says.
 
-        Each statement that takes a side is one vote; a mixed one is a vote for both sides.
+        Each statement that takes a side is one vote; a mixed one is half a vote each way.
         Both sides substantial (the lesser has at least `mixed_share` of the greater) is
         mixed, otherwise the greater side wins: two complaints and one "welcome, but" are
         opposition, not ambivalence. When no single statement takes a side, weak cues
@@ -628,8 +654,9 @@ class StanceJudge:
         votes = {"support": 0.0, "oppose": 0.0}
         for judgement in statements:
             if judgement.stance == "mixed":
-                votes["support"] += 1
-                votes["oppose"] += 1
+                # One statement, weighed both ways: half a vote to each side.
+                votes["support"] += 0.5
+                votes["oppose"] += 0.5
             elif judgement.stance in votes:
                 votes[judgement.stance] += 1
         high, low = sorted(votes, key=lambda side: -votes[side])
@@ -721,6 +748,8 @@ class StanceTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         forms = CuePhrases.forms(doc)
+        if not self.judge.general_practice.find(forms):
+            return self._elsewhere(doc)
         quotes = _ext(doc, "pcnwatch_quotes") or []
         quote_ranges: list[tuple[int, int]] = []
         for quote in quotes:
@@ -739,6 +768,28 @@ class StanceTagger:
             )
         doc._.pcnwatch_stances = self._actor_stances(doc, forms, quotes, quote_ranges)
         return doc
+
+    def _elsewhere(self, doc: Doc) -> Doc:
+        """An article that never names general practice (dentistry, hospitals, another
+        country's doctors) takes no side on its policy: everyone in it is neutral."""
+        cue = "not about general practice"
+        for quote in _ext(doc, "pcnwatch_quotes") or []:
+            quote.update(stance="neutral", confidence=0.7, evidence=[], cues=[cue])
+        speakers: dict[str, str] = {}
+        for item in [*(_ext(doc, "pcnwatch_quotes") or []),
+                     *(_ext(doc, "pcnwatch_reported") or [])]:
+            if item.get("actor_id"):
+                speakers.setdefault(item["actor_id"], item.get("text") or "")
+        doc._.pcnwatch_stances = [
+            {"actor_id": actor_id, "stance": "neutral", "confidence": 0.7,
+             "evidence": [text] if text else [], "cues": [cue]}
+            for actor_id, text in speakers.items()
+            if actor_id not in self._silent_ids(doc)]
+        return doc
+
+    def _silent_ids(self, doc: Doc) -> set[str]:
+        return {s.kb_id_ for s in doc.spans.get("pcnwatch_actors", [])
+                if s.label_ in self.judge.silent_kinds}
 
     def judge_doc(self, doc: Doc, *, actor_id: str | None = None) -> Judgement:
         """The stance of a whole Doc read as one statement by `actor_id`."""
@@ -831,6 +882,13 @@ class StanceTagger:
             if rng:
                 add(item.get("actor_id"), _subtract(rng, holes), item.get("text") or
                     doc[rng[0]:rng[1]].text)
+        home = _ext(doc, "pcnwatch_home")
+        if home:
+            # A body's own page (a newsletter, a statement): what "we" say is the body's.
+            for sent in doc.sents:
+                if any(t.lower_ == "we" and t.dep_ in ("nsubj", "nsubjpass")
+                       and not any(a <= t.i < b for a, b in holes) for t in sent):
+                    add(home, _subtract((sent.start, sent.end), holes), sent.text.strip())
         for actor_id, sents in self._subject_sentences(doc, mentions, kinds).items():
             for sent in sents:
                 covered = any(
@@ -860,6 +918,10 @@ class StanceTagger:
                 key = _statement_key(text)
                 if key not in votes:
                     votes[key] = judge.decide(hits, on_target=on, policy_maker=policy_maker)
+            if policy_maker and pooled.stance == "support":
+                # Mild words spread over a policy maker's account of its own plan do not add
+                # up to praise (contract section 4); only a statement that praises does.
+                pooled = Judgement("neutral", 0.6, pooled.support, pooled.oppose)
             judgement = judge.combine(list(votes.values()), pooled)
             evidence = self._evidence(singles, judgement, policy_maker)
             out.append({
@@ -869,7 +931,24 @@ class StanceTagger:
                 "evidence": evidence,
                 "cues": judgement.cues,
             })
+        self._announcers(doc, out)
         return out
+
+    def _announcers(self, doc: Doc, out: list[dict[str, Any]]) -> None:
+        """A policy maker reported making its own policy (announcing, funding, requiring)
+        and saying nothing more is neutral toward it (contract section 4); one only
+        proposing or deferring takes no position at all."""
+        have = {item["actor_id"] for item in out}
+        stating = set(self.judge.settings_actions)
+        for event in _ext(doc, "pcnwatch_events") or []:
+            actor_id = event.get("actor_id")
+            if (actor_id in have or event.get("action") not in stating
+                    or not self.judge.is_policy_maker(actor_id)):
+                continue
+            have.add(actor_id)
+            out.append({"actor_id": actor_id, "stance": "neutral", "confidence": 0.6,
+                        "evidence": [event.get("sentence") or ""],
+                        "cues": [f"{event['action']} (its own policy, no judgement)"]})
 
     def _evidence(self, singles: Sequence[tuple[list[_Hit], bool, str]], judgement: Judgement,
                   policy_maker: bool) -> list[str]:
@@ -882,7 +961,16 @@ class StanceTagger:
             strength = single.support + single.oppose
             scored.append((not agrees, -strength, text))
         scored.sort()
-        return [text for _, _, text in scored[: self.max_evidence]]
+        out: list[str] = []
+        for _, _, text in scored:
+            # One entry per distinct sentence: a sentence read both as reported speech and
+            # as the body's own statement is one piece of evidence.
+            if text not in out and not any(_statement_key(text) == _statement_key(o)
+                                           for o in out):
+                out.append(text)
+            if len(out) == self.max_evidence:
+                break
+        return out
 
 
 @Language.factory(

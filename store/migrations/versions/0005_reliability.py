@@ -1,7 +1,7 @@
 """job locks and known digest send states
 
-Revision ID: 0003_reliability
-Revises: 0002
+Revision ID: 0005_reliability
+Revises: 0004_page_table
 Create Date: 2026-12-06
 
 `job_lock`: one row per job while a process runs it (store/locks.py). Digest
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0003_reliability'
-down_revision = '0002'
+revision = '0005_reliability'
+down_revision = '0004_page_table'
 branch_labels = None
 depends_on = None
 
