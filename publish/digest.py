@@ -40,6 +40,7 @@ from sqlmodel import Session, select
 from publish.errors import BadWeek
 from publish.feeds import public_url
 from publish.headlines import HeadlineFilters, headlines
+from publish.hygiene import clean, strip_bidi
 from publish.queries import actor_family, check_topic
 from store.models import (
     Actor,
@@ -57,7 +58,7 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 TOP_HEADLINES = 10
 MAX_DEADLINES = 10
 DEFAULT_FROM = "pcnwatch <digest@pcnwatch.invalid>"
-TEMPLATE_VERSION = "v1"
+TEMPLATE_VERSION = "v2"  # v2: long words wrap in the HTML
 
 ACTION_VERBS = {
     "announce": "announced", "propose": "proposed", "require": "requires",
@@ -157,6 +158,9 @@ def build_digest(session: Session, week: str, recipient: Recipient = SAMPLE,
     if wanted is not None:
         items = [h for h in items if any(a["actor_id"] in wanted for a in h["actors"])]
     digest.headlines = items[:TOP_HEADLINES]
+    # Read by people, in mail clients: no bidi controls in anything crawled.
+    for section in ("changes", "reactions", "deadlines", "headlines"):
+        setattr(digest, section, clean(getattr(digest, section)))
     return digest
 
 
@@ -293,10 +297,19 @@ def _environment():
                       autoescape=select_autoescape(["html", "html.j2"],
                                                    default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, finalize=_finalize)
     env.filters["day"] = _day
     env.filters["href"] = safe_href
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ … }}` of the templates: no bidi controls, whatever the value's origin."""
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return Markup(strip_bidi(str(value)))
+    return strip_bidi(value) if isinstance(value, str) else value
 
 
 def safe_href(url: str | None) -> str:

@@ -5,7 +5,9 @@ reads the entries (`store.timeline.timeline_entries`) and the reactions that
 fit no entry, and renders them. JSON is contract section 8: a list of entries
 in date order. The HTML page carries its CSS and its chart (inline SVG drawn
 here, stance over time per actor) and loads nothing from outside; every text
-from the database goes through Jinja2 autoescaping.
+from the database goes through Jinja2 autoescaping. Text and HTML are read by
+people, so bidi controls are removed from them (publish.hygiene); the JSON keeps
+the text as stored.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from publish.errors import BadFilter, UnknownActor
+from publish.hygiene import clean
 from publish.queries import check_topic
 from store.db import get_engine, session_scope
 from store.models import STANCES
@@ -65,8 +68,13 @@ def load_timeline(database_url: str | None = None, *, since: date | None = None,
 # -- text ----------------------------------------------------------------------------------------
 
 
+def _readable(tl: Timeline) -> Timeline:
+    return Timeline(clean(tl.entries), clean(tl.unlinked), tl.filters)
+
+
 def render_text(tl: Timeline) -> str:
     """Entries in date order, each with its reactions grouped by stance, quotes and sources."""
+    tl = _readable(tl)
     lines: list[str] = []
     if not tl.entries:
         lines.append("No policy events in the timeline" + _filters_text(tl.filters) + ".")
@@ -182,6 +190,7 @@ def stance_chart(tl: Timeline, *, width: int = 900, row: int = 30, label_width: 
 
 def render_html(tl: Timeline, *, generated: datetime | None = None) -> str:
     """A readable page: the chart, then each entry with reactions grouped by stance."""
+    tl = _readable(tl)
     template = _environment().get_template(TEMPLATE)
     return template.render(timeline=tl, chart=stance_chart(tl), colours=STANCE_COLOURS,
                            stances=STANCES, filters=_filters_text(tl.filters),

@@ -229,7 +229,7 @@ def rebuild_timeline(session: Session, options: TimelineOptions = DEFAULT_OPTION
     by_act: dict[tuple, list[_Entry]] = defaultdict(list)
     for e in entries.values():
         by_act[(e.row.action, e.root)].append(e)
-    for event in _unplaced_events(session):
+    for event in _unplaced_events(session, ctx):
         member = _member(event, ctx)
         act = (event.action, ctx.root(event.actor_id))
         entry = _best_entry(by_act[act], member, *act, options)
@@ -284,10 +284,15 @@ def _load_entries(session: Session, ctx: _Context) -> dict[int, _Entry]:
     return entries
 
 
-def _unplaced_events(session: Session) -> list[PolicyEvent]:
+def _unplaced_events(session: Session, ctx: _Context) -> list[PolicyEvent]:
     events = list(session.exec(select(PolicyEvent).where(PolicyEvent.timeline_entry_id.is_(None))))
     # Oldest first, so an entry grows from its first report and keeps that report's key.
-    return sorted(events, key=lambda e: (e.date or date.max, e.article_id, e.id))
+    # Ties go by what the articles say (date, URL, place in the text), never by their
+    # ids: ids follow the order a crawl happened to store them in, and the same news
+    # must give the same timeline however it was crawled.
+    return sorted(events, key=lambda e: (
+        e.date or date.max, ctx.article_day.get(e.article_id) or date.max,
+        ctx.article_url.get(e.article_id, ""), e.start if e.start is not None else -1, e.id))
 
 
 def _best_entry(entries: Iterable[_Entry], m: _Member, action: str, root: str | None,
@@ -558,20 +563,22 @@ def timeline_entries(session: Session, since: date | None = None, until: date | 
             continue
         if topic and topic not in topics and topic != row.topic:
             continue
+        # Database ids (the "_" keys) stay inside: they depend on the order of a crawl.
+        public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rs]
         result.append({
             "date": row.date.isoformat() if row.date else None,
             "action": row.action,
             "actor_id": row.actor_id,
             "object": row.object,
             "sources": [meta[a][0] for a in sources],
-            "reactions": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rs],
+            "reactions": public,
             "id": row.id,
             "key": row.key,
             "topic": row.topic,
             "topics": topics,
             "date_estimated": not any(ev[2] for ev in events[row.id]),
             "actor_name": names.get(row.actor_id, row.actor_id),
-            "reactions_by_stance": _by_stance(rs),
+            "reactions_by_stance": _by_stance(public),
         })
     return result
 
@@ -625,7 +632,7 @@ def _reactions(session: Session, entry_ids: list[int] | None) -> dict[int | None
         query = query.where(Reaction.timeline_entry_id.is_(None))
     else:
         query = query.where(Reaction.timeline_entry_id.in_(entry_ids))
-    query = query.order_by(Article.published, Reaction.actor_id, Reaction.id)
+    query = query.order_by(Article.published, Reaction.actor_id, Article.url, Reaction.id)
     out: dict[int | None, list[dict]] = defaultdict(list)
     for r, url, published, text, speaker in session.exec(query):
         out[r.timeline_entry_id].append({
