@@ -4,11 +4,15 @@ No SQL, spaCy or Scrapy here: each command hands its options to `jobs`,
 `publish`, `crawler` or `nlp` and shows what came back. Every error a user can
 cause (a bad date, a missing file, an unknown actor, an unreachable database)
 is a `ValueError` subclass in its layer, printed as one line on stderr with
-exit code 2; never a traceback unless `--verbose` asks for it.
+exit code 2; never a traceback unless `--verbose` asks for it. A database error
+is one line too, without its SQL or parameters. Libraries' own warnings go to
+the log (`--verbose`), not to the terminal. Ctrl-C and SIGTERM stop the command
+and whatever it started, and its run is recorded as interrupted.
 """
 
 import json
 import logging
+import signal
 import sys
 from datetime import date
 from enum import StrEnum
@@ -44,6 +48,10 @@ app.add_typer(subscribers_app, name="subscribers")
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_BUILT = 2
+EXIT_BUSY = 75  # EX_TEMPFAIL: another process runs this job now; try again later
+EXIT_SIGTERM = 128 + 15
+# Loggers of pcnwatch itself; other loggers are libraries', shown only with --verbose.
+OWN_LOGGERS = ("pcnwatch", "cli", "jobs", "scheduler", "crawler", "store", "nlp", "publish")
 
 
 class _State:
@@ -77,6 +85,8 @@ OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE"
                                                 help="Write to a file.")]
 BomOpt = Annotated[bool, typer.Option("--bom", help="Start a CSV with a byte-order mark, so "
                                       "Excel reads it as UTF-8.")]
+RawCsvOpt = Annotated[bool, typer.Option("--raw-csv", help="CSV cells as stored, even those a "
+                                         "spreadsheet would run as formulas.")]
 
 
 def _not_built(what: str) -> None:
@@ -93,12 +103,26 @@ def _root(
         help="SQLAlchemy URL of the database [default: sqlite:///pcnwatch.db]")] = None,
 ) -> None:
     _State.verbose = verbose
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(verbose)
     if database_url:
         import os
 
         os.environ["DATABASE_URL"] = database_url
+
+
+def _own_record(record: logging.LogRecord) -> bool:
+    return record.name.split(".", 1)[0] in OWN_LOGGERS
+
+
+def configure_logging(verbose: bool) -> None:
+    """pcnwatch's warnings on stderr; with `verbose`, everything at INFO, libraries too."""
+    logging.captureWarnings(True)  # `warnings.warn` of libraries becomes a log record
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(_own_record)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        handlers=[handler], force=True)
 
 
 # -- pipeline jobs -------------------------------------------------------------------------------
@@ -166,8 +190,12 @@ def timeline(
     """The timeline of policy changes and the reactions to each."""
     import jobs
     from publish.timeline import write_timeline
+    from store.errors import JobLocked
 
-    jobs.timeline()  # incremental: takes in only what was analysed since the last build
+    try:
+        jobs.timeline()  # incremental: takes in only what was analysed since the last build
+    except JobLocked as exc:  # another process is bringing it up to date right now
+        err.print(f"pcnwatch: {exc}; showing the timeline as it is", markup=False)
     write_timeline(since=since, until=until, actor=actor, topic=topic, format=format.value,
                    output=output, stream=sys.stdout)
     if output is not None:
@@ -226,20 +254,48 @@ def digest(
     send: Annotated[bool, typer.Option("--send", help="Send by SMTP to subscribers.")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write .html, "
                                                  ".txt and .eml here.")] = None,
+    status: Annotated[bool, typer.Option("--status", help="Show how far each send of the "
+                                         "week got, and what to do about the unknown.")]
+    = False,
+    resend_unknown: Annotated[bool, typer.Option(
+        "--resend-unknown", help="With --send: send again the digests whose delivery is "
+        "unknown (a reader may get two).")] = False,
 ) -> None:
     """The weekly digest for practice managers.
 
     Without --send or --out, prints the plain-text digest. SMTP settings come from
-    PCNWATCH_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD and PCNWATCH_MAIL_FROM;
+    PCNWATCH_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD, _TIMEOUT and PCNWATCH_MAIL_FROM;
     unsubscribe links from PCNWATCH_PUBLIC_URL [default: http://127.0.0.1:8001, where
     pcnwatch serve answers them].
     """
     import jobs
 
+    if status and (send or out_dir is not None):
+        raise typer.BadParameter("--status only reports; give it without --send or --out")
+    if resend_unknown and not send:
+        raise typer.BadParameter("--resend-unknown goes with --send")
+    if status:
+        _print_send_status(jobs.digest_status(week=week))
+        return
     counts = jobs.digest(week=week, send=send, out_dir=out_dir, console=out if send or out_dir
-                         else None)
-    if counts.get("failed") or counts.get("refused"):
+                         else None, resend_unknown=resend_unknown)
+    if counts.get("failed") or counts.get("refused") or counts.get("unknown"):
         raise typer.Exit(1)
+
+
+def _print_send_status(report: dict) -> None:
+    # Plain lines, not a table: an address or a Message-ID must stay whole to be copied.
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(report["by_status"].items()))
+    out.print(f"digest {report['week']}: {counts or 'nothing sent or due yet'}", markup=False)
+    for row in report["attention"]:
+        out.print(f"  {row['status']}: {row['email']} {row['message_id'] or ''} "
+                  f"(tries: {row['attempts']}; {row['error'] or 'no error recorded'})",
+                  markup=False)
+    if any(row["status"] == "unknown" for row in report["attention"]):
+        out.print(f"unknown: {report['advice']}", markup=False)
+    if any(row["status"] in ("refused", "failed") for row in report["attention"]):
+        out.print("refused and failed sends are tried again by the next pcnwatch digest "
+                  "--send", markup=False)
 
 
 class HeadlineFormat(StrEnum):
@@ -265,6 +321,7 @@ def headlines(
         help="text, md, json, csv, rss, atom or jsonfeed.")] = HeadlineFormat.text,
     output: OutputOpt = None,
     bom: BomOpt = False,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """De-duplicated headlines, one per story, newest first."""
     import jobs
@@ -274,7 +331,8 @@ def headlines(
     n = write_headlines(format.value, output=output, stream=sys.stdout,
                         filters=HeadlineFilters(since=since, until=until, source=source,
                                                 topic=topic, actor=actor),
-                        extra_actors=jobs.registry_actors() if actor else None, bom=bom)
+                        extra_actors=jobs.registry_actors() if actor else None, bom=bom,
+                        raw_csv=raw_csv)
     if output is not None:
         out.print(f"wrote {n} stories to {output}", markup=False)
 
@@ -288,14 +346,14 @@ class QueryFormat(StrEnum):
 
 
 def _query(table: str, actor, stance, topic, since, until, source, search, format, output,
-           limit, bom) -> None:
+           limit, bom, raw_csv) -> None:
     import jobs
     from publish.queries import Filters, export
 
     export(table, Filters(actor=actor, stance=stance, topic=topic, since=since, until=until,
                           source=source, search=search, limit=limit),
            format.value, output=output, stream=sys.stdout, console=out,
-           extra_actors=jobs.registry_actors() if actor else None, bom=bom)
+           extra_actors=jobs.registry_actors() if actor else None, bom=bom, raw_csv=raw_csv)
 
 
 def _make_query_command(table: str, doc: str):
@@ -316,9 +374,10 @@ def _make_query_command(table: str, doc: str):
         limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most this many "
                                                   "rows.")] = None,
         bom: BomOpt = False,
+        raw_csv: RawCsvOpt = False,
     ) -> None:
         _query(table, actor, stance, topic, since, until, source, search, format, output, limit,
-               bom)
+               bom, raw_csv)
 
     command.__doc__ = doc
     query_app.command(table)(command)
@@ -346,10 +405,11 @@ def schedule(
     settings = scheduler.load_config(config)
     scheduler.configure_logging()
     if once:
-        runs = scheduler.run_once(config=settings)
+        runs = scheduler.run_once(config=settings)  # this process's runs only
         for job, run in runs.items():
-            out.print(f"{job}: {run['status']}" + (f" ({run['error']})" if run["error"] else ""))
-        if any(run["status"] != "ok" for run in runs.values()):
+            out.print(f"{job}: {run['status']}" + (f" ({run['error']})" if run["error"] else ""),
+                      markup=False)
+        if any(run["status"] not in ("ok", "skipped") for run in runs.values()):
             raise typer.Exit(1)
         return
     raise typer.Exit(scheduler.serve(settings))
@@ -369,7 +429,8 @@ def status(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port on 127.0.0.1.")] = 8001,
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT",
+                                      help="Port on 127.0.0.1.")] = 8001,
     snapshot: Annotated[Path | None, typer.Option(
         metavar="FILE", help="Serve a SQLite snapshot of the research tables, written to FILE "
         "now (and by the scheduler after each process run, with snapshot_file set) [default: "
@@ -485,10 +546,13 @@ def subscribers_list() -> None:
     subscribers = list_subscribers(get_engine())
     if not subscribers:
         err.print("no subscribers yet: pcnwatch subscribers add EMAIL")
+    from publish.hygiene import strip_bidi
+
     for s in subscribers:
         filters = " ".join([f"topic={t}" for t in s["topics"]] + [f"actor={a}" for a in
                                                                     s["actors"]])
-        out.print("\t".join(x for x in (s["email"], s["name"] or "", filters)), markup=False)
+        line = "\t".join(x for x in (s["email"], s["name"] or "", filters))
+        out.print(strip_bidi(line), markup=False)
 
 
 @subscribers_app.command("remove")
@@ -504,17 +568,29 @@ def subscribers_remove(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -
 # -- entry point ---------------------------------------------------------------------------------
 
 
+def _terminate(signum: int, _frame) -> None:
+    # Once: a second SIGTERM must not cut short the clean-up the first one started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(EXIT_SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the app; user errors become one line on stderr, never a traceback."""
     command = typer.main.get_command(app)
+    # SIGTERM unwinds like Ctrl-C: a job stops its children and records what it did.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         # Without standalone mode, an Exit raised by a command comes back as its return value.
         result = command.main(args=argv, prog_name="pcnwatch", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
-        err.print("pcnwatch: aborted")
+        err.print("pcnwatch: interrupted")
         return 130
+    except SystemExit as exc:
+        if exc.code == EXIT_SIGTERM:
+            err.print("pcnwatch: stopped by SIGTERM")
+        return exc.code if isinstance(exc.code, int) else 1
     except Exception as exc:
         return _report(exc)
     return result if isinstance(result, int) else 0
@@ -522,10 +598,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(exc: Exception) -> int:
     """One line on stderr for `exc`, and the exit code it deserves."""
+    import sqlalchemy as sa
+
+    from store.db import error_line
+    from store.errors import JobLocked
+
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Typer's usage errors
         message, code = exc.format_message(), exc.exit_code
+    elif isinstance(exc, JobLocked):
+        message, code = str(exc), EXIT_BUSY
     elif isinstance(exc, ValueError):  # every layer's user-facing errors subclass ValueError
         message, code = str(exc), EXIT_BAD_INPUT
+    elif isinstance(exc, sa.exc.SQLAlchemyError):
+        message, code = f"database error: {error_line(exc)}", 1
     elif isinstance(exc, OSError):
         message, code = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_BAD_INPUT
     else:

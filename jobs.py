@@ -12,19 +12,25 @@ import logging
 import os
 import socket
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import select
 
 from store import get_engine, session_scope
+from store.db import error_line
+from store.locks import job_lock, process_alive, process_identity
 from store.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,33 +39,92 @@ log = logging.getLogger(__name__)
 # -- run records ---------------------------------------------------------------------------------
 
 
+class Interrupted(Exception):  # noqa: N818 - a state, like KeyboardInterrupt
+    """A job stopped on request (the scheduler stopping) before it finished."""
+
+
+class RunCounts(dict):
+    """The counts of a run in progress; `save()` writes them to its record as they grow,
+    so a run killed half-way still says what it did up to its last save."""
+
+    def __init__(self, engine, run_id: int, every: float = 5.0) -> None:
+        super().__init__()
+        self._engine, self._run_id, self._every = engine, run_id, every
+        self._saved = time.monotonic()
+
+    def save(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self._saved < self._every:
+            return
+        self._saved = time.monotonic()
+        try:
+            with session_scope(self._engine) as s:
+                run = s.get(JobRun, self._run_id)
+                run.counts = {**run.counts, **_plain_json(self)}
+                s.add(run)
+        except sa.exc.SQLAlchemyError as exc:  # progress is a courtesy: the job goes on
+            log.warning("could not save the progress of %s: %s", self._run_id,
+                        error_line(exc))
+
+
+def _plain_json(counts: dict) -> dict:
+    return json.loads(json.dumps(counts, default=str))
+
+
 @contextmanager
-def recorded_run(job: str, database_url: str | None = None) -> Iterator[dict]:
-    """Record a run of `job`; the block fills the yielded dict with counts."""
+def recorded_run(job: str, database_url: str | None = None, *,
+                 lock: bool = True) -> Iterator[RunCounts]:
+    """Record a run of `job`; the block fills the yielded dict with counts.
+
+    With `lock`, the run holds the job's lock (store.locks) from before its record is
+    made to after it is closed: JobLocked, and no record, when another live process
+    runs the job now.
+    """
     engine = get_engine(database_url)
-    with session_scope(engine) as s:
-        _close_dead_runs(s, job)
-        run = JobRun(job=job, counts={"host": socket.gethostname(), "pid": os.getpid()})
-        s.add(run)
-        s.flush()
-        run_id = run.id
-    counts: dict[str, Any] = {}
-    status, error = "ok", None
-    try:
-        yield counts
-    except BaseException as exc:
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "error"
-        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        raise
-    finally:
-        if counts.get("failed") and status == "ok":
-            status = "error"
-            error = error or str(counts.get("error") or "some items failed")
+    with job_lock(engine, job) if lock else nullcontext():
         with session_scope(engine) as s:
-            run = s.get(JobRun, run_id)
-            run.finished_at, run.status, run.error = utcnow(), status, error
-            run.counts = {**run.counts, **json.loads(json.dumps(counts, default=str))}
+            _close_dead_runs(s, job)
+            run = JobRun(job=job, counts={"host": socket.gethostname(), "pid": os.getpid(),
+                                          "process": process_identity()})
             s.add(run)
+            s.flush()
+            run_id = run.id
+        counts = RunCounts(engine, run_id)
+        status, error = "ok", None
+        try:
+            yield counts
+        except BaseException as exc:
+            status = "interrupted" if isinstance(
+                exc, KeyboardInterrupt | SystemExit | Interrupted) else "error"
+            error = _error_text(exc)
+            raise
+        finally:
+            if counts.get("failed") and status == "ok":
+                status = "error"
+                error = error or str(counts.get("error") or "some items failed")
+            with session_scope(engine) as s:
+                run = s.get(JobRun, run_id)
+                run.finished_at, run.status, run.error = utcnow(), status, error
+                run.counts = {**run.counts, **_plain_json(counts)}
+                s.add(run)
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    if isinstance(exc, SystemExit):
+        return f"interrupted (exit {exc.code})"
+    if isinstance(exc, sa.exc.SQLAlchemyError):  # one line, never the SQL or its parameters
+        return f"{type(exc).__name__}: {error_line(exc)}"
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def own_runs(database_url: str | None, since) -> list[JobRun]:
+    """The runs this process recorded since `since`, oldest first."""
+    me = process_identity()
+    with session_scope(get_engine(database_url)) as s:
+        runs = s.exec(select(JobRun).where(JobRun.started_at >= since)
+                      .order_by(JobRun.id)).all()
+    return [r for r in runs if (r.counts or {}).get("process") == me]
 
 
 def _close_dead_runs(session, job: str) -> None:
@@ -67,26 +132,17 @@ def _close_dead_runs(session, job: str) -> None:
 
     A SIGKILL leaves no chance to finish the record; without this, `pcnwatch status` would
     show such a run as running for ever. Runs of other hosts are left alone: we cannot see
-    their processes.
+    their processes. The counts the run saved as it went stay: what it did before it died.
     """
     host = socket.gethostname()
     stale = session.exec(select(JobRun).where(JobRun.job == job, JobRun.status == "running"))
     for run in stale:
-        pid = (run.counts or {}).get("pid")
-        if (run.counts or {}).get("host") == host and pid and not _alive(pid):
+        counts = run.counts or {}
+        who = counts.get("process") or f"{counts.get('host')}:{counts.get('pid')}:"
+        if counts.get("host") == host and counts.get("pid") and not process_alive(who):
             run.status, run.finished_at = "killed", utcnow()
-            run.error = f"process {pid} ended without finishing this record"
+            run.error = f"process {counts['pid']} ended without finishing this record"
             session.add(run)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _progress(console: Console | None) -> Progress | nullcontext:
@@ -101,14 +157,20 @@ def _progress(console: Console | None) -> Progress | nullcontext:
 
 def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
           database_url: str | None = None, console: Console | None = None,
-          timeout: float = 3600) -> dict:
-    """Crawl the sources (all, or `names`) in a child process and store what is new."""
-    from crawler.run import run_crawl
+          timeout: float = 3600, settings: dict | None = None,
+          stop: threading.Event | None = None) -> dict:
+    """Crawl the sources (all, or `names`) in a child process and store what is new.
+
+    The run's record counts what was stored as it goes (saved every few seconds), so
+    a crawl stopped by Ctrl-C, SIGTERM, `stop` or its time budget says what it did.
+    """
+    from crawler.run import CrawlSummary, run_crawl
     from crawler.sources import load_sources, select
     from store.db import database_url as resolve_url
 
     select(load_sources(sources_file), names)  # unknown names fail here, before any work
     url = resolve_url(database_url)
+    summary = CrawlSummary()
     with recorded_run("crawl", url) as counts, _progress(console) as progress:
         task = progress.add_task("crawling", total=None) if progress else None
 
@@ -116,10 +178,19 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
             if progress is not None and event.get("event") == "page":
                 progress.update(task, advance=1,
                                 description=f"crawling {event.get('source', '')}")
+            counts.update(summary.as_dict())
+            counts.save()
 
-        summary = run_crawl(sources_file=sources_file, names=names, database_url=url,
-                            timeout=timeout, on_event=on_event)
-        counts.update(summary.as_dict())
+        try:
+            run_crawl(sources_file=sources_file, names=names, database_url=url,
+                      timeout=timeout, on_event=on_event, settings=settings, summary=summary,
+                      stop=stop)
+        finally:
+            counts.update(summary.as_dict())
+            if summary.interrupted and console is not None:
+                _print_crawl_summary(console, counts)
+        if summary.interrupted:
+            raise Interrupted(summary.reason)
     if console is not None:
         _print_crawl_summary(console, counts)
     return counts
@@ -134,10 +205,13 @@ def _print_crawl_summary(console: Console, counts: dict) -> None:
     for c in cols:
         table.add_column(c.replace("_", "-"), justify="right")
     for name, row in sorted(per_source.items()):
-        table.add_row(name, *(str(row.get(c, 0)) for c in cols))
+        table.add_row(Text(name), *(str(row.get(c, 0)) for c in cols))
     console.print(table)
     if counts.get("failed"):
-        console.print(f"[red]crawl failed:[/red] {counts.get('reason') or 'see the log'}")
+        console.print(Text.assemble(("crawl failed: ", "red"),
+                                    counts.get("reason") or "see the log"))
+    elif counts.get("reason"):
+        console.print(Text(f"crawl: {counts['reason']}"))
 
 
 # -- process -------------------------------------------------------------------------------------
@@ -186,12 +260,19 @@ def _pending(engine, version: str, page: int = 200) -> Iterator[tuple[int, dict]
 
 
 def process(*, database_url: str | None = None, workers: int = 1, batch_size: int = 32,
-            console: Console | None = None) -> dict:
-    """Analyse every stored article not yet analysed by this pipeline version."""
+            console: Console | None = None, stop: threading.Event | None = None) -> dict:
+    """Analyse every stored article not yet analysed by this pipeline version.
+
+    Stored articles were extracted from their pages already, so a text that quotes
+    HTML tags is analysed as the text it is (the HTML check is for `analyze` input).
+    `stop`, when set, ends the run after the chunk in hand (Interrupted).
+    """
     from nlp import PIPELINE_VERSION, analyze_records, build_pipeline
     from store.analysis import count_to_analyse
 
     engine = get_engine(database_url)
+    if workers > 1:
+        _forks_die_with_us()
     with recorded_run("process", database_url) as counts, _progress(console) as progress:
         with session_scope(engine) as s:
             total = count_to_analyse(s, PIPELINE_VERSION)
@@ -205,16 +286,34 @@ def process(*, database_url: str | None = None, workers: int = 1, batch_size: in
         task = progress.add_task("analysing", total=total) if progress else None
         nlp, info = build_pipeline(), _RegistryActors()
         records = (rec for _, rec in _pending(engine, PIPELINE_VERSION))
-        results = analyze_records(records, nlp=nlp, batch_size=batch_size, n_process=workers)
+        results = analyze_records(records, nlp=nlp, batch_size=batch_size, n_process=workers,
+                                  check_html=False)
         for chunk in _chunks(results, batch_size):
             _save_chunk(engine, chunk, PIPELINE_VERSION, info, counts)
+            counts.save()
             if progress is not None:
                 progress.update(task, advance=len(chunk))
+            if stop is not None and stop.is_set():
+                raise Interrupted(f"stopped on request after {counts['analysed']} articles; "
+                                  "the rest is analysed next run")
     if console is not None:
         console.print(f"process: analysed {counts['analysed']} of {counts['waiting']} articles, "
                       f"{counts['errors']} with errors (pipeline {PIPELINE_VERSION})",
                       markup=False)
     return counts
+
+
+_FORK_HOOK: list[bool] = []
+
+
+def _forks_die_with_us() -> None:
+    """spaCy's workers (forked by nlp.pipe) get SIGKILL when their parent dies, so a killed
+    `process` leaves no worker behind waiting for text for ever."""
+    from store.locks import die_with_parent
+
+    if not _FORK_HOOK:
+        os.register_at_fork(after_in_child=die_with_parent)
+        _FORK_HOOK.append(True)
 
 
 def _chunks(pairs: Iterable, size: int) -> Iterator[list]:
@@ -449,13 +548,21 @@ def timeline(*, database_url: str | None = None, console: Console | None = None)
 
 
 def timeline_if_behind(database_url: str | None) -> None:
-    """Bring the timeline up to date when some analysis is not in it yet (a recorded run)."""
+    """Bring the timeline up to date when some analysis is not in it yet (a recorded run).
+
+    When another process is building it at this moment (its job lock is taken), the
+    timeline is read as it is rather than waited for, as `pcnwatch timeline` does.
+    """
+    from store.errors import JobLocked
     from store.timeline import dirty_article_ids
 
     with session_scope(get_engine(database_url)) as s:
         behind = bool(dirty_article_ids(s))
     if behind:
-        timeline(database_url=database_url)
+        try:
+            timeline(database_url=database_url)
+        except JobLocked as exc:
+            log.warning("%s; reading the timeline as it is", exc)
 
 
 # -- snapshot ------------------------------------------------------------------------------------
@@ -497,8 +604,13 @@ def registry_actors() -> dict[str, str | None]:
 
 def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None = None,
            database_url: str | None = None, console: Console | None = None,
-           stdout: IO[str] | None = None) -> dict:
-    """Build the weekly digest: write it (`out_dir`), send it (`send`), or print its text."""
+           stdout: IO[str] | None = None, resend_unknown: bool = False) -> dict:
+    """Build the weekly digest: write it (`out_dir`), send it (`send`), or print its text.
+
+    Sending holds the `digest` job lock, so two sends never run at once; writing or
+    printing does not need it. `resend_unknown` sends again the digests whose delivery
+    is unknown (see publish.mail).
+    """
     from publish.digest import SAMPLE, last_complete_week, message_for, parse_week, write_files
     from publish.mail import SmtpSettings, send_week
 
@@ -508,7 +620,7 @@ def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None 
     extra = registry_actors()
     engine = get_engine(database_url)
     timeline_if_behind(database_url)  # the digest reads the timeline
-    with recorded_run("digest", database_url) as counts:
+    with recorded_run("digest", database_url, lock=send) as counts:
         counts["week"] = week
         if out_dir is not None:
             paths = write_files(engine, week, out_dir, extra_actors=extra,
@@ -519,7 +631,7 @@ def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None 
 
             send_week(engine, week, lambda sub: message_for(
                 engine, week, recipient_of(sub), mail_from=settings.mail_from,
-                extra_actors=extra), settings, counts)
+                extra_actors=extra), settings, counts, resend_unknown=resend_unknown)
         if out_dir is None and settings is None:
             msg = message_for(engine, week, SAMPLE, extra_actors=extra)
             (stdout or sys.stdout).write(msg.get_body(("plain",)).get_content())
@@ -528,8 +640,19 @@ def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None 
             console.print(f"digest {week}: wrote {len(counts['written'])} files to {out_dir}")
         if send:
             console.print(f"digest {week}: {counts['sent']} sent, {counts['refused']} refused, "
+                          f"{counts['failed']} failed (tried again next run), "
                           f"{counts['skipped']} already sent"
-                          + (f", {counts['unknown']} left unknown by a crashed run"
-                             if counts["unknown"] else "")
-                          + (f", {counts['failed']} not built" if counts.get("failed") else ""))
+                          + (f", {counts['unknown']} of unknown delivery (see pcnwatch digest "
+                             f"--week {week} --status)" if counts["unknown"] else ""),
+                          markup=False)
     return counts
+
+
+def digest_status(*, week: str | None = None, database_url: str | None = None) -> dict:
+    """How far each of `week`'s digest sends got (publish.mail.send_status)."""
+    from publish.digest import last_complete_week, parse_week
+    from publish.mail import send_status
+
+    week = week or last_complete_week()
+    parse_week(week)
+    return send_status(get_engine(database_url), week)

@@ -15,6 +15,17 @@ renews it while it runs, and releases it when it stops. Another one started on
 the same database says who holds the lease and waits; when the lease expires
 (its holder died) it takes over.
 
+Fencing. A scheduler renews its lease before every job it starts and starts
+nothing once the lease is not its own (a holder paused past its lease wakes up
+to find another in its place, and stops). Every job also takes its job lock
+(`store.locks`), so no two processes run the same job at once, whether they are
+schedulers, `schedule --once` or a bare `pcnwatch process`: the second one skips
+the job and says who runs it. Each process reports its own runs only.
+
+Stopping. SIGTERM or SIGINT stop the scheduler: no job starts after it, a crawl
+in flight stops its child and records what it stored, `process` stops after the
+chunk in hand, and the timeline (one short transaction) finishes.
+
 The weekly digest does not trust misfire handling: it checks its own record
 (`job_run`) for an ok run since the latest Monday 07:00, so a scheduler that was
 down on Monday sends that week's digest when it comes back, once.
@@ -51,6 +62,8 @@ import jobs
 from store import get_engine, session_scope
 from store.db import database_url as resolve_url
 from store.db import redact
+from store.errors import JobLocked
+from store.locks import job_lock
 from store.models import JobRun, SchedulerLease, utcnow
 
 log = logging.getLogger("pcnwatch.scheduler")
@@ -78,7 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
             "interval_hours of its own."),
     Setting("crawl_intervals", {}, "Per-source crawl interval in hours, by source name; "
             "wins over the sources file."),
-    Setting("crawl_timeout_seconds", 3600.0, "A crawl process running longer is stopped."),
+    Setting("crawl_timeout_seconds", 3600.0, "A crawl's time budget: its spiders close a "
+            "little before it, keeping what they stored (a long feed goes on next run); a "
+            "crawl process still running at it is stopped."),
     Setting("process_interval_minutes", 30.0, "How often to analyse new articles."),
     Setting("timeline_interval_minutes", 30.0, "How often to bring the timeline up to date "
             "(it also runs after every process)."),
@@ -276,22 +291,31 @@ def first_run_time(engine, config: ScheduleConfig, spec: JobSpec,
 
 
 class JobRunner:
-    """What each scheduled job calls: the job in `jobs`, its follow-ups, and a record always."""
+    """What each scheduled job calls: the job in `jobs`, its follow-ups, and a record always.
 
-    def __init__(self, config: ScheduleConfig, database_url: str | None = None) -> None:
+    `fence` (the scheduler's "do I still hold the lease?") is asked before every job
+    starts; `stop` set means start nothing more, and stop a crawl or process in flight.
+    """
+
+    def __init__(self, config: ScheduleConfig, database_url: str | None = None, *,
+                 fence: Callable[[], bool] | None = None,
+                 stop: threading.Event | None = None) -> None:
         self.config = config
         self.url = resolve_url(database_url)
         self.engine = get_engine(self.url)
+        self.fence = fence
+        self.stop = stop or threading.Event()
+        self.skipped: dict[str, str] = {}  # job -> why it was not run (another process has it)
 
     def crawl(self, source: str | None = None) -> None:
         names = [source] if source else None
         self._guarded("crawl", lambda: jobs.crawl(
             names=names, sources_file=self.config.sources_file, database_url=self.url,
-            timeout=self.config.crawl_timeout_seconds))
+            timeout=self.config.crawl_timeout_seconds, stop=self.stop))
         self.process()
 
     def process(self) -> None:
-        self._guarded("process", lambda: jobs.process(database_url=self.url))
+        self._guarded("process", lambda: jobs.process(database_url=self.url, stop=self.stop))
         self.timeline()
         self.snapshot()
 
@@ -323,12 +347,35 @@ class JobRunner:
         self._guarded("digest", lambda: run_digest(
             **{k: v for k, v in offered.items() if k in accepted}))
 
+    def _may_start(self, job: str) -> bool:
+        if self.stop.is_set():
+            log.info("%s: not started: stopping", job)
+            return False
+        if self.fence is not None and not self.fence():
+            log.warning("%s: not started: this scheduler no longer holds the lease", job)
+            return False
+        return True
+
     def _guarded(self, job: str, call: Callable[[], Any]) -> Any:
-        """Run `call`; a failure is logged and recorded, and the scheduler goes on."""
+        """Run `call` under the job's lock; a failure is logged and recorded, and the
+        scheduler goes on. A job another process runs now is skipped, not run twice."""
+        if not self._may_start(job):
+            return None
         started = utcnow()
-        log.info("%s: starting", job)
         try:
-            result = call()
+            with job_lock(self.engine, job):
+                # Asked again with the lock held: the lease may have gone while we waited.
+                if not self._may_start(job):
+                    return None
+                log.info("%s: starting", job)
+                result = call()
+        except JobLocked as exc:
+            log.info("%s: skipped: %s", job, exc)
+            self.skipped[job] = str(exc)
+            return None
+        except jobs.Interrupted as exc:
+            log.info("%s: interrupted: %s", job, exc)
+            return None
         except Exception as exc:
             log.error("%s: failed: %s", job, exc)
             self._record_failure(job, started, exc)
@@ -360,8 +407,10 @@ def run_once(database_url: str | None = None, config: ScheduleConfig | None = No
     """Crawl, process, timeline (and the digest when it is built), once, in order.
 
     The digest is sent by mail, or written to `digest_out_dir` when given. Each step
-    is recorded in `job_run`; a failed step is logged and the next runs. Returns the
-    last run record of each step.
+    is recorded in `job_run`; a failed step is logged and the next runs. A step that
+    another process runs at this moment is skipped (status `skipped`, with why).
+    Returns the last run of each step that this process ran or skipped, never
+    another process's.
     """
     config = config or load_config()
     if sources_file is not None:
@@ -371,10 +420,12 @@ def run_once(database_url: str | None = None, config: ScheduleConfig | None = No
     runner.crawl()  # and, after it, process and timeline
     if digest and hasattr(jobs, "digest"):
         runner.digest(force=True, out_dir=digest_out_dir)
-    with session_scope(runner.engine) as s:
-        runs = s.exec(select(JobRun).where(JobRun.started_at >= started)
-                      .order_by(JobRun.id)).all()
-    return {r.job: {"status": r.status, "counts": r.counts, "error": r.error} for r in runs}
+    result = {r.job: {"status": r.status, "counts": r.counts, "error": r.error}
+              for r in jobs.own_runs(runner.url, started)}
+    for job, why in runner.skipped.items():
+        result.setdefault(job, {"status": "skipped", "counts": {}, "error": why})
+    order = {name: n for n, name in enumerate(JOB_NAMES)}
+    return dict(sorted(result.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 # -- the lease -----------------------------------------------------------------------------------
@@ -438,9 +489,10 @@ class Scheduler:
 
     def __init__(self, config: ScheduleConfig, database_url: str | None = None) -> None:
         self.config = config
-        self.runner = JobRunner(config, database_url)
-        self.lease = Lease(self.runner.engine, make_holder(), config.lease_seconds)
         self.stopping = threading.Event()
+        self.runner = JobRunner(config, database_url, fence=self.holds_lease,
+                                stop=self.stopping)
+        self.lease = Lease(self.runner.engine, make_holder(), config.lease_seconds)
         self.aps: BlockingScheduler | None = None
         self._shutdown_thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -459,6 +511,17 @@ class Scheduler:
                 self._shutdown_thread = threading.Thread(
                     target=self.aps.shutdown, kwargs={"wait": True}, name="pcnwatch-shutdown")
                 self._shutdown_thread.start()
+
+    def holds_lease(self) -> bool:
+        """Renew the lease now; False (and stop) when it is not ours any more."""
+        try:
+            held = self.lease.renew()
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("cannot confirm the scheduler lease, so no job starts: %s", exc)
+            return False
+        if not held:
+            self.stop("lost the lease to another scheduler")
+        return held
 
     def install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -589,6 +652,7 @@ def status(database_url: str | None = None, config: ScheduleConfig | None = None
 def print_status(report: dict, console) -> None:
     """`pcnwatch status` as two Rich tables: recent runs, then what runs next."""
     from rich.table import Table
+    from rich.text import Text
 
     tz = ZoneInfo(report["timezone"])
 
@@ -604,8 +668,9 @@ def print_status(report: dict, console) -> None:
         for r in rows:
             counts = ", ".join(f"{k}={v}" for k, v in (r["counts"] or {}).items()
                                if isinstance(v, int | float) and v and not isinstance(v, bool))
-            runs.add_row(r["job"], when(r["started_at"]), when(r["finished_at"]), r["status"],
-                         counts, (r["error"] or "")[:200])
+            # Text, not markup: an error may quote a URL or a title with brackets.
+            runs.add_row(Text(r["job"]), when(r["started_at"]), when(r["finished_at"]),
+                         Text(r["status"]), Text(counts), Text((r["error"] or "")[:200]))
     console.print(runs)
     upcoming = Table(title=f"next runs ({report['timezone']})", title_justify="left")
     for col in ("job", "next run", "schedule"):
@@ -616,8 +681,8 @@ def print_status(report: dict, console) -> None:
     lease = report["lease"]
     if lease and lease["alive"]:
         console.print(f"scheduler running: {lease['holder']} holds the lease until "
-                      f"{when(lease['expires_at'])}")
+                      f"{when(lease['expires_at'])}", markup=False)
     else:
         console.print("no scheduler is running (start one with `pcnwatch schedule`)")
     if report["problem"]:
-        console.print(f"crawl jobs unknown: {report['problem']}")
+        console.print(f"crawl jobs unknown: {report['problem']}", markup=False)

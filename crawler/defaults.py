@@ -63,9 +63,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCNWATCH_EVENTS_ENABLED", False,
             "write one JSON line per page and per finished source (for run_crawl's progress)"),
     Setting("PCNWATCH_EVENTS_FILE", "-", "where events go: a path, or '-' for standard output"),
+    Setting("PCNWATCH_CLOSE_AT", 0.0,
+            "a time.time() instant at which every spider closes itself, keeping what it "
+            "stored (the crawl's time budget, set by run_crawl); 0 means no budget"),
 )
 
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+# A spider's finish reason when its crawl's time budget (PCNWATCH_CLOSE_AT) closed it.
+BUDGET_REASON = "pcnwatch_budget"
 
 
 def setting(settings: Any, name: str) -> Any:

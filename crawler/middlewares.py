@@ -8,6 +8,8 @@
   long as a Retry-After header asks) before trying again.
 - `EventsExtension`: one JSON line per page and per finished source, for
   `crawler.run.run_crawl`'s progress display and summary.
+- `BudgetExtension`: closes each spider at the end of the crawl's time budget
+  (PCNWATCH_CLOSE_AT), keeping and counting what it stored.
 - `record_failure` / `record_problem`: every failed request or unusable page is
   logged with its source and URL and counted under `pcnwatch/errors/<kind>`.
 """
@@ -16,6 +18,7 @@ import asyncio
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 from scrapy import signals
@@ -28,12 +31,13 @@ from scrapy.exceptions import (
     NotConfigured,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import defer
 from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
 from crawler.dedup import canonical_url
-from crawler.defaults import setting
+from crawler.defaults import BUDGET_REASON, setting
 
 log = logging.getLogger(__name__)
 
@@ -305,3 +309,40 @@ class EventsExtension:
                     "finish_reason": reason, "stats": stats})
         if self.stream is not sys.stdout:
             self.stream.close()
+
+
+class BudgetExtension:
+    """Closes each spider at PCNWATCH_CLOSE_AT, a clock instant rather than a length
+    (unlike CLOSESPIDER_TIMEOUT), so the crawl process's start-up counts against the
+    budget. Closing keeps what was stored, and the spider's stats say why it closed."""
+
+    def __init__(self, crawler: Any, close_at: float) -> None:
+        self.crawler, self.close_at, self.call = crawler, close_at, None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "BudgetExtension":
+        close_at = setting(crawler.settings, "PCNWATCH_CLOSE_AT")
+        if not close_at:
+            raise NotConfigured("PCNWATCH_CLOSE_AT is not set: no time budget")
+        return cls(crawler, close_at)
+
+    def spider_opened(self, spider: Any) -> None:
+        from twisted.internet import reactor
+
+        self.call = reactor.callLater(max(0.0, self.close_at - time.time()), self.close, spider)
+
+    def close(self, spider: Any) -> None:
+        self.call = None
+        log.info("source=%s time budget spent: closing, keeping what was stored",
+                 _source(spider))
+        engine = self.crawler.engine
+        if hasattr(engine, "close_spider_async"):
+            deferred_from_coro(engine.close_spider_async(reason=BUDGET_REASON))
+        else:  # Scrapy before 2.14
+            engine.close_spider(spider, BUDGET_REASON)
+
+    def spider_closed(self, spider: Any) -> None:
+        if self.call is not None and self.call.active():
+            self.call.cancel()

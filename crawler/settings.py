@@ -54,6 +54,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.middlewares.EventsExtension": 510,
     "crawler.pages.PageTableExtension": 520,
+    "crawler.middlewares.BudgetExtension": 530,
 }
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -47,8 +47,12 @@ def _checks() -> dict[str, Any]:
     return read_data_file("analysis.toml")
 
 
-def check_text(text: Any, *, max_chars: int | None = None) -> str:
-    """The text if it can be analysed, else a :class:`BadRecord` saying why."""
+def check_text(text: Any, *, max_chars: int | None = None, check_html: bool = True) -> str:
+    """The text if it can be analysed, else a :class:`BadRecord` saying why.
+
+    ``check_html=False`` skips the "is this HTML?" test, for text already extracted
+    from its page (stored articles), which may quote tags without being HTML.
+    """
     checks = _checks()
     max_chars = max_chars or checks["max_chars"]
     english = frozenset(checks["english_words"])
@@ -60,8 +64,8 @@ def check_text(text: Any, *, max_chars: int | None = None) -> str:
         raise TextTooLong(f"text is {len(text):,} characters, over the {max_chars:,} limit "
                           "for one article; send the article body alone")
     head = text[:5000]
-    if len(_HTML_TAG.findall(head)) >= 3 or head.lstrip()[:15].lower().startswith(
-            ("<!doctype", "<html")):
+    if check_html and (len(_HTML_TAG.findall(head)) >= 3 or head.lstrip()[:15].lower()
+                       .startswith(("<!doctype", "<html"))):
         raise NotPlainText("text is HTML, not plain text; extract the article first "
                            "(pcnwatch extract FILE.html, or pcnwatch analyze FILE.html)")
     words = _WORD.findall(text[:20000].lower())
@@ -72,13 +76,13 @@ def check_text(text: Any, *, max_chars: int | None = None) -> str:
     return text
 
 
-def _prepare(record: Any, nlp: Language) -> Doc:
+def _prepare(record: Any, nlp: Language, check_html: bool = True) -> Doc:
     if not isinstance(record, dict):
         raise BadRecord(f"record is {type(record).__name__}, not a JSON object")
     if "error" in record and "text" not in record:
         raise BadRecord(str(record["error"]))
     published = parse_published(record.get("published"))
-    text = check_text(record.get("text"))
+    text = check_text(record.get("text"), check_html=check_html)
     doc = nlp.make_doc(text)
     doc._.pcnwatch_published = published
     return doc
@@ -154,11 +158,13 @@ def _record_id(record: Any) -> Any:
 
 
 def analyze_records(records: Iterable[dict[str, Any]], *, nlp: Language | None = None,
-                    batch_size: int = 32, n_process: int = 1) -> Iterator[dict[str, Any]]:
+                    batch_size: int = 32, n_process: int = 1,
+                    check_html: bool = True) -> Iterator[dict[str, Any]]:
     """Analyse ``{"id", "text", "published", "title"}`` records, yielding one result each.
 
     Results come in input order. A record that cannot be analysed, or whose analysis
     fails inside a component, yields ``{"id": …, "error": "…"}`` and the run goes on.
+    ``check_html=False``: the texts are extracted already (see :func:`check_text`).
     """
     nlp = nlp or default_pipeline()
     pending: dict[int, dict[str, Any]] = {}
@@ -170,7 +176,7 @@ def analyze_records(records: Iterable[dict[str, Any]], *, nlp: Language | None =
             ids[index] = _record_id(record)
             read[0] = index + 1
             try:
-                doc = _prepare(record, nlp)
+                doc = _prepare(record, nlp, check_html)
             except NlpError as exc:
                 pending[index] = {"id": ids.pop(index), "error": str(exc)}
                 continue

@@ -13,8 +13,9 @@ description and column notes (from `publish/views.py`), its facets (every topic
 through an array facet, year and month for dates), newest first, and search
 through the article and quote full-text indexes (Datasette's `fts_table`), so a
 search combines with facets and filters. Internal tables are hidden. The front
-page, the cue marking in evidence, the live feeds and the stance chart come
-from the plugin in `publish/datasette_plugin.py`, with the templates and CSS in
+page, the cue marking in evidence, the live feeds, the stance chart, the
+privacy authorizer and pages without bidi controls come from the plugin in
+`publish/datasette_plugin.py`, with the templates and CSS in
 `publish/datasette/`. The timeline page (and whatever else is in the pages
 directory) is served under `/pages/`. One path is not Datasette's:
 `/unsubscribe`, the one-click unsubscribe link of the digest (`UnsubscribeApp`).
@@ -89,8 +90,8 @@ TABLES: dict[str, dict[str, Any]] = {
 
 # Bookkeeping, links between tables and private rows: not for browsing (still reachable
 # by address, read-only; subscribers' details are blanked, see PRIVATE_COLUMNS).
-HIDDEN_TABLES = ("alembic_version", "scheduler_lease", "job_run", "subscriber", "digest_send",
-                 "source", "mention", "article_person", "article_topic")
+HIDDEN_TABLES = ("alembic_version", "scheduler_lease", "job_run", "job_lock", "subscriber",
+                 "digest_send", "source", "mention", "article_person", "article_topic", "page")
 
 # Subscribers' addresses, names and unsubscribe tokens are not for browsing: any
 # query that reads them gets NULL instead (a SQLite authorizer, so custom SQL too).

@@ -14,7 +14,8 @@
 - the timeline at `/timeline`, filtered by `topic`, `body`, `from` and `to`
   (`publish.timeline`), and the deadlines calendar at `/deadlines.ics`
   (`publish.deadlines`), both read from the database itself;
-- the privacy authorizer: subscribers' addresses, names and tokens read as NULL.
+- the privacy authorizer: subscribers' addresses, names and tokens read as NULL;
+- HTML pages without bidi controls (`publish.hygiene`), whatever crawled text is in them.
 
 Datasette's plugin manager is global, so every hook acts only on a Datasette that
 `publish.datasette.app` made (it carries `_pcnwatch`, a `ServeConfig`).
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +37,7 @@ from markupsafe import Markup
 
 from publish.datasette import ASSETS_MOUNT, PRIVATE_COLUMNS, TABLES, VIEW_SETTINGS, ServeConfig
 from publish.evidence import as_list, evidence_html, mark_cues
+from publish.hygiene import strip_bidi
 from publish.views import VIEWS
 
 PLUGIN_NAME = "pcnwatch"
@@ -75,6 +78,61 @@ def _authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None
 def prepare_connection(conn, database, datasette):
     if _config(datasette) is not None:
         conn.set_authorizer(_authorizer)
+
+
+# -- bidi controls -------------------------------------------------------------------------------
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    # Asked when Datasette builds its app, perhaps before `publish.datasette.app` marks it
+    # as pcnwatch's: whether it is ours is looked at on each request.
+    return lambda inner: WithoutBidi(inner, lambda: _config(datasette) is not None)
+
+
+class WithoutBidi:
+    """ASGI: HTML pages leave without bidi controls (publish.hygiene).
+
+    Crawled text reaches a page in cells, in the labels of linked rows, in titles
+    and facets; filtering the page as it leaves covers them all. Written by hand:
+    Datasette has no hook that sees a whole page, and a bidi control is never markup,
+    so removing it cannot break the HTML. Other responses (JSON, CSV, the feeds, which
+    `publish.feeds` cleans itself) pass as they are.
+    """
+
+    def __init__(self, app: Any, enabled: Callable[[], bool]):
+        self.app, self.enabled = app, enabled
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.enabled():
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        body: list[bytes] = []
+
+        async def filtered(message):
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                if not headers.get(b"content-type", b"").startswith(b"text/html"):
+                    start["pass"] = True
+                    await send(message)
+                    return
+                start.update(message)
+                return
+            if start.get("pass") or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            data = strip_bidi(b"".join(body).decode("utf-8", "surrogateescape")).encode(
+                "utf-8", "surrogateescape")
+            headers = [(k, str(len(data)).encode() if k == b"content-length" else v)
+                       for k, v in start.get("headers") or []]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": data})
+
+        await self.app(scope, receive, filtered)
 
 
 # -- cells ---------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from publish.deadlines import calendar_url, find_deadlines
 from publish.errors import BadWeek
 from publish.feeds import public_url
 from publish.headlines import HeadlineFilters, headlines
+from publish.hygiene import clean, strip_bidi
 from publish.queries import actor_family, check_topic
 from store.models import Actor, ActorStance, Article, ArticleTopic, Quote, Reaction
 from store.timeline import clearest_quote as _clearest_about
@@ -59,7 +60,8 @@ MAX_ACTS = 6
 # "The coming weeks" of the deadlines section.
 DEADLINE_WEEKS = 26
 DEFAULT_FROM = "pcnwatch <digest@pcnwatch.invalid>"
-TEMPLATE_VERSION = "v3"  # v3: organised around a practice manager's questions
+# v3: organised around a practice manager's questions; long words wrap as in v2.
+TEMPLATE_VERSION = "v3"
 
 STANCE_WORDS = {"support": "welcomes", "oppose": "objects to", "mixed": "has mixed views on",
                 "neutral": "comments on"}
@@ -189,6 +191,9 @@ def build_digest(session: Session, week: str, recipient: Recipient = SAMPLE,
     if wanted is not None:
         items = [h for h in items if any(a["actor_id"] in wanted for a in h["actors"])]
     digest.headlines = items[:TOP_HEADLINES]
+    # Read by people, in mail clients: no bidi controls in anything crawled.
+    for section in ("changes", "earlier", "reactions", "alerts", "deadlines", "headlines"):
+        setattr(digest, section, clean(getattr(digest, section)))
     return digest
 
 
@@ -305,11 +310,20 @@ def _environment():
                       autoescape=select_autoescape(["html", "html.j2"],
                                                    default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, finalize=_finalize)
     env.filters["day"] = _day
     env.filters["href"] = safe_href
     env.filters["oneline"] = lambda text: " ".join(str(text or "").split())
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ … }}` of the templates: no bidi controls, whatever the value's origin."""
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return Markup(strip_bidi(str(value)))
+    return strip_bidi(value) if isinstance(value, str) else value
 
 
 def safe_href(url: str | None) -> str:

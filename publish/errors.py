@@ -46,3 +46,8 @@ class UnknownSubscriber(PublishError):
 
 class ServeError(PublishError):
     """`pcnwatch serve` cannot serve this database (Datasette reads SQLite only)."""
+
+
+class BadSubscriber(PublishError):
+    """A subscriber address that is not an RFC 5322 address, or a name with control
+    characters (which could forge mail headers)."""

@@ -1,6 +1,9 @@
 """Headlines written out: text, Markdown, JSON, CSV, RSS 2.0, Atom and JSON Feed 1.1.
 
-RSS and Atom come from feedgen, which escapes what it writes. Entry ids are the
+RSS and Atom come from feedgen, which escapes what it writes. Every format is
+read by people, so bidi controls are removed from all of them, and CSV cells a
+spreadsheet would run as formulas are made text unless `raw_csv`
+(publish.hygiene). Entry ids are the
 story's canonical URL (stable across runs and rebuilds). An entry's dates are
 the articles' dates: `published` is the story's first publication and `updated`
 its newest copy's (the time a page was crawled is no news to a reader); an
@@ -26,6 +29,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from publish.errors import BadFilter
+from publish.hygiene import clean, csv_cell, strip_bidi
 
 FORMATS = ("text", "md", "json", "csv", "rss", "atom", "jsonfeed")
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8001"
@@ -66,13 +70,14 @@ def stance_summary(h: dict) -> str:
 
 
 def render(items: list[dict], fmt: str, *, title: str = FEED_TITLE,
-           link: str | None = None, feed_url: str | None = None) -> str:
+           link: str | None = None, feed_url: str | None = None, raw_csv: bool = False) -> str:
     """`items` from `publish.headlines.headlines` in format `fmt`, as text."""
     if fmt not in FORMATS:
         raise BadFilter(f"unknown headline format {fmt!r}; use one of {', '.join(FORMATS)}")
     link = link or public_url() + "/"
-    return _RENDER[fmt](items, title=title, link=link,
-                        feed_url=feed_url or public_url() + FEED_PATHS.get(fmt, "/"))
+    extra = {"raw": raw_csv} if fmt == "csv" else {}
+    return _RENDER[fmt](clean(items), title=title, link=link,
+                        feed_url=feed_url or public_url() + FEED_PATHS.get(fmt, "/"), **extra)
 
 
 def _text(items: list[dict], **_: Any) -> str:
@@ -123,15 +128,18 @@ def _json(items: list[dict], **_: Any) -> str:
     return json.dumps([_plain(h) for h in items], ensure_ascii=False, indent=2) + "\n"
 
 
-def _csv(items: list[dict], **_: Any) -> str:
+def _csv(items: list[dict], *, raw: bool = False, **_: Any) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["id", "published", "updated", "title", "sources", "url", "summary",
                      "actors", "topics"])
     for h in items:
-        writer.writerow([h["id"], h["published"] or "", h["updated"].isoformat(), h["title"],
-                         "; ".join(h["sources"]), h["url"], h["summary"], stance_summary(h),
-                         "; ".join(h["topics"])])
+        texts = [h["id"], h["title"], "; ".join(h["sources"]), h["url"], h["summary"],
+                 stance_summary(h), "; ".join(h["topics"])]
+        cid, title, sources, url, summary, actors, topics = (csv_cell(t, raw=raw)
+                                                             for t in texts)
+        writer.writerow([cid, h["published"] or "", h["updated"].isoformat(), title, sources,
+                         url, summary, actors, topics])
     return buf.getvalue()
 
 
@@ -214,10 +222,11 @@ _RENDER = {"text": _text, "md": _md, "json": _json, "csv": _csv, "rss": _rss, "a
 
 def write_headlines(fmt: str, *, output: Any = None, stream: Any = None,
                     database_url: str | None = None, filters: Any = None,
-                    extra_actors: Any = None, bom: bool = False) -> int:
+                    extra_actors: Any = None, bom: bool = False, raw_csv: bool = False) -> int:
     """Query the headlines and write them as `fmt`; returns how many stories.
 
-    `bom` starts a CSV with a byte-order mark, for Excel.
+    `bom` starts a CSV with a byte-order mark, for Excel; `raw_csv` keeps CSV cells a
+    spreadsheet would run as formulas as they are.
     """
     from publish.headlines import HeadlineFilters, headlines
     from publish.queries import BOM, check_bom
@@ -226,7 +235,7 @@ def write_headlines(fmt: str, *, output: Any = None, stream: Any = None,
     check_bom(fmt, bom)
     with session_scope(get_engine(database_url)) as session:
         items = headlines(session, filters or HeadlineFilters(), extra_actors)
-    text = (BOM if bom else "") + render(items, fmt)
+    text = (BOM if bom else "") + render(items, fmt, raw_csv=raw_csv)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
@@ -248,7 +257,8 @@ def live_feed(fmt: str, filters: Any, *, database_url: str | None = None,
         items = headlines(session, filters, extra_actors)
     wanted = [f"{name} {value}" for name in ("topic", "actor", "source", "since", "until")
               if (value := getattr(filters, name, None))]
-    title = FEED_TITLE + (f" ({', '.join(wanted)})" if wanted else "")
+    # The filters come from the address: a reader's feed title gets no bidi controls either.
+    title = strip_bidi(FEED_TITLE + (f" ({', '.join(wanted)})" if wanted else ""))
     return render(items, fmt, title=title, link=base + "/",
                   feed_url=base + FEED_PATHS[fmt] + (f"?{query}" if query else ""))
 

@@ -40,6 +40,7 @@ from sqlalchemy import exists
 from sqlmodel import Session, select
 
 from publish.errors import BadFilter, OutputRequired, UnknownActor, UnknownStance, UnknownTopic
+from publish.hygiene import clean, csv_cell
 from store.models import (
     CONTRACT_TOPICS,
     STANCES,
@@ -363,6 +364,13 @@ def _cell(value: Any) -> str:
     return str(_plain(value))
 
 
+def _csv_cell(value: Any, raw: bool) -> str:
+    # Only text can be a formula: a number or a date is written as it is.
+    if isinstance(value, str):
+        return csv_cell(value, raw=raw)
+    return csv_cell(_cell(value), raw=True)
+
+
 # Excel opens a CSV file as UTF-8 only when it starts with a byte-order mark; without one
 # it garbles curly quotes and the pound sign.
 BOM = "\ufeff"
@@ -375,9 +383,12 @@ def check_bom(fmt: str, bom: bool) -> None:
 
 def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
                output: Path | None = None, table: str = "rows", console: Any = None,
-               bom: bool = False) -> None:
+               bom: bool = False, raw_csv: bool = False) -> None:
     """Write `rows` as `fmt` to `output` (a path) or `stream`; parquet needs `output`.
 
+    Table and CSV are read by people: bidi controls are removed, and CSV cells a
+    spreadsheet would run as formulas are made text unless `raw_csv`
+    (publish.hygiene). JSON, JSON Lines and Parquet keep the text as stored.
     `bom` starts a CSV with a byte-order mark, for Excel.
     """
     if fmt not in FORMATS:
@@ -390,7 +401,7 @@ def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
         return
     if output is not None:
         with output.open("w", encoding="utf-8", newline="") as fh:
-            write_rows(rows, fmt, stream=fh, table=table, bom=bom)
+            write_rows(rows, fmt, stream=fh, table=table, bom=bom, raw_csv=raw_csv)
         return
     if fmt == "table":
         _write_table(rows, table, stream, console)
@@ -411,12 +422,13 @@ def write_rows(rows: list[dict], fmt: str, *, stream: IO[str] | None = None,
         writer = csv.writer(stream)
         writer.writerow(columns)
         for r in rows:
-            writer.writerow([_cell(r.get(c)) for c in columns])
+            writer.writerow([_csv_cell(r.get(c), raw_csv) for c in columns])
 
 
 def _write_table(rows: list[dict], table: str, stream: IO[str] | None, console: Any) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     columns = TABLE_COLUMNS.get(table) or (tuple(rows[0]) if rows else ())
     grid = Table(show_lines=False, title=f"{len(rows)} {table}")
@@ -428,7 +440,8 @@ def _write_table(rows: list[dict], table: str, stream: IO[str] | None, console: 
         grid.add_column(c, no_wrap=short, min_width=width, overflow="ellipsis" if short
                         else "fold", ratio=3 if width and width > 10 else None)
     for r in rows:
-        grid.add_row(*(_table_cell(r.get(c)) for c in columns))
+        # Text, not markup: "[link=…]" or "[/]" in a crawled title is shown as written.
+        grid.add_row(*(Text(clean(_table_cell(r.get(c)))) for c in columns))
     if console is None:
         console = Console(file=stream or io.StringIO(), highlight=False, width=200)
     console.print(grid)
@@ -456,7 +469,8 @@ def _write_parquet(rows: list[dict], output: Path, keys: Sequence[str] = ()) -> 
 
 def export(table: str, filters: Filters, fmt: str, *, output: Path | None = None,
            stream: IO[str] | None = None, console: Any = None, database_url: str | None = None,
-           extra_actors: Mapping[str, str | None] | None = None, bom: bool = False) -> int:
+           extra_actors: Mapping[str, str | None] | None = None, bom: bool = False,
+           raw_csv: bool = False) -> int:
     """Run a query and write its rows; returns how many rows were written."""
     from store.db import get_engine, session_scope
 
@@ -465,6 +479,7 @@ def export(table: str, filters: Filters, fmt: str, *, output: Path | None = None
     check_bom(fmt, bom)
     with session_scope(get_engine(database_url)) as session:
         rows = query_rows(session, table, filters, extra_actors)
-    write_rows(rows, fmt, stream=stream, output=output, table=table, console=console, bom=bom)
+    write_rows(rows, fmt, stream=stream, output=output, table=table, console=console, bom=bom,
+               raw_csv=raw_csv)
     return len(rows)
 

@@ -9,7 +9,8 @@ by name, labels every event marker, filters by topic, body and date, and fits a
 390 px phone: its chart is drawn here as inline SVG in two shapes (wide, and
 compact with the names above the rows) and its small filter script is inline, so
 it loads nothing from outside; every text from the database goes through Jinja2
-autoescaping.
+autoescaping. Text and HTML are read by people, so bidi controls are removed
+from them (publish.hygiene); the JSON keeps the text as stored.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from publish.errors import BadFilter, UnknownActor
+from publish.hygiene import clean
 from publish.queries import check_topic
 from store.db import get_engine, session_scope
 from store.models import STANCES
@@ -94,8 +96,13 @@ def date_line(entry: dict) -> str:
 # -- text ----------------------------------------------------------------------------------------
 
 
+def _readable(tl: Timeline) -> Timeline:
+    return Timeline(clean(tl.entries), clean(tl.unlinked), tl.filters)
+
+
 def render_text(tl: Timeline) -> str:
     """Entries in date order: what changed, what it does, its reports and who reacted."""
+    tl = _readable(tl)
     lines: list[str] = []
     if not tl.entries:
         lines.append("No policy changes in the timeline" + _filters_text(tl.filters) + ".")
@@ -275,6 +282,7 @@ def entry_bodies(entry: dict) -> str:
 
 def render_html(tl: Timeline, *, generated: datetime | None = None) -> str:
     """A readable page: filters, the chart, then each change with its reactions."""
+    tl = _readable(tl)
     template = _environment().get_template(TEMPLATE)
     return template.render(
         timeline=tl, wide=stance_chart(tl), narrow=stance_chart(tl, width=360, compact=True),

@@ -2,7 +2,7 @@
 
 The views are made by the migrations in `store/migrations/versions/` (the
 newest shape by `0003_research_database.py`, and the events and timeline views by
-`0005_policy_changes.py`), so every database pcnwatch opens
+`0006_policy_changes.py`), so every database pcnwatch opens
 has them; this module documents them in plain words (Datasette shows the
 titles, the one-line descriptions, and the column notes under "What the columns
 mean") and reads them. Columns are the same on SQLite and PostgreSQL.

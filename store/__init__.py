@@ -13,7 +13,14 @@ from store.articles import (
     upsert_article,
 )
 from store.db import database_url, get_engine, session_scope
-from store.errors import BadDatabaseURL, BadQuery, SchemaError, StoreError
+from store.errors import (
+    BadDatabaseURL,
+    BadQuery,
+    DatabaseUnavailable,
+    JobLocked,
+    SchemaError,
+    StoreError,
+)
 from store.search import search_articles, search_quotes
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -22,6 +29,8 @@ __all__ = [
     "ArticleRecord",
     "BadDatabaseURL",
     "BadQuery",
+    "DatabaseUnavailable",
+    "JobLocked",
     "KnownArticle",
     "SchemaError",
     "StoreError",

@@ -4,6 +4,12 @@ One URL names the database: the `url` argument, else `DATABASE_URL`, else a
 SQLite file `pcnwatch.db` in the working directory. The schema is made only by
 the Alembic migrations in `store/migrations/`, applied on first connection in
 each process, so every command starts on a current schema.
+
+Errors of the database never show SQL or its parameters (a parameter may be a
+subscriber's unsubscribe token): engines hide parameters, and `error_line` makes
+any database error one line for people to read. Connecting gives up after
+PCNWATCH_DB_CONNECT_TIMEOUT seconds, so a server that never answers is an error,
+not a hang.
 """
 
 import fcntl
@@ -12,6 +18,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from alembic import command
@@ -19,14 +26,29 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session
 
 from store.errors import BadDatabaseURL, SchemaError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite:///pcnwatch.db"
+
+class Setting(NamedTuple):
+    name: str
+    default: Any
+    help: str
+
+
+# Every environment setting of the store, declared once with its default.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "sqlite:///pcnwatch.db",
+            "SQLAlchemy URL of the database (sqlite:///FILE or postgresql://user@host/db)"),
+    Setting("PCNWATCH_DB_CONNECT_TIMEOUT", 5.0,
+            "seconds to wait for a database server to answer a new connection "
+            "(PostgreSQL; a connect_timeout in the URL wins)"),
+)
+DEFAULT_URL = SETTINGS[0].default
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant will do; it only has to be the same in every pcnwatch process.
 _PG_MIGRATION_LOCK = 7_305_201_9
@@ -51,24 +73,54 @@ def redact(url: str) -> str:
         return "<unparseable URL>"
 
 
+def connect_timeout() -> float:
+    """Seconds to wait for a database server to answer (PCNWATCH_DB_CONNECT_TIMEOUT)."""
+    text = os.environ.get("PCNWATCH_DB_CONNECT_TIMEOUT") or str(SETTINGS[1].default)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise BadDatabaseURL(f"PCNWATCH_DB_CONNECT_TIMEOUT={text!r} is not a number of "
+                             "seconds above 0; set it to e.g. 5")
+    return seconds
+
+
+def error_line(exc: BaseException) -> str:
+    """One line saying what the database said, without the SQL or its parameters."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    lines = [line for line in text.splitlines()
+             if line.strip() and not line.startswith(("[SQL", "[parameters", "(Background"))]
+    return lines[0].strip() if lines else type(orig or exc).__name__
+
+
 def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     """The engine for `url` (cached per process), its schema migrated to the newest version."""
     url = database_url(url)
     if url in _engines:
         return _engines[url]
+    connect_args: dict[str, Any] = {}
     try:
-        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            # libpq's own timeout: a port that never answers is an error, not a hang.
+            connect_args["connect_timeout"] = max(1, round(connect_timeout()))
+        engine = sa.create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True,
+                                  connect_args=connect_args)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise BadDatabaseURL(f"DATABASE_URL {url!r} is not a database URL SQLAlchemy "
-                             f"understands ({exc}); use e.g. sqlite:///pcnwatch.db") from exc
+        shown = url if redact(url) == "<unparseable URL>" else redact(url)
+        raise BadDatabaseURL(f"DATABASE_URL {shown!r} is not a database URL SQLAlchemy "
+                             f"understands ({exc}); use e.g. sqlite:///pcnwatch.db") from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.connect():
             pass
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise BadDatabaseURL(f"cannot connect to {redact(url)}: {reason}") from exc
+    except sa.exc.DBAPIError as exc:
+        # OperationalError (no server, no file), DatabaseError (not a database) and the rest.
+        raise BadDatabaseURL(f"cannot connect to {redact(url)}: {error_line(exc)}"
+                             ) from None
     if migrate:
         upgrade(engine)
     _engines[url] = engine
@@ -148,7 +200,8 @@ def _upgrade(engine: Engine) -> str:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except sa.exc.SQLAlchemyError as exc:
-        raise SchemaError(f"could not migrate {redact(str(engine.url))}: {exc}") from exc
+        raise SchemaError(f"could not migrate {redact(str(engine.url))}: {error_line(exc)}"
+                          ) from exc
     log.info("database %s migrated to %s", redact(str(engine.url)), head_revision())
     return head_revision()
 

@@ -17,5 +17,13 @@ class BadQuery(StoreError):
     """A search or filter the store cannot run (empty search text, unknown filter)."""
 
 
+class JobLocked(StoreError):
+    """Another live process runs this job on this database now (see store/locks.py)."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database answered with an error: read-only, not a database, gone away."""
+
+
 class SnapshotError(StoreError):
     """A SQLite snapshot cannot be written where it was asked for."""

@@ -279,6 +279,15 @@ class SchedulerLease(SQLModel, table=True):
     expires_at: dt.datetime
 
 
+class JobLock(SQLModel, table=True):
+    """Which process runs a job now (see `store.locks`): one row per job while it runs."""
+
+    __tablename__ = "job_lock"
+    job: str = Field(primary_key=True, max_length=60)
+    holder: str = Field(description="host:pid:start of the process that runs the job")
+    acquired_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Subscriber(SQLModel, table=True):
     """A practice manager who gets the weekly digest, with optional filters."""
 
@@ -292,8 +301,14 @@ class Subscriber(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+# How far a digest send got (publish/mail.py): only `claimed` or earlier is safe to retry;
+# from `handed` on, the server may have the message, so a send never finished is `unknown`.
+SEND_STATES = ("pending", "claimed", "handed", "sent", "refused", "failed", "unknown")
+
+
 class DigestSend(SQLModel, table=True):
-    """One digest for one subscriber for one week: sent at most once."""
+    """One digest for one subscriber for one week: sent at most once; `status` is one of
+    SEND_STATES."""
 
     __tablename__ = "digest_send"
     __table_args__ = (UniqueConstraint("week", "subscriber_id"),)

@@ -7,10 +7,10 @@ triggers fill as rows arrive), copies the research tables into it, and then copi
 that file over the snapshot with SQLite's backup API. A Datasette that has the old
 snapshot open sees the new one as a single change, never a half-written file.
 
-Left out: subscribers and digest deliveries (private), job runs and the scheduler
-lease (bookkeeping), and the sources' crawl settings. A snapshot is marked with its
-own SQLite application id, and an existing file without that mark is never
-overwritten, so a slip of the path cannot replace a live database.
+Left out: subscribers and digest deliveries (private), job runs, job locks and the
+scheduler lease (bookkeeping), and the sources' crawl settings. A snapshot is
+marked with its own SQLite application id, and an existing file without that mark
+is never overwritten, so a slip of the path cannot replace a live database.
 """
 
 import logging
@@ -28,7 +28,8 @@ from store.errors import SnapshotError
 
 log = logging.getLogger(__name__)
 
-LEFT_OUT = frozenset({"subscriber", "digest_send", "job_run", "scheduler_lease", "source"})
+LEFT_OUT = frozenset({"subscriber", "digest_send", "job_run", "scheduler_lease", "job_lock",
+                      "source", "page"})
 # "pcnw" in ASCII: what `PRAGMA application_id` says in every snapshot file.
 APPLICATION_ID = 0x70636E77
 _CHUNK = 1000

@@ -1275,6 +1275,7 @@ def timeline_entries(session: Session, since: date | None = None, until: date | 
         if topic and topic not in topics and topic != row.topic:
             continue
         lead = meta[sources[0]] if sources else None
+        # Database ids (the "_" keys) stay inside: they depend on the order of a crawl.
         public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rs]
         result.append({
             "date": row.date.isoformat() if row.date else None,

@@ -38,6 +38,32 @@ def test_summary_adds_stats_of_several_spiders_per_source():
     assert summary.as_dict()["totals"]["errors"] == 2
 
 
+def test_summary_of_a_crawl_stopped_early_counts_pages_as_its_stats_would():
+    # A source whose spider never finished is counted from its page events; those counts
+    # must agree with the stats of a finished one (counts_from_stats), new columns included.
+    events = [
+        {"event": "start", "source": "s", "spider": "s-feed"},
+        {"event": "page", "source": "s", "url": "u1", "outcome": "new"},
+        {"event": "page", "source": "s", "url": "u2", "outcome": "unchanged", "reason": "304"},
+        {"event": "page", "source": "s", "url": "u3", "outcome": "skipped",
+         "reason": "off-topic (not due)"},
+        {"event": "page", "source": "s", "url": "u4", "outcome": "dropped",
+         "reason": "too-short"},
+        {"event": "page", "source": "s", "url": "u5", "outcome": "dropped",
+         "reason": "off-topic"},
+        {"event": "page", "source": "s", "url": "u6", "outcome": "error", "reason": "timeout"},
+    ]
+    stopped = CrawlSummary()
+    for event in events:
+        stopped.add_event(event)
+    finished = counts_from_stats({
+        "pcnwatch/fetched": 3, "pcnwatch/new": 1, "pcnwatch/unchanged": 1,
+        "pcnwatch/skipped/off-topic": 1, "pcnwatch/dropped/too-short": 1,
+        "pcnwatch/dropped/off-topic": 1, "pcnwatch/errors/timeout": 1})
+    assert stopped.sources["s"] == finished
+    assert stopped.errors_by_kind("s") == {"timeout": 1}
+
+
 def test_run_crawl_unknown_source_fails_before_starting(sqlite_url):
     with pytest.raises(UnknownSource, match="no-such-site"):
         run_crawl(sources_file=None, names=["no-such-site"], database_url=sqlite_url)
@@ -71,9 +97,10 @@ def test_run_crawl_streams_events_and_can_run_again(tmp_path, sqlite_url):
 def test_run_crawl_timeout_kills_the_child_and_says_so(tmp_path, sqlite_url):
     with serve(slow_seconds=60) as web:
         sources = web.write_sources(tmp_path / "s.toml")
+        # No time budget (PCNWATCH_CLOSE_AT 0): a child that does not stop by itself.
         summary = run_crawl(sources_file=sources, names=["trouble-times"],
                             database_url=sqlite_url, timeout=3,
-                            settings={**FAST, "DOWNLOAD_TIMEOUT": 120})
+                            settings={**FAST, "DOWNLOAD_TIMEOUT": 120, "PCNWATCH_CLOSE_AT": 0})
     assert summary.failed
     assert "timed out" in summary.reason
     assert summary.returncode != 0

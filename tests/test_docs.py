@@ -30,6 +30,7 @@ def render_settings() -> str:
     """The settings reference, from each layer's one declared SETTINGS tuple."""
     import publish.mail
     import scheduler
+    import store.db
     from crawler import defaults
 
     parts = ["# Settings reference", "",
@@ -38,6 +39,7 @@ def render_settings() -> str:
         ("Crawler (Scrapy settings)", "crawler/defaults.py", defaults.SETTINGS),
         ("Scheduler (`pcnwatch schedule --config FILE`)", "scheduler.py", scheduler.SETTINGS),
         ("Mail (environment variables)", "publish/mail.py", publish.mail.SETTINGS),
+        ("Database (environment variables)", "store/db.py", store.db.SETTINGS),
     ):
         parts += [f"## {title}", "", f"Declared in `{where}`.", "",
                   "| name | default | what |", "| --- | --- | --- |"]
@@ -70,9 +72,11 @@ def test_settings_reference_is_current():
 def test_every_setting_has_help():
     import publish.mail
     import scheduler
+    import store.db
     from crawler import defaults
 
-    for s in (*defaults.SETTINGS, *scheduler.SETTINGS, *publish.mail.SETTINGS):
+    for s in (*defaults.SETTINGS, *scheduler.SETTINGS, *publish.mail.SETTINGS,
+              *store.db.SETTINGS):
         assert len(s.help) > 10, f"setting {s.name} needs a help line"
 
 

@@ -454,10 +454,14 @@ def test_stance_patience_and_relief_over_quantifiers(stance_nlp, text, expected)
 def test_an_article_that_never_names_general_practice_takes_no_side():
     from nlp.pipeline import default_pipeline
 
-    doc = default_pipeline()(
+    article = (
         "Dental leaders warned the new dental contract was a disaster for patients.\n\n"
         "The British Dental Association said: \u201cThis deal is a betrayal of every "
-        "dentist in the country.\u201d")
+        "dentist in the country.\u201d\n\n"
+        + "Dentists in the region said the waiting lists for check-ups had grown again this "
+          "year, and that children were waiting longest for fillings and extractions. " * 4)
+    doc = default_pipeline()(article)
+    assert len(doc) >= 120  # an article, not a line: one sentence alone says too little
     assert {q["stance"] for q in doc._.pcnwatch_quotes} == {"neutral"}
     assert all(s["stance"] == "neutral" for s in doc._.pcnwatch_stances)
     assert all("not about general practice" in s["cues"] for s in doc._.pcnwatch_stances)
@@ -470,3 +474,16 @@ def test_a_body_takes_a_side_inside_a_relative_clause():
                              "strongly disagrees with and calls a threat to general practice.")
     stances = {s["actor_id"]: s["stance"] for s in doc._.pcnwatch_stances}
     assert stances.get("rcgp") == "oppose"
+
+
+@pytest.mark.parametrize(("text", "actor", "expected"), [
+    # LABELLING.md: a body reported as having campaigned for a measure supports it
+    ("The RCGP campaigned for the additional roles scheme to include GPs.", "rcgp", "support"),
+    # calling for a policy to go is opposition (contract section 4)
+    ("The BMA has called for the network targets to be scrapped.", "bma", "oppose"),
+])
+def test_reported_positions_without_a_quote(text, actor, expected):
+    from nlp.pipeline import default_pipeline
+
+    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
+    assert stances.get(actor) == expected

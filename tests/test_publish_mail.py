@@ -203,7 +203,7 @@ def test_send_server_down_fails_cleanly(list_of, monkeypatch):
     assert all(r.attempts == 0 for r in rows.values())
 
 
-def test_send_row_left_sending_by_a_dead_run_is_not_resent(smtp, list_of):
+def test_send_row_left_handed_by_a_dead_run_is_not_resent(smtp, list_of):
     url, make = list_of
     emails = make(2)
     jobs.digest(week=WEEK, send=True, database_url=url)
@@ -211,12 +211,13 @@ def test_send_row_left_sending_by_a_dead_run_is_not_resent(smtp, list_of):
     with Session(get_engine(url)) as s:
         row = s.exec(select(DigestSend).join(Subscriber).where(
             Subscriber.email == emails[1])).one()
-        row.status = "sending"
+        row.status = "handed"
         s.add(row)
         s.commit()
     counts = jobs.digest(week=WEEK, send=True, database_url=url)
     assert (counts["sent"], counts["unknown"]) == (0, 1)
     assert len(smtp.received) == 2
+    assert _rows(url)[emails[1]].status == "unknown"
 
 
 def test_send_stale_subscriber_filter_does_not_stop_the_others(smtp, list_of):
@@ -285,7 +286,7 @@ def test_claim_is_won_by_one_run_only(list_of):
     assert _claim(engine, WEEK, sub_id, "<a@x>") is True
     assert _claim(engine, WEEK, sub_id, "<b@x>") is False
     row = _rows(url)["manager1@practice1.test"]
-    assert (row.status, row.attempts, row.message_id) == ("sending", 1, "<a@x>")
+    assert (row.status, row.attempts, row.message_id) == ("claimed", 1, "<a@x>")
 
 
 # Each row: environment, and a fragment of the error (None: valid).
@@ -319,7 +320,7 @@ def test_send_line_lost_mid_message_is_never_resent(smtp, list_of):
     with pytest.raises(MailError, match="may have arrived"):
         jobs.digest(week=WEEK, send=True, database_url=url)
     rows = _rows(url)
-    assert [rows[e].status for e in emails] == ["sent", "sending", "pending"]
+    assert [rows[e].status for e in emails] == ["sent", "unknown", "pending"]
     assert "may have been delivered" in rows[emails[1]].last_error
     smtp.hang_up_in_data = set()
     counts = jobs.digest(week=WEEK, send=True, database_url=url)

@@ -234,8 +234,8 @@ def test_serve_search_box_on_research_views(ds):
         assert 'name="_search"' in get(ds, f"/pcnwatch/{view}").text, view
 
 
-INTERNAL = ("alembic_version", "scheduler_lease", "job_run", "mention", "subscriber",
-            "digest_send", "article_person", "article_topic", "source")
+INTERNAL = ("alembic_version", "scheduler_lease", "job_run", "job_lock", "mention",
+            "subscriber", "digest_send", "article_person", "article_topic", "source", "page")
 
 
 def test_serve_hides_internal_tables(ds):

@@ -40,9 +40,12 @@ class SourceMixin:
         spider.allowed_domains = source.domains
         return spider
 
-    def article_request(self, url: str, lastmod: str | None = None) -> scrapy.Request:
+    def article_request(self, url: str, lastmod: str | None = None,
+                        priority: int = 0) -> scrapy.Request:
+        """A request for an article page; a higher `priority` is fetched sooner."""
         return scrapy.Request(canonical_url(url), callback=self.parse_article,
-                              errback=self.on_error, meta={ARTICLE: True, LASTMOD: lastmod})
+                              errback=self.on_error, meta={ARTICLE: True, LASTMOD: lastmod},
+                              priority=priority)
 
     def parse_article(self, response: Response):
         headers = response.headers

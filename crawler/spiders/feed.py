@@ -1,5 +1,12 @@
-"""The feed spider: RSS and Atom feeds (feedparser), each item followed to its page."""
+"""The feed spider: RSS and Atom feeds (feedparser), each item followed to its page.
 
+Items are fetched newest first (by the date the feed gives them; undated ones after,
+in feed order), so a crawl cut short by its time budget has stored the newest news,
+and the next run, skipping what it stored, goes on with the older items. A feed
+that cannot be read or lists no items is counted as an error of its source.
+"""
+
+import calendar
 import logging
 
 import feedparser
@@ -28,11 +35,24 @@ class FeedSpider(SourceMixin, scrapy.Spider):
             record_problem(self, response.url, "bad-feed",
                            f"not a usable feed: {parsed.get('bozo_exception')}")
             return
+        if not linked:
+            what = "the feed is empty (0 bytes)" if not response.body.strip() else \
+                "the feed lists no items with a link"
+            record_problem(self, response.url, "empty-feed", what)
+            return
         if parsed.bozo:
             log.warning("source=%s url=%s feed is malformed (%s); following the %d items "
                         "that could be read", self.source.name, response.url,
                         parsed.get("bozo_exception"), len(linked))
-        for entry in linked:
+        newest_first = sorted(enumerate(linked), key=lambda pair: (-_when(pair[1]), pair[0]))
+        for rank, (_, entry) in enumerate(newest_first):
             # The date the feed gives the item: a later one means the article changed.
             lastmod = entry.get("updated") or entry.get("published")
-            yield self.article_request(response.urljoin(entry.link), lastmod)
+            yield self.article_request(response.urljoin(entry.link), lastmod,
+                                       priority=len(newest_first) - rank)
+
+
+def _when(entry) -> float:
+    """Seconds since the epoch of the item's date, or -inf when it has none."""
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return float(calendar.timegm(parsed)) if parsed else float("-inf")

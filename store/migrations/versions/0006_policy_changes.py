@@ -1,7 +1,7 @@
 """policy changes: one timeline entry per change, with its title, stage and how its date is known
 
-Revision ID: 0005_policy_changes
-Revises: 0004_page_table
+Revision ID: 0006_policy_changes
+Revises: 0005_reliability
 Create Date: 2026-12-08
 
 A timeline entry is now one policy change (its reports merged across articles and
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0005_policy_changes'
-down_revision = '0004_page_table'
+revision = '0006_policy_changes'
+down_revision = '0005_reliability'
 branch_labels = None
 depends_on = None
 

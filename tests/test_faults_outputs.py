@@ -1,0 +1,197 @@
+"""Hostile crawled text in every output people read (issue 15, rows 6-8).
+
+6. `[/]` and `[link=…]` (Rich markup) in titles, quotes and evidence;
+7. cells starting with =, +, - or @ (spreadsheet formulas) in CSV exports;
+8. Unicode bidi controls (U+202E and its kin) in the digest, feeds, timeline,
+   console and Datasette pages.
+
+The news is invented for these tests and stored through the real store; the
+outputs come from the real `pcnwatch` command and Datasette's own test client.
+"""
+
+import asyncio
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from test_publish_queries import INFO, VERSION
+
+from publish import datasette as pds
+from publish.hygiene import BIDI_CONTROLS
+from store.analysis import save_analysis
+from store.articles import ArticleRecord, upsert_article
+from store.db import get_engine, session_scope
+from store.timeline import rebuild_timeline
+
+WEEK = "2023-W10"
+LINK_TITLE = "[link=https://evil.invalid]Network targets cut for next year[/link]"
+STRAY_CLOSE = "GPs say [/] the rota [bold]cannot[/bold] be staffed"
+FORMULA = '=HYPERLINK("https://evil.invalid/steal","Network targets")'
+BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "gnp.exe" shows as "exe.png"
+LONG_WORD = "networkcontract" * 20  # 300 letters, no space to break at
+
+
+def _article(key, title, quote, speaker, evidence, obj, day):
+    return {
+        "url": f"https://hostile.test/{key}", "title": title, "published": day,
+        "text": f"{title}. The board met on the day. {quote}",
+        "analysis": {
+            "actors": [{"id": "bma-gpc", "mentions": 2}, {"id": "nhs-england", "mentions": 1}],
+            "quotes": [{"text": quote, "speaker": speaker, "actor_id": "bma-gpc",
+                        "stance": "oppose", "confidence": 0.9}],
+            "stances": [{"actor_id": "bma-gpc", "stance": "oppose", "confidence": 0.9,
+                         "evidence": [evidence]}],
+            "events": [{"action": "reduce", "actor_id": "nhs-england", "object": obj,
+                        "date": day.isoformat(), "sentence": f"NHS England cut the {obj}."}],
+            "topics": ["pcn-targets"],
+        },
+    }
+
+
+HOSTILE = [
+    _article("markup", LINK_TITLE, STRAY_CLOSE, "Dr [red]Lane[/red]",
+             "[link=https://evil.invalid]never deliverable[/link]",
+             "[link=https://evil.invalid]network specifications[/link]", date(2023, 3, 7)),
+    _article("formula", FORMULA, "+1 more unfunded duty for every network",
+             "@SUM(A1:A9)", "-2 targets is not enough", "network targets", date(2023, 3, 8)),
+    _article("bidi", f"Networks told {BIDI}exe.snalp{BIDI}\u202c to cut",
+             f"Practices \u2067cannot\u2069 cope {BIDI}with this", f"Dr {BIDI}Rao",
+             "\u200fnever\u200e deliverable", f"care home {BIDI}rounds", date(2023, 3, 9)),
+    _article("long", f"Networks and the {LONG_WORD}", "Too long to read", "Dr Lane",
+             "too long", "long words", date(2023, 3, 10)),
+]
+
+
+def store_hostile(url: str) -> None:
+    engine = get_engine(url)
+    with session_scope(engine) as s:
+        for a in HOSTILE:
+            _, row = upsert_article(s, ArticleRecord(url=a["url"], source="hostile-news",
+                                                     title=a["title"], text=a["text"],
+                                                     published=a["published"]))
+            save_analysis(s, row, a["analysis"], VERSION, INFO)
+    with session_scope(engine) as s:
+        rebuild_timeline(s)
+
+
+@pytest.fixture
+def hostile(pcnwatch, sqlite_url):
+    store_hostile(sqlite_url)
+    return pcnwatch
+
+
+def _wide(extra: dict | None = None) -> dict:
+    return {"COLUMNS": "400", **(extra or {})}
+
+
+# -- 6: Rich markup in crawled text ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table, shown", [
+    ("articles", [LINK_TITLE]),
+    ("quotes", [STRAY_CLOSE, "Dr [red]Lane[/red]"]),
+    ("stances", ["[link=https://evil.invalid]never deliverable[/link]"]),
+])
+def test_query_table_shows_markup_in_data_as_written(hostile, table, shown):
+    # A terminal that shows colours and links: where a live link would do harm.
+    result = hostile("query", table, env=_wide({"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"}))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b]8;" not in result.stdout, "crawled text became a terminal hyperlink"
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    for text in shown:
+        assert text in plain
+
+
+def test_status_table_shows_markup_in_errors_as_written(hostile, sqlite_url):
+    from store.models import JobRun
+
+    with session_scope(get_engine(sqlite_url)) as s:
+        s.add(JobRun(job="crawl", status="error", error=f"page {LINK_TITLE} failed [/]"))
+    result = hostile("status", env=_wide())
+    assert result.returncode == 0, result.stderr
+    assert "[/]" in result.stdout and "[link=https://evil.invalid]" in result.stdout
+
+
+# -- 7: spreadsheet formulas in CSV ---------------------------------------------------------------
+
+
+def _cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+@pytest.mark.parametrize("command", [
+    ("headlines", "--format", "csv"),
+    ("query", "articles", "--format", "csv"),
+    ("query", "quotes", "--format", "csv"),
+    ("query", "stances", "--format", "csv"),
+])
+def test_csv_cells_a_spreadsheet_would_run_are_made_text(hostile, command):
+    result = hostile(*command)
+    assert result.returncode == 0, result.stderr
+    cells = _cells(result.stdout)
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    assert any(c.startswith("'=HYPERLINK(") or c.startswith("'+1 more") or
+               c.startswith("'-2 targets") for c in cells)
+    # Numbers and dates stay numbers and dates.
+    assert "2023-03-08" in cells
+    raw = hostile(*command, "--raw-csv")
+    assert raw.returncode == 0, raw.stderr
+    assert any(c.startswith(("=HYPERLINK(", "+1 more", '["-2 targets')) for c in _cells(
+        raw.stdout))
+
+
+# -- 8: bidi controls -----------------------------------------------------------------------------
+
+
+def _bidi(text: str) -> list[str]:
+    return sorted({f"U+{ord(c):04X}" for c in BIDI_CONTROLS.findall(text)})
+
+
+@pytest.mark.parametrize("command", [
+    ("headlines", "--format", "text"),
+    ("headlines", "--format", "md"),
+    ("headlines", "--format", "rss"),
+    ("headlines", "--format", "atom"),
+    ("headlines", "--format", "jsonfeed"),
+    ("headlines", "--format", "csv"),
+    ("timeline", "--format", "text"),
+    ("timeline", "--format", "html"),
+    ("query", "quotes"),
+    ("query", "quotes", "--format", "csv"),
+    ("digest", "--week", WEEK),
+])
+def test_no_bidi_control_reaches_a_reader(hostile, command):
+    result = hostile(*command, env=_wide())
+    assert result.returncode == 0, result.stderr
+    assert "exe.snalp" in result.stdout or "Rao" in result.stdout or "rounds" in result.stdout
+    assert _bidi(result.stdout) == []
+
+
+def test_no_bidi_control_in_the_digest_files_and_long_words_wrap(hostile, tmp_path):
+    result = hostile("digest", "--week", WEEK, "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    for path in (tmp_path / "out").iterdir():
+        assert _bidi(path.read_bytes().decode("utf-8", "replace")) == [], path.name
+    html = (tmp_path / "out" / "digest.html").read_text()
+    # The column that holds the 300-letter word breaks it rather than widen the mail.
+    page = re.search(r'<div class="page" style="([^"]*)">(.*)', html, re.S)
+    assert page and "overflow-wrap: anywhere" in page.group(1)
+    assert LONG_WORD in page.group(2)
+
+
+def test_no_bidi_control_in_datasette_pages(sqlite_url, tmp_path):
+    store_hostile(sqlite_url)
+    ds = pds.app(sqlite_url, pages_dir=tmp_path)
+
+    async def fetch(path):
+        return (await ds.client.get(path)).text
+
+    for path in ("/pcnwatch/article", "/pcnwatch/quote", "/pcnwatch/quotes",
+                 "/pcnwatch/article/3", "/pcnwatch/timeline",
+                 "/pcnwatch?sql=select+title,+text+from+article"):
+        page = asyncio.run(fetch(path))
+        assert any(m in page for m in ("exe.snalp", "rounds", "Rao", "cope", "deliverable")), \
+            path
+        assert _bidi(page) == [], path
