@@ -6,7 +6,9 @@ reaction linked to an entry of the chain is what a body said of that policy then
 neutral words take no side and are skipped, and a story carried by several sites
 counts once. An alert is a body's stance that differs from the last side it took
 on the same policy ("the BMA GP Committee moved from mixed to oppose on the
-network DES"), with both statements, their dates and their links.
+network DES"), with both statements, their dates and their links. The text is
+read by people, so bidi controls are removed from it (publish.hygiene); the JSON
+keeps the text as stored.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import IO
 from sqlmodel import Session, select
 
 from publish.errors import BadFilter
+from publish.hygiene import strip_bidi
 from store.db import get_engine, session_scope
 from store.models import Actor, ActorStance, Article, Quote, Reaction, TimelineEntry
 
@@ -139,7 +142,7 @@ def render_text(alerts: list[Alert]) -> str:
             if said:
                 lines.append(f"      {said}")
             lines.append(f"      {s.url}")
-    return "\n".join(lines) + "\n"
+    return strip_bidi("\n".join(lines)) + "\n"
 
 
 def render_json(alerts: list[Alert]) -> str:

@@ -14,7 +14,9 @@ one after the report with closing words ("the consultation closes on 15 January"
 else from the sentences of the articles that report the draft. Each deadline has a
 UID made from its timeline entry's stable key, its kind and its day, so a calendar
 that subscribes to `pcnwatch deadlines --format ics` (or `/deadlines.ics` of
-`pcnwatch serve`) updates an event instead of adding a second one.
+`pcnwatch serve`) updates an event instead of adding a second one. The text and
+the calendar are read by people, so bidi controls are removed from them
+(publish.hygiene); the JSON keeps the text as stored.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import json
 import re
 import tomllib
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -34,6 +36,7 @@ from sqlmodel import Session, select
 
 from publish.errors import BadFilter
 from publish.feeds import public_url
+from publish.hygiene import clean
 from store.db import get_engine, session_scope
 from store.models import Article
 from store.timeline import timeline_entries
@@ -282,7 +285,12 @@ def _day(value: date) -> str:
 # -- rendering -----------------------------------------------------------------------------------
 
 
+def _readable(items: list[Deadline]) -> list[Deadline]:
+    return [replace(d, **{f.name: clean(getattr(d, f.name)) for f in fields(d)}) for d in items]
+
+
 def render_text(items: list[Deadline]) -> str:
+    items = _readable(items)
     if not items:
         return "No dated requirements or consultations found.\n"
     lines = []
@@ -304,6 +312,7 @@ def render_ics(items: list[Deadline], *, now: datetime | None = None) -> str:
     """An RFC 5545 calendar: one all-day VEVENT per deadline, each with its source link."""
     from icalendar import Calendar, Event
 
+    items = _readable(items)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
