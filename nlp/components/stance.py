@@ -830,6 +830,8 @@ class StanceTagger:
         return mentions
 
     def _is_position_subject(self, span: Span) -> bool:
+        if span.sent.text.rstrip().endswith("?"):
+            return False  # a question put to a body is not its position
         root = span.root
         while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
             root = root.head
