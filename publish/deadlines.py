@@ -176,7 +176,7 @@ def _requirements(entry: dict) -> list[Deadline]:
         best = max(acts, key=lambda a: (a["stories"], len(a["sources"]), -a["act"]))
         sources = list(dict.fromkeys(u for a in acts for u in a["sources"]))
         days = sorted({d for a in acts for d in a["effective_dates"]})
-        stories = len({story for a in acts for story in a["story_ids"]})
+        stories = len({story for a in acts for story in a["story_keys"]})
         if _proposed(entry, best["sentence"] or ""):
             sure, how = "proposed", "proposed in a draft: it may change before it is final"
         elif len(days) > 1:

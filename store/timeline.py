@@ -482,8 +482,10 @@ def _cluster_acts(reports: list[_Report], ctx: _Context, options: TimelineOption
             if r.effective and act.effective and \
                     abs((r.effective - act.effective).days) > options.same_act_days:
                 continue  # due or taking effect on another day: another act
-            sim, match = max(((objects_alike(r.key, m.key, r.tokens, m.tokens), m)
-                              for m in act.reports), key=lambda p: (p[0], -p[1].id))
+            # Ties go to the first report in the articles' order, never the lowest row id:
+            # the reason given for a merge must not hang on the order of a crawl.
+            sim, match = min(((objects_alike(r.key, m.key, r.tokens, m.tokens), m)
+                              for m in act.reports), key=lambda p: (-p[0], p[1].order))
             moment = None
             if sim < options.object_similarity:
                 moment = _same_moment(r, act, options)
@@ -1361,8 +1363,8 @@ def _acts(evs: list[PolicyEvent], meta: dict, names: dict[str, str]) -> list[dic
             "effective_sources": sum(due.values()),
             "first_reported": first.isoformat() if first else None,
             "sources": list(dict.fromkeys(meta[e.article_id]["url"] for e in group)),
-            "stories": len({meta[e.article_id]["story"] for e in group}),
-            "story_ids": sorted({meta[e.article_id]["story"] for e in group}),
+            "stories": len({meta[e.article_id]["story_key"] for e in group}),
+            "story_keys": sorted({meta[e.article_id]["story_key"] for e in group}),
             "_names_something": any(subject_tokens(e.object) for e in group),
             "_sentences": {" ".join((e.sentence or "").split()) for e in group},
         })
@@ -1387,8 +1389,8 @@ def _told_once(acts: list[dict]) -> list[dict]:
             twin["sources"] = list(dict.fromkeys(twin["sources"] + act["sources"]))
             twin["effective_dates"] = sorted(set(twin["effective_dates"] +
                                                  act["effective_dates"]))
-            twin["story_ids"] = sorted(set(twin["story_ids"]) | set(act["story_ids"]))
-            twin["stories"] = len(twin["story_ids"])
+            twin["story_keys"] = sorted(set(twin["story_keys"]) | set(act["story_keys"]))
+            twin["stories"] = len(twin["story_keys"])
             continue
         by_title[title] = act
         kept.append(act)
@@ -1453,17 +1455,33 @@ def _by_stance(reactions: list[dict]) -> dict[str, list[dict]]:
 
 
 def _article_meta(session: Session, ids: set[int]) -> dict[int, dict]:
+    """Each article's address, date, title, source, topics and story.
+
+    `story` is the story's row id, for telling copies apart inside; `story_key` names
+    the story by the address of its first article (earliest date, then address), so
+    what is shown does not hang on the order a crawl stored the copies in.
+    """
     meta: dict[int, dict] = {}
     for chunk in _chunks(sorted(ids)):
         for aid, url, published, title, source, story in session.exec(
                 select(Article.id, Article.url, Article.published, Article.title,
                        Article.source, Article.story_id).where(Article.id.in_(chunk))):
             meta[aid] = {"url": url, "published": published, "title": title, "source": source,
-                         "story": story if story is not None else -aid, "topics": []}
+                         "story": story if story is not None else -aid, "story_key": url,
+                         "topics": []}
         for aid, t in session.exec(select(ArticleTopic.article_id, ArticleTopic.topic)
                                    .where(ArticleTopic.article_id.in_(chunk))
                                    .order_by(ArticleTopic.rank)):
             meta[aid]["topics"].append(t)
+    first: dict[int, tuple] = {}
+    for chunk in _chunks(sorted({m["story"] for m in meta.values() if m["story"] > 0})):
+        for story, url, published in session.exec(
+                select(Article.story_id, Article.url, Article.published)
+                .where(Article.story_id.in_(chunk))):
+            first[story] = min(first.get(story, (date.max, url)), (published or date.max, url))
+    for m in meta.values():
+        if m["story"] in first:
+            m["story_key"] = first[m["story"]][1]
     return meta
 
 
