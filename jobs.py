@@ -206,7 +206,19 @@ def _print_crawl_summary(console: Console, counts: dict) -> None:
         table.add_column(c.replace("_", "-"), justify="right")
     for name, row in sorted(per_source.items()):
         table.add_row(Text(name), *(str(row.get(c, 0)) for c in cols))
-    console.print(table)
+    # A log or a pipe is no terminal: give the table its natural width rather than cutting
+    # every heading to a stump at the default 80 columns.
+    if console.is_terminal:
+        console.print(table)
+    else:
+        # A log or a pipe is no terminal: give the table room rather than cutting every
+        # heading to a stump at the default 80 columns.
+        width = console.width
+        console.width = max(width, 120)
+        try:
+            console.print(table)
+        finally:
+            console.width = width
     if counts.get("failed"):
         console.print(Text.assemble(("crawl failed: ", "red"),
                                     counts.get("reason") or "see the log"))
