@@ -120,13 +120,27 @@ def _drop_trailing(text: str) -> str:
     cut = min((lower.find(f" {p} ") for p in words.trailing_participles
                if lower.find(f" {p} ") > 0), default=-1)
     if cut > 0 and (len(text[:cut].split()) >= 2 or _NUMBER.match(text)):
-        text = text[:cut].rstrip(" ,")  # "£82m set aside for ..." is £82m
+        rest = text[cut:].split(None, len(_participle_at(lower, cut).split()))[-1]
+        if _NUMBER.match(text) and rest.lower().startswith("for "):
+            # "£82m set aside for around 1,000 posts": the amount and what it pays for
+            return f"{text[:cut].rstrip(' ,')} {rest}"
+        text = text[:cut].rstrip(" ,")
     return text
+
+
+def _participle_at(lower: str, cut: int) -> str:
+    return next(p for p in _words().trailing_participles if lower.startswith(f" {p} ", cut))
 
 
 def _balanced(text: str) -> bool:
     return (text.count("\u201c") == text.count("\u201d") and text.count('"') % 2 == 0
             and text.count("(") == text.count(")"))
+
+
+def _amount(phrase: str) -> bool:
+    """A sum of money, perhaps hedged: "£82m", "around £246m", "up to £1.5 per head"."""
+    return bool(re.match(r"^(?:(?:around|about|almost|nearly|over|more than|up to|an extra|"
+                         r"a further)\s+)?[£$]\d", phrase, re.I))
 
 
 def _acronym(word: str) -> bool:
@@ -187,9 +201,10 @@ def title(action: str, bodies: list[str], obj: str | None, sentence: str | None)
         elif action == "propose" and lead in words.published_objects:
             verb = "published"
         else:
-            if action == "fund" and {"funding", "money"} & {
-                    w.lower() for w in phrase.split()[:2]}:
-                verb = "committed"  # "funded network funding" says nothing
+            if action == "fund" and ({"funding", "money"} & {
+                    w.lower() for w in phrase.split()[:2]} or _amount(phrase)):
+                # "funded network funding" says nothing; "funded £82m" funds nothing
+                verb = "committed"
             phrase = with_article(phrase)
         who = " and ".join(bodies[:2])
         return _capitalise(f"{who} {verb} {phrase}")

@@ -33,9 +33,11 @@ NHSE = ["NHS England"]
      "NHS England opened a consultation on the draft specifications"),
     ("fund", NHSE, "network funding for clinical directors", "x.",
      "NHS England committed network funding for clinical directors"),
-    ("fund", ["the Government"], "around £246m", "x.", "The Government funded around £246m"),
+    # A sum is committed, and keeps what it pays for; "funded £82m" would fund nothing.
+    ("fund", ["the Government"], "around £246m", "x.", "The Government committed around £246m"),
     ("fund", ["the Government"], "£82m set aside for around 1,000 posts", "x.",
-     "The Government funded £82m"),
+     "The Government committed £82m for around 1,000 posts"),
+    ("fund", NHSE, "£1.5m announced", "x.", "NHS England committed £1.5m"),
     # Spaced quotes and hyphens the tokeniser left are closed up.
     ("withdraw", ["the Government"], "“ 8 am rush ” rules", "x.",
      "The Government withdrew “8 am rush” rules"),
