@@ -39,6 +39,7 @@ _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
 _BODY_DETERMINERS = {"its", "their", "our"}
 _CLAUSE_OPENERS = {",", "(", "-", "\u2013", "\u2014"}
+_PERSONAL_POSSESSIVES = {"her", "his", "my", "your"}
 
 if not Doc.has_extension("pcnwatch_people"):
     Doc.set_extension("pcnwatch_people", default=None)
@@ -353,6 +354,8 @@ class PeopleFinder:
         """"Committee chair Dr X", "LMC chair Dr X": a short form without its article."""
         ids = [span.kb_id_ for span in before]
         for word in words:
+            if word.i > 0 and word.doc[word.i - 1].lower_ in _PERSONAL_POSSESSIVES:
+                continue  # "a member of her network's group": her own network, no body
             actor_id = self._registry().resolve_bare(word.text, ids)
             if actor_id:
                 return actor_id
