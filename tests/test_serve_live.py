@@ -170,6 +170,16 @@ def _fits(driver) -> bool:
         "return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def _follow(driver, act, expected: str) -> None:
+    """Click or submit, and wait until the page it leads to (its address holds `expected`)
+    has loaded: a click returns before the next page arrives, later on a loaded machine."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    act()
+    WebDriverWait(driver, 30).until(lambda d: expected in d.current_url and d.execute_script(
+        "return document.readyState") == "complete")
+
+
 def _in_first_screen(driver, selector: str) -> bool:
     return driver.execute_script(
         "const e = document.querySelector(arguments[0]);"
@@ -191,15 +201,14 @@ def test_research_pages_in_a_browser(served, browser, width, tmp_path):
     for internal in ("alembic_version", "scheduler_lease", "job_run", "mention"):
         assert internal not in body
     # a view: search, a topic facet, and evidence with its cue phrases marked
-    links[1].click()
+    _follow(browser, links[1].click, "/pcnwatch/actor_stances")
     assert browser.current_url.endswith("/pcnwatch/actor_stances")
     assert _fits(browser)
     search = browser.find_element("id", "_search")
     search.send_keys("rota")
-    search.submit()
-    assert "_search=rota" in browser.current_url
-    browser.find_element("link text", "access").click()  # the topics facet
-    assert "topics__arraycontains=access" in browser.current_url
+    _follow(browser, search.submit, "_search=rota")
+    _follow(browser, browser.find_element("link text", "access").click,  # the topics facet
+            "topics__arraycontains=access")
     marks = browser.find_elements("css selector", "td.col-evidence mark")
     assert [m.text for m in marks] == ["too much", "too fast"]
     assert all(m.is_displayed() for m in marks)
@@ -219,6 +228,7 @@ def test_research_pages_in_a_browser(served, browser, width, tmp_path):
     assert [b.find_element("tag name", "title").get_attribute("textContent")
             for b in bars] == ["2023-03: 2 oppose"]
     browser.save_screenshot(str(tmp_path / f"stance-{width}.png"))
-    browser.find_element("css selector", "svg.pcnwatch-chart a").click()
+    _follow(browser, browser.find_element("css selector", "svg.pcnwatch-chart a").click,
+            "/pcnwatch/")
     rows = browser.find_elements("css selector", "table.rows-and-columns tbody tr")
     assert len(rows) == 2
