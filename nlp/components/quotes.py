@@ -785,6 +785,7 @@ class _Context:
         self.media = {s.kb_id_ for s in self.actors if s.label_ == "media"}
         self.home = home_body(doc, self.actors, self.quotes)
         self.attributed: list[tuple[int, dict[str, Any]]] = []
+        self._units: list[Span] | None = None
         self.reported: list[dict[str, Any]] = []
 
     def in_quote(self, char: int) -> bool:
@@ -804,7 +805,9 @@ class _Context:
 
     def units(self) -> list[Span]:
         """Sentences cut at paragraph breaks (the parser sometimes runs one over a break)."""
-        out = []
+        if self._units is not None:
+            return self._units
+        out = self._units = []
         starts = [p_start for p_start, _ in self.paragraphs]
         for sent in self.doc.sents:
             first = max(bisect_right(starts, sent.start_char) - 1, 0)
@@ -884,7 +887,9 @@ class _Context:
         text between `after` and `before`, outside quotations, if no one else spoke since."""
         found = None
         for sent in self.units():
-            if sent.start_char < after or sent.start_char >= before:
+            if sent.start_char >= before:
+                break
+            if sent.start_char < after:
                 continue
             for tok in sent:
                 if tok.pos_ not in ("VERB", "AUX") or self.in_quote(tok.idx) or \
