@@ -47,6 +47,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCNWATCH_DB_CONNECT_TIMEOUT", 5.0,
             "seconds to wait for a database server to answer a new connection "
             "(PostgreSQL; a connect_timeout in the URL wins)"),
+    Setting("PCNWATCH_CLAIM_LEASE_SECONDS", 60.0,
+            "a `process` worker's claim on its batch of articles lasts this long after its "
+            "last renewal (it renews every third of it); the batch of a worker that died "
+            "goes to another worker once it runs out"),
 )
 DEFAULT_URL = SETTINGS[0].default
 SQLITE_BUSY_TIMEOUT_MS = 30_000
