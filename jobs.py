@@ -30,7 +30,7 @@ from rich.text import Text
 from sqlmodel import select
 
 from store import get_engine, session_scope
-from store.db import error_line
+from store.db import error_line, serialise_writes
 from store.locks import job_lock, process_alive, process_identity
 from store.models import JobRun, utcnow
 
@@ -156,6 +156,30 @@ def _progress(console: Console | None) -> Progress | nullcontext:
 # -- crawl ---------------------------------------------------------------------------------------
 
 
+def shared_frontier(database_url: str | None = None) -> str | None:
+    """The Redis URL of the crawl frontier that every crawl process storing into this
+    database shares (REDIS_URL), or None to crawl alone: without REDIS_URL, and on SQLite,
+    which lives on one machine and takes one crawl at a time (the crawl job lock)."""
+    from store.db import database_url as resolve_url
+
+    redis_url = (os.environ.get("REDIS_URL") or "").strip()
+    if not redis_url:
+        return None
+    if resolve_url(database_url).startswith("sqlite"):
+        log.info("REDIS_URL is set but the database is SQLite: crawling alone")
+        return None
+    return redis_url
+
+
+def shares_work(job: str, database_url: str | None = None) -> bool:
+    """True for the jobs that several processes run side by side, sharing the work, instead
+    of one at a time under the job lock: `process` (claims on articles) and, on a shared
+    frontier, `crawl`."""
+    if job == "process":
+        return True
+    return job == "crawl" and shared_frontier(database_url) is not None
+
+
 def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
           database_url: str | None = None, console: Console | None = None,
           timeout: float = 3600, settings: dict | None = None,
@@ -164,16 +188,26 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
 
     The run's record counts what was stored as it goes (saved every few seconds), so
     a crawl stopped by Ctrl-C, SIGTERM, `stop` or its time budget says what it did.
+    On a shared frontier (REDIS_URL, see `shared_frontier`) any number of crawls run at
+    once, on any hosts, and each page is fetched by one of them; otherwise the crawl job
+    lock lets one crawl run at a time.
     """
+    from crawler.frontier import check_frontier, redact
     from crawler.run import CrawlSummary, run_crawl
     from crawler.sources import load_sources, select
     from store.db import database_url as resolve_url
 
     select(load_sources(sources_file), names)  # unknown names fail here, before any work
     url = resolve_url(database_url)
+    frontier = shared_frontier(url)
+    if frontier:
+        check_frontier(frontier)  # a Redis that does not answer fails here, in one line
     summary = CrawlSummary()
-    with recorded_run("crawl", url) as counts, _progress(console) as progress:
+    with recorded_run("crawl", url, lock=frontier is None) as counts, \
+            _progress(console) as progress:
         task = progress.add_task("crawling", total=None) if progress else None
+        if frontier:
+            counts["frontier"] = redact(frontier)
 
         def on_event(event: dict) -> None:
             if progress is not None and event.get("event") == "page":
@@ -185,7 +219,7 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
         try:
             run_crawl(sources_file=sources_file, names=names, database_url=url,
                       timeout=timeout, on_event=on_event, settings=settings, summary=summary,
-                      stop=stop)
+                      stop=stop, frontier=frontier)
         finally:
             counts.update(summary.as_dict())
             if summary.interrupted and console is not None:
@@ -358,6 +392,7 @@ def _analyse_batch(engine, holder: str, ids: list[int], nlp, info, batch_size: i
                                    check_html=False)) if records else []
     analysed = errors = 0
     with session_scope(engine) as s:
+        serialise_writes(s)  # workers on other hosts may add the same new actor or person
         mine = {a.id: a for a in held_articles(s, holder, hashes, PIPELINE_VERSION,
                                                 lease=lease)}
         for result in results:  # each result carries its article id as "id"

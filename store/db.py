@@ -56,6 +56,7 @@ DEFAULT_URL = SETTINGS[0].default
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant will do; it only has to be the same in every pcnwatch process.
 _PG_MIGRATION_LOCK = 7_305_201_9
+_PG_WRITE_LOCK = 7_305_201_4
 
 _engines: dict[str, Engine] = {}
 
@@ -208,6 +209,19 @@ def _upgrade(engine: Engine) -> str:
                           ) from exc
     log.info("database %s migrated to %s", redact(str(engine.url)), head_revision())
     return head_revision()
+
+
+def serialise_writes(session: Session) -> None:
+    """Make the session's transaction the one writer of articles and what hangs on them
+    (actors, people, stories, pages, analysis rows) until it ends.
+
+    Crawl processes and analysis workers on several hosts would otherwise race to insert
+    the same new actor, person, text or page, and one of them would fail on a unique key.
+    PostgreSQL: a transaction-level advisory lock, let go at commit or rollback, and by the
+    server when the connection dies. SQLite already takes one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(sa.text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_PG_WRITE_LOCK))
 
 
 @contextmanager
