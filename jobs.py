@@ -334,10 +334,12 @@ def analyse_pending(database_url: str, *, batch_size: int = 32,
     """One analysis worker: claim a batch of pending articles, analyse it, commit it, and
     again, until no article is pending; returns this process's peak memory in MB.
 
-    A batch that another worker holds is waited for (its worker may die, and its claims
-    then expire into ours), so the run ends only when every article is analysed.
-    `on_batch(analysed, errors, lost)` is called after each commit; `lost` counts
-    articles whose claim went to another worker before ours could commit.
+    Batches that other workers hold are waited for, up to two leases without progress:
+    a worker that died leaves its claims to expire into ours, so a run ends with every
+    article analysed; one that is alive but stuck (paused, its locks held) is left to
+    finish its own batch, or to the next run. `on_batch(analysed, errors, lost)` is
+    called after each commit; `lost` counts articles whose claim went to another worker
+    before ours could commit.
     """
     from nlp import PIPELINE_VERSION, build_pipeline
     from store.analysis import count_to_analyse
@@ -347,15 +349,22 @@ def analyse_pending(database_url: str, *, batch_size: int = 32,
     holder, lease = process_identity(), claim_lease()
     stop = stop or threading.Event()
     nlp = info = None
+    waiting_since = None
     while not stop.is_set():
         ids = claim_articles(engine, PIPELINE_VERSION, holder, size=batch_size, lease=lease)
         if not ids:
             with session_scope(engine) as s:
-                if count_to_analyse(s, PIPELINE_VERSION) == 0:
-                    break
+                left = count_to_analyse(s, PIPELINE_VERSION)
+            waiting_since = waiting_since or time.monotonic()
+            if left == 0:
+                break
+            if time.monotonic() - waiting_since > 2 * lease:
+                log.info("%d articles are claimed by other workers, which analyse them", left)
+                break
             # Claimed by other workers: wait, in case one dies and its claims expire.
             stop.wait(min(2.0, lease / 4))
             continue
+        waiting_since = None
         if nlp is None:
             nlp, info = build_pipeline(), _RegistryActors()
         try:
