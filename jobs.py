@@ -299,8 +299,9 @@ def process(*, database_url: str | None = None, workers: int = 1, batch_size: in
     with recorded_run("process", url, lock=False) as counts, _progress(console) as progress:
         with session_scope(engine) as s:
             total = count_to_analyse(s, PIPELINE_VERSION)
-        counts.update(analysed=0, errors=0, lost=0, pending=total, version=PIPELINE_VERSION,
-                      workers=workers)
+        counts.update(analysed=0, errors=0, lost=0, pending=total, version=PIPELINE_VERSION)
+        if workers > 1:
+            counts["workers"] = workers
         if total == 0:
             return counts
         task = progress.add_task("analysing", total=total) if progress else None
