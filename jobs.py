@@ -344,7 +344,7 @@ def analyse_pending(database_url: str, *, batch_size: int = 32,
     """
     from nlp import PIPELINE_VERSION, build_pipeline
     from store.analysis import count_to_analyse
-    from store.claims import claim_articles, claim_lease, release_claims
+    from store.claims import claim_articles, claim_lease
 
     engine = get_engine(database_url)
     holder, lease = process_identity(), claim_lease()
@@ -370,22 +370,33 @@ def analyse_pending(database_url: str, *, batch_size: int = 32,
             nlp, info = build_pipeline(), _RegistryActors()
         try:
             with _renewing(engine, holder, ids, lease):
-                done = _analyse_batch(engine, holder, ids, nlp, info, batch_size, lease)
+                *done, saved = _analyse_batch(engine, holder, ids, nlp, info, batch_size,
+                                              lease)
         except BaseException:
             # Killed politely (Ctrl-C, SIGTERM, an error): give the batch back at once
             # rather than after the lease. A SIGKILL leaves it to expire.
-            with contextlib.suppress(sa.exc.SQLAlchemyError), session_scope(engine) as s:
-                release_claims(s, holder, ids)
+            _give_back(engine, holder, ids)
             raise
         if on_batch is not None:
             on_batch(*done)
+        if not saved:  # the database is held by a stuck writer: leave it to the next run
+            _give_back(engine, holder, ids)
+            break
     return _peak_rss_mb()
 
 
+def _give_back(engine, holder: str, ids: list[int]) -> None:
+    from store.claims import release_claims
+
+    with contextlib.suppress(sa.exc.SQLAlchemyError), session_scope(engine) as s:
+        release_claims(s, holder, ids)
+
+
 def _analyse_batch(engine, holder: str, ids: list[int], nlp, info, batch_size: int,
-                   lease: float) -> tuple[int, int, int]:
+                   lease: float) -> tuple[int, int, int, bool]:
     """Analyse the claimed articles `ids` and commit them with their claims released, in one
-    transaction: a worker killed half-way leaves whole batches or nothing."""
+    transaction: a worker killed half-way leaves whole batches or nothing. Returns the
+    counts (analysed, errors, lost) and whether the batch could be saved."""
     from nlp import PIPELINE_VERSION, analyze_records
     from store.analysis import save_analysis
     from store.claims import held_articles, release_claims
@@ -401,23 +412,34 @@ def _analyse_batch(engine, holder: str, ids: list[int], nlp, info, batch_size: i
     results = list(analyze_records(records, nlp=nlp, batch_size=batch_size,
                                    check_html=False)) if records else []
     analysed = errors = 0
-    with session_scope(engine) as s:
-        serialise_writes(s)  # workers on other hosts may add the same new actor or person
-        mine = {a.id: a for a in held_articles(s, holder, hashes, PIPELINE_VERSION,
-                                                lease=lease)}
-        for result in results:  # each result carries its article id as "id"
-            article = mine.get(int(result["id"]))
-            if article is None:
-                continue
-            if "error" in result:
-                log.warning("article %s (%s): analysis failed: %s", article.id, article.url,
-                            result["error"])
-                errors += 1
-                result = {}
-            save_analysis(s, article, result, PIPELINE_VERSION, info)
-            analysed += 1
-        release_claims(s, holder, ids)
-    return analysed, errors, len(hashes) - analysed
+    try:
+        with session_scope(engine) as s:
+            # Workers on other hosts may add the same new actor or person. A worker stopped
+            # here (SIGSTOP) past its lease has lost its batch: the server ends its
+            # transaction, and the others wait for it no longer than that.
+            serialise_writes(s, wait_seconds=max(10.0, lease))
+            mine = {a.id: a for a in held_articles(s, holder, hashes, PIPELINE_VERSION,
+                                                    lease=lease)}
+            for result in results:  # each result carries its article id as "id"
+                article = mine.get(int(result["id"]))
+                if article is None:
+                    continue
+                if "error" in result:
+                    log.warning("article %s (%s): analysis failed: %s", article.id,
+                                article.url, result["error"])
+                    errors += 1
+                    result = {}
+                save_analysis(s, article, result, PIPELINE_VERSION, info)
+                analysed += 1
+            release_claims(s, holder, ids)
+    except (sa.exc.OperationalError, sa.exc.InternalError) as exc:
+        # The server ended our transaction (this worker was stopped too long), or another
+        # writer held the database too long (stopped mid-write): nothing of the batch is
+        # stored, and it is analysed again by whoever claims it next.
+        log.warning("a batch of %d articles was not saved (%s); it is analysed again later",
+                    len(ids), error_line(exc))
+        return 0, 0, len(hashes), False
+    return analysed, errors, len(hashes) - analysed, True
 
 
 @contextmanager
@@ -436,7 +458,7 @@ def _renewing(engine, holder: str, ids: list[int], lease: float) -> Iterator[Non
                 log.warning("could not renew the claims on %d articles: %s", len(ids),
                             error_line(exc))
                 continue
-            if len(held) < len(ids):
+            if len(held) < len(ids) and not done.is_set():
                 log.warning("%d of %d claimed articles went to another worker (this one was "
                             "too slow to renew); they are not saved twice",
                             len(ids) - len(held), len(ids))

@@ -467,7 +467,10 @@ class Lease:
     def renew(self) -> bool:
         """Push the expiry on; False when the lease is no longer ours."""
         expires = utcnow() + timedelta(seconds=self.seconds)
-        with self.engine.begin() as conn:
+        # Committed by the server as it runs: the renewing thread may wait long for the GIL
+        # while a job analyses, and must not hold the lease row locked meanwhile (a standby
+        # would wait on it for as long as this process is paused).
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return conn.execute(
                 sa.update(SchedulerLease)
                 .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)

@@ -106,7 +106,15 @@ def claim_articles(engine: Engine, version: str, holder: str, *, size: int,
         where=_CLAIM.c.expires_at <= now,
     ).returning(_CLAIM.c.article_id)
     with engine.begin() as conn:
-        return sorted(conn.execute(stmt).scalars())
+        if dialect == "postgresql":
+            # A claim row another worker's transaction holds is not worth waiting for.
+            conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+        try:
+            return sorted(conn.execute(stmt).scalars())
+        except sa.exc.OperationalError as exc:
+            if "lock timeout" not in str(exc.orig or exc).lower():
+                raise
+            return []
 
 
 def renew_claims(engine: Engine, holder: str, ids: Iterable[int], *, lease: float) -> set[int]:
@@ -114,7 +122,9 @@ def renew_claims(engine: Engine, holder: str, ids: Iterable[int], *, lease: floa
     ids = list(ids)
     if not ids:
         return set()
-    with engine.begin() as conn:
+    # One statement committed by the server as it runs: a renewing thread that waits for
+    # the GIL (spaCy holds it for long stretches) holds no row lock meanwhile.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return _renew(conn, holder, ids, lease)
 
 

@@ -211,16 +211,23 @@ def _upgrade(engine: Engine) -> str:
     return head_revision()
 
 
-def serialise_writes(session: Session) -> None:
+def serialise_writes(session: Session, *, wait_seconds: float = 60.0) -> None:
     """Make the session's transaction the one writer of articles and what hangs on them
     (actors, people, stories, pages, analysis rows) until it ends.
 
     Crawl processes and analysis workers on several hosts would otherwise race to insert
     the same new actor, person, text or page, and one of them would fail on a unique key.
     PostgreSQL: a transaction-level advisory lock, let go at commit or rollback, and by the
-    server when the connection dies. SQLite already takes one writer at a time.
+    server when the connection dies. A process stopped half-way (SIGSTOP, a frozen host)
+    must not stop the others for ever: the server ends a transaction that waits
+    `wait_seconds` between two statements, and this one gives up (OperationalError, lock
+    timeout) when it waits that long for the lock or a row. SQLite already takes one
+    writer at a time.
     """
     if session.get_bind().dialect.name == "postgresql":
+        millis = max(1000, round(wait_seconds * 1000))
+        session.exec(sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {millis}"))
+        session.exec(sa.text(f"SET LOCAL lock_timeout = {millis}"))
         session.exec(sa.text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_PG_WRITE_LOCK))
 
 
