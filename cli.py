@@ -206,6 +206,51 @@ def timeline(
         err.print(f"timeline written to {output}")
 
 
+class DeadlinesFormat(StrEnum):
+    text = "text"
+    json = "json"
+    ics = "ics"
+
+
+@app.command()
+def deadlines(
+    since: DateOpt = None,
+    format: Annotated[DeadlinesFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="text, json or ics (an RFC 5545 calendar to import or subscribe to).")
+    ] = DeadlinesFormat.text,
+) -> None:
+    """What practices must do, and by when: dated requirements and consultations.
+
+    Each deadline says how sure its date is and links its source. pcnwatch serve
+    publishes the calendar at /deadlines.ics.
+    """
+    import jobs
+    from publish.deadlines import write_deadlines
+
+    jobs.timeline_if_behind(None)  # deadlines come from the timeline
+    write_deadlines(since=since, format=format.value, stream=sys.stdout)
+
+
+class AlertsFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def alerts(
+    since: DateOpt = None,
+    format: Annotated[AlertsFormat, typer.Option("--format", "-f", metavar="FORMAT",
+                                                 help="text or json.")] = AlertsFormat.text,
+) -> None:
+    """Bodies whose stance on a policy changed, with both statements and their dates."""
+    import jobs
+    from publish.alerts import write_alerts
+
+    jobs.timeline_if_behind(None)  # alerts come from the timeline
+    write_alerts(since=since, format=format.value, stream=sys.stdout)
+
+
 @app.command()
 def digest(
     week: Annotated[str | None, typer.Option(metavar="WEEK", help="ISO week, YYYY-Www "
@@ -399,7 +444,8 @@ def serve(
 
     Feeds at /headlines.xml (Atom), /headlines.rss and /headlines.json (JSON Feed), each
     filtered by ?topic=, ?actor=, ?source=, ?since=; the stance chart at /-/stance; the
-    timeline page at /pages/timeline.html.
+    timeline at /timeline (filtered by ?topic=, ?body=, ?from=, ?to=) and
+    /pages/timeline.html; the deadlines calendar at /deadlines.ics.
     """
     import jobs
     from publish.datasette import serve as run_datasette

@@ -241,7 +241,19 @@ def _print_crawl_summary(console: Console, counts: dict) -> None:
         table.add_column(c.replace("_", "-"), justify="right")
     for name, row in sorted(per_source.items()):
         table.add_row(Text(name), *(str(row.get(c, 0)) for c in cols))
-    console.print(table)
+    # A log or a pipe is no terminal: give the table its natural width rather than cutting
+    # every heading to a stump at the default 80 columns.
+    if console.is_terminal:
+        console.print(table)
+    else:
+        # A log or a pipe is no terminal: give the table room rather than cutting every
+        # heading to a stump at the default 80 columns.
+        width = console.width
+        console.width = max(width, 120)
+        try:
+            console.print(table)
+        finally:
+            console.width = width
     if counts.get("failed"):
         console.print(Text.assemble(("crawl failed: ", "red"),
                                     counts.get("reason") or "see the log"))
@@ -299,10 +311,14 @@ def process(*, database_url: str | None = None, workers: int = 1, batch_size: in
     with recorded_run("process", url, lock=False) as counts, _progress(console) as progress:
         with session_scope(engine) as s:
             total = count_to_analyse(s, PIPELINE_VERSION)
-        counts.update(analysed=0, errors=0, lost=0, pending=total, version=PIPELINE_VERSION)
+        # `waiting`: how many needed analysing when the run began (all of them, once done).
+        counts.update(analysed=0, errors=0, lost=0, waiting=total, version=PIPELINE_VERSION)
         if workers > 1:
             counts["workers"] = workers
         if total == 0:
+            if console is not None:
+                console.print("process: nothing to analyse, every stored article is up to date "
+                              f"with pipeline {PIPELINE_VERSION}", markup=False)
             return counts
         task = progress.add_task("analysing", total=total) if progress else None
 
@@ -323,9 +339,9 @@ def process(*, database_url: str | None = None, workers: int = 1, batch_size: in
             raise Interrupted(f"stopped on request after {counts['analysed']} articles; "
                               "the rest is analysed next run")
     if console is not None:
-        console.print(f"process: {counts['analysed']} analysed, {counts['errors']} with errors "
-                      f"(pipeline {PIPELINE_VERSION}"
-                      + (f", {workers} workers)" if workers > 1 else ")"))
+        console.print(f"process: analysed {counts['analysed']} of {counts['waiting']} articles, "
+                      f"{counts['errors']} with errors (pipeline {PIPELINE_VERSION}"
+                      + (f", {workers} workers)" if workers > 1 else ")"), markup=False)
     return counts
 
 
@@ -662,33 +678,71 @@ def demo(*, out_dir: Path, console: Console, database_url: str | None = None) ->
     """The whole pipeline, offline, on the bundled sample sites; outputs under `out_dir`.
 
     Unless DATABASE_URL says otherwise the demo keeps its own SQLite file in `out_dir`,
-    so it never mixes sample news into a real database, and re-running it is safe.
+    so it never mixes sample news into a real database, and re-running it is safe. The
+    long steps show progress bars; the end is a short summary (counts, and where the
+    outputs are), not the outputs themselves.
     """
-    import scheduler
     from publish import write_outputs
-    from publish.timeline import write_timeline
     from store.db import redact
 
     out_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{out_dir / DEMO_DATABASE}"
     get_engine(url)  # a bad DATABASE_URL fails before any server starts
+    runs: dict[str, dict] = {}
     with _sample_web() as web:
         sources = web.write_sources(out_dir / "demo-sources.toml", include_trouble=False)
         served = ", ".join(web.url(site) for site in web.ports)
         console.print(f"demo: serving the sample sites at {served}", markup=False)
-        with console.status("crawling, analysing and building the timeline..."):
-            runs = scheduler.run_once(url, sources_file=sources, digest=False)
-    for job in ("crawl", "process", "timeline"):
-        run = runs.get(job, {})
-        console.print(f"demo: {job}: {run.get('status', 'not run')} {_brief(run.get('counts'))}")
-    written = write_outputs(out_dir, url)
-    tl = write_timeline(database_url=url, format="text", stream=console.file)
-    console.print()
-    console.print(f"demo: {len(tl.entries)} policy changes on the timeline; "
-                  f"database {redact(url)}", markup=False)
-    console.print(f"demo: wrote {', '.join(str(p) for p in written)}", markup=False)
-    console.print(f"demo: explore with DATABASE_URL={url} pcnwatch query quotes", markup=False)
+        runs["crawl"] = _demo_step("crawl", console, lambda: crawl(
+            sources_file=sources, database_url=url, console=console))
+    runs["process"] = _demo_step("process", console, lambda: process(
+        database_url=url, console=console))
+    runs["timeline"] = _demo_step("timeline", console, lambda: timeline(
+        database_url=url, console=console))
+    with console.status("writing the digest, feeds, timeline page and calendar..."):
+        written = write_outputs(out_dir, url)
+    _demo_summary(console, url, out_dir, written)
+    console.print(f"demo: database {redact(url)}", markup=False)
     return runs
+
+
+def _demo_step(job: str, console: Console, call: Callable[[], dict]) -> dict:
+    """Run one step; a failure is one line and the demo goes on with what it has."""
+    try:
+        counts = call()
+    except Exception as exc:  # noqa: BLE001 - reported as one line; the next step still runs
+        console.print(f"demo: {job} failed: {exc}", markup=False)
+        return {"status": "error", "error": str(exc)}
+    status = "error" if counts.get("failed") else "ok"
+    return {"status": status, "counts": counts}
+
+
+def _demo_summary(console: Console, url: str, out_dir: Path, written: list[Path]) -> None:
+    from sqlalchemy import func
+
+    from publish.deadlines import find_deadlines
+    from publish.digest import latest_news_week
+    from store.models import Article, Reaction, TimelineEntry
+
+    with session_scope(get_engine(url)) as s:
+        articles = s.exec(select(func.count()).select_from(Article)).one()
+        changes = s.exec(select(func.count()).select_from(TimelineEntry)).one()
+        reactions = s.exec(select(func.count()).select_from(Reaction)
+                           .where(Reaction.timeline_entry_id.is_not(None))).one()
+        deadlines = len(find_deadlines(s))
+        week = latest_news_week(s)
+    digest = out_dir / "digest.txt"
+    console.print()
+    console.print("demo: done.", markup=False)
+    console.print(f"  {articles} articles stored; {changes} policy changes on the timeline, "
+                  f"{reactions} reactions linked to them; {deadlines} dated deadlines",
+                  markup=False)
+    if week and digest.is_file():
+        heading = digest.read_text(encoding="utf-8").splitlines()[0]
+        console.print(f"  the digest of the newest week ({week}): \"{heading}\"", markup=False)
+    console.print(f"  outputs in {out_dir}/: {', '.join(p.name for p in written)}", markup=False)
+    console.print(f"  explore: open {out_dir / 'timeline.html'}, or DATABASE_URL={url} "
+                  "pcnwatch timeline | deadlines | alerts | serve", markup=False)
 
 
 DEMO_PORT = 8701  # fixed, so article URLs stay the same from one demo run to the next
@@ -709,15 +763,6 @@ def _sample_web() -> Iterator:
         stop(web)
 
 
-def _brief(counts: dict | None) -> str:
-    if not counts:
-        return ""
-    counts = counts.get("totals") or counts  # a crawl reports per source and in total
-    shown = {k: v for k, v in counts.items()
-             if isinstance(v, int | float) and v and k != "pid"}
-    return "(" + ", ".join(f"{k} {v}" for k, v in shown.items()) + ")" if shown else ""
-
-
 # -- timeline ------------------------------------------------------------------------------------
 
 
@@ -730,11 +775,33 @@ def timeline(*, database_url: str | None = None, console: Console | None = None)
     with recorded_run("timeline", database_url) as counts, session_scope(engine) as s:
         counts.update(rebuild_timeline(s))
     if console is not None:
-        console.print(f"timeline: {counts['articles']} articles taken in, "
-                      f"{counts['entries_created']} entries created, "
-                      f"{counts['reactions_linked']} reactions linked, "
-                      f"{counts['reactions_unlinked']} unlinked")
+        if counts["articles"]:
+            console.print(f"timeline: {counts['entries']} policy changes "
+                          f"({counts['entries_created']} new); "
+                          f"{counts['reactions_linked']} reactions linked to one, "
+                          f"{counts['reactions_unlinked']} fit none", markup=False)
+        else:
+            console.print("timeline: up to date, nothing new analysed since the last build",
+                          markup=False)
     return counts
+
+
+def timeline_if_behind(database_url: str | None) -> None:
+    """Bring the timeline up to date when some analysis is not in it yet (a recorded run).
+
+    When another process is building it at this moment (its job lock is taken), the
+    timeline is read as it is rather than waited for, as `pcnwatch timeline` does.
+    """
+    from store.errors import JobLocked
+    from store.timeline import dirty_article_ids
+
+    with session_scope(get_engine(database_url)) as s:
+        behind = bool(dirty_article_ids(s))
+    if behind:
+        try:
+            timeline(database_url=database_url)
+        except JobLocked as exc:
+            log.warning("%s; reading the timeline as it is", exc)
 
 
 # -- snapshot ------------------------------------------------------------------------------------
@@ -791,6 +858,7 @@ def digest(*, week: str | None = None, send: bool = False, out_dir: Path | None 
     settings = SmtpSettings.from_env() if send else None
     extra = registry_actors()
     engine = get_engine(database_url)
+    timeline_if_behind(database_url)  # the digest reads the timeline
     with recorded_run("digest", database_url, lock=send) as counts:
         counts["week"] = week
         if out_dir is not None:

@@ -324,3 +324,17 @@ def resolve_date(text: str, published: date | None = None) -> date | None:
     """The date of the first date phrase in `text`, resolved against `published`."""
     mentions = find_dates(text, published)
     return mentions[0].date if mentions else None
+
+
+_DATELINE_CHARS = 400
+
+
+def dateline(text: str) -> date | None:
+    """The article's own date when the page states one at its top (" date 2020-01-15",
+    "Tuesday 28th January 2020", "Published 14 March 2023"): the first full date, day,
+    month and year, in its opening characters. Read from the text, never guessed: None when
+    the opening names no full date."""
+    for mention in find_dates(text[:_DATELINE_CHARS], None):
+        if mention.precision == "day":
+            return mention.date
+    return None

@@ -11,7 +11,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 def write_outputs(out_dir, database_url: str | None = None, *, week: str | None = None) -> list:
     """Write what `pcnwatch demo` shows into `out_dir`: digest.html, digest.txt,
     digest.eml (the week of the newest article unless `week`), headlines.xml (Atom),
-    headlines.json (JSON Feed 1.1) and timeline.html; returns the paths written."""
+    headlines.json (JSON Feed 1.1), timeline.html and deadlines.ics (the calendar);
+    returns the paths written."""
     from pathlib import Path
 
     from publish.datasette import write_timeline_page
@@ -31,4 +32,11 @@ def write_outputs(out_dir, database_url: str | None = None, *, week: str | None 
     page = write_timeline_page(out, database_url)
     if page is not None:
         paths.append(page)
+    from publish.deadlines import find_deadlines, render_ics
+
+    with session_scope(engine) as session:
+        calendar = render_ics(find_deadlines(session))
+    # icalendar writes CRLF line ends (RFC 5545); keep them as they are.
+    (out / "deadlines.ics").write_bytes(calendar.encode("utf-8"))
+    paths.append(out / "deadlines.ics")
     return paths

@@ -11,6 +11,9 @@
   filtered by `topic`, `actor`, `source`, `since`, `until` and `limit`, read from
   the database itself (not a snapshot);
 - the stance-over-time chart at `/-/stance` (`publish.charts`);
+- the timeline at `/timeline`, filtered by `topic`, `body`, `from` and `to`
+  (`publish.timeline`), and the deadlines calendar at `/deadlines.ics`
+  (`publish.deadlines`), both read from the database itself;
 - the privacy authorizer: subscribers' addresses, names and tokens read as NULL;
 - HTML pages without bidi controls (`publish.hygiene`), whatever crawled text is in them.
 
@@ -217,7 +220,9 @@ def register_routes(datasette):
     # Datasette asks for routes while it is being built, before `publish.datasette.app`
     # can mark it as pcnwatch's; so the views check the mark on each request instead.
     return [(r"^/headlines\.(?P<ext>xml|rss|json)$", feed_view),
-            (r"^/-/stance$", stance_view)]
+            (r"^/-/stance$", stance_view),
+            (r"^/timeline$", timeline_view),
+            (r"^/deadlines\.ics$", deadlines_view)]
 
 
 def _not_ours() -> Response:
@@ -267,6 +272,47 @@ async def feed_view(request, datasette):
         return Response.text(f"{exc}\n", status=400)
     return Response(text, content_type=FEED_TYPES[fmt],
                     headers={"cache-control": "max-age=300"})
+
+
+async def timeline_view(request, datasette):
+    """The timeline page, filtered on the server (so it works without its script too)."""
+    from publish.timeline import load_timeline, render_html
+
+    cfg = _config(datasette)
+    if cfg is None:
+        return _not_ours()
+    args = request.args
+    try:
+        tl = await asyncio.to_thread(
+            load_timeline, cfg.database_url, since=_date_arg(args, "from"),
+            until=_date_arg(args, "to"), actor=(args.get("body") or None),
+            topic=(args.get("topic") or None))
+    except ValueError as exc:
+        return Response.text(f"{exc}\n", status=400)
+    return Response.html(render_html(tl), headers={"cache-control": "max-age=300"})
+
+
+async def deadlines_view(request, datasette):
+    """The deadlines calendar (RFC 5545), at one address a calendar can subscribe to."""
+    from publish.deadlines import find_deadlines, render_ics
+    from store.db import get_engine, session_scope
+
+    cfg = _config(datasette)
+    if cfg is None:
+        return _not_ours()
+    try:
+        since = _date_arg(request.args, "since")
+    except ValueError as exc:
+        return Response.text(f"{exc}\n", status=400)
+
+    def calendar() -> str:
+        with session_scope(get_engine(cfg.database_url)) as s:
+            return render_ics(find_deadlines(s, since=since))
+
+    text = await asyncio.to_thread(calendar)
+    return Response(text, content_type="text/calendar; charset=utf-8",
+                    headers={"cache-control": "max-age=3600",
+                             "content-disposition": 'inline; filename="deadlines.ics"'})
 
 
 _FAMILY = ("WITH RECURSIVE family(id) AS (SELECT :actor UNION "

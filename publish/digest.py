@@ -1,23 +1,26 @@
-"""The weekly digest for practice managers: what changed, who said what, what is due.
+"""The weekly digest for practice managers, around the questions they ask of a week.
 
-A week is an ISO week (YYYY-Www, Monday to Sunday). Its digest is built from
-the articles published in it:
+A week is an ISO week (YYYY-Www, Monday to Sunday). Its digest answers, in order:
 
-- policy changes: the policy events those articles report, one per timeline
-  entry when the timeline has merged them (else one per action, actor and
-  object), with what must be done and by when;
-- reactions: each body's stance in the week's articles (media left out), its
-  clearest quote with the same stance and a link to the article, and the
-  change it reacts to when the timeline linked it;
-- upcoming deadlines: `require` events reported up to the week's end that fall
-  due after it, whatever the week reported them;
-- top headlines: one per story (see `publish.headlines`).
+- **What changed?** The policy changes (timeline entries) first reported in the
+  week's articles, each once however many articles and sites told it: the
+  publisher's own headline first, then the change in one sentence, when it was made
+  and how sure that date is, what else it does, the stage it follows, and who
+  reacted. Changes reported before and in the news again get one line each.
+- **What must the practice do, and by when?** Dated requirements and consultations
+  due in the coming weeks (`publish.deadlines`), whatever week reported them, each
+  with how sure its date is and a link to the calendar that holds them all.
+- **Who objected or welcomed it?** One line per body that took a side in the week's
+  articles (media left out), with one quote and one link, and the change it is about.
+- **Who changed their mind?** Stance-shift alerts (`publish.alerts`) whose later
+  statement is in the week.
+- The week's headlines, one per story.
 
-A subscriber's topic filter keeps the articles on those topics; the actor
-filter (children included) keeps changes made or reacted to by those actors,
-their reactions and headlines naming them. Deadlines ignore the actor filter:
-a practice must meet them whoever set them. A week with none of the first,
-second and fourth sections gives a short "nothing new" digest.
+A subscriber's topic filter keeps the changes, articles and deadlines on those
+topics; the actor filter (children included) keeps changes made or reacted to by
+those actors, their reactions, alerts and headlines naming them. Deadlines ignore
+the actor filter: a practice must meet them whoever set them. A week with no
+change, reaction, alert or headline gives a short "nothing new" digest.
 """
 
 from __future__ import annotations
@@ -37,36 +40,33 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from publish.alerts import stance_shifts
+from publish.deadlines import calendar_url, find_deadlines
 from publish.errors import BadWeek
 from publish.feeds import public_url
 from publish.headlines import HeadlineFilters, headlines
 from publish.hygiene import clean, strip_bidi
 from publish.queries import actor_family, check_topic
-from store.models import (
-    Actor,
-    ActorStance,
-    Article,
-    ArticleTopic,
-    PolicyEvent,
-    Quote,
-    Reaction,
-    TimelineEntry,
-)
+from store.models import Actor, ActorStance, Article, ArticleTopic, Quote, Reaction
+from store.timeline import clearest_quote as _clearest_about
+from store.timeline import subject_tokens, timeline_entries
 
 LONDON = ZoneInfo("Europe/London")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 TOP_HEADLINES = 10
 MAX_DEADLINES = 10
+MAX_EARLIER = 5
+MAX_ACTS = 6
+# "The coming weeks" of the deadlines section.
+DEADLINE_WEEKS = 26
 DEFAULT_FROM = "pcnwatch <digest@pcnwatch.invalid>"
-TEMPLATE_VERSION = "v2"  # v2: long words wrap in the HTML
+# v3: organised around a practice manager's questions; long words wrap as in v2.
+TEMPLATE_VERSION = "v3"
 
-ACTION_VERBS = {
-    "announce": "announced", "propose": "proposed", "require": "requires",
-    "reduce": "cut back", "delay": "postponed", "fund": "funded", "agree": "agreed",
-    "withdraw": "withdrew",
-}
-STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "has mixed views on",
+STANCE_WORDS = {"support": "welcomes", "oppose": "objects to", "mixed": "has mixed views on",
                 "neutral": "comments on"}
+# The sides of "who objected or welcomed it", in the order a manager reads them.
+SIDES = (("oppose", "Objected"), ("mixed", "Mixed views"), ("support", "Welcomed"))
 STANCE_RANK = {"oppose": 3, "support": 3, "mixed": 2, "neutral": 0}
 
 
@@ -118,13 +118,24 @@ class Digest:
     start: date
     end: date
     changes: list[dict] = field(default_factory=list)
-    reactions: list[dict] = field(default_factory=list)
+    earlier: list[dict] = field(default_factory=list)
     deadlines: list[dict] = field(default_factory=list)
+    reactions: list[dict] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
     headlines: list[dict] = field(default_factory=list)
+    calendar_url: str = ""
 
     @property
     def nothing_new(self) -> bool:
-        return not (self.changes or self.reactions or self.headlines)
+        return not (self.changes or self.earlier or self.reactions or self.alerts
+                    or self.headlines)
+
+    @property
+    def sides(self) -> list[tuple[str, list[dict]]]:
+        """The reactions grouped: objected, mixed views, welcomed."""
+        return [(label, [r for r in self.reactions if r["stance"] == stance])
+                for stance, label in SIDES
+                if any(r["stance"] == stance for r in self.reactions)]
 
 
 def build_digest(session: Session, week: str, recipient: Recipient = SAMPLE,
@@ -139,19 +150,41 @@ def build_digest(session: Session, week: str, recipient: Recipient = SAMPLE,
     names, kinds = {}, {}
     for actor_id, name, kind in session.exec(select(Actor.id, Actor.name, Actor.kind)):
         names[actor_id], kinds[actor_id] = name, kind
-    digest = Digest(week=week, start=start, end=end)
+    digest = Digest(week=week, start=start, end=end, calendar_url=calendar_url())
     articles = _week_articles(session, start, end, recipient.topics)
     by_id = {a.id: a for a in articles}
-    digest.changes = _changes(session, by_id, names, end)
-    digest.reactions = _reactions(session, by_id, names, kinds, digest.changes)
+    urls = {a.url for a in articles}
+    entries = timeline_entries(session, since=start - timedelta(days=3 * 366),
+                               until=end + timedelta(days=7))
+    if recipient.topics:
+        entries = [e for e in entries if set(e["topics"]) & set(recipient.topics)]
+    told = [e for e in entries if set(e["sources"]) & urls]
+    new = [e for e in told if e["first_reported"] and
+           start <= date.fromisoformat(e["first_reported"]) <= end]
+    digest.changes = [_change(e, end) for e in new]
+    digest.earlier = [_change(e, end) for e in told if e not in new][:MAX_EARLIER]
+    titles = {e["id"]: e["title"] for e in entries}
+    digest.reactions = _reactions(session, by_id, names, kinds, titles)
+    digest.alerts = [a.as_json() for a in stance_shifts(session, since=start, until=end)
+                     if kinds.get(a.actor_id) != "media"]
     if wanted is not None:
         digest.reactions = [r for r in digest.reactions if r["actor_id"] in wanted]
-        reacting = {c for r in digest.reactions for c in r["change_keys"]}
-        digest.changes = [c for c in digest.changes
-                          if c["actor_id"] in wanted or c["key"] in reacting]
-    for c in digest.changes:
-        c["reactions"] = [r for r in digest.reactions if c["key"] in r["change_keys"]]
-    digest.deadlines = _deadlines(session, end, recipient.topics, names)
+        digest.alerts = [a for a in digest.alerts if a["actor_id"] in wanted]
+        reacting = {r["on_id"] for r in digest.reactions if r["on_id"]}
+        keep = [e for e in told if e["id"] in reacting or e["actor_id"] in wanted
+                or any(b["actor_id"] in wanted for b in e["actors"])]
+        ids = {e["id"] for e in keep}
+        digest.changes = [c for c in digest.changes if c["id"] in ids]
+        digest.earlier = [c for c in digest.earlier if c["id"] in ids]
+    for c in digest.changes + digest.earlier:
+        c["reactions"] = [r for r in digest.reactions if r["on_id"] == c["id"]]
+    # Due this week (a registration closing on Wednesday) or in the coming weeks.
+    digest.deadlines = [d.as_json() | {"due": d.due, "first_reported": d.first_reported,
+                                       "this_week": d.due <= end}
+                        for d in find_deadlines(session, since=start,
+                                                until=end + timedelta(weeks=DEADLINE_WEEKS),
+                                                reported_by=end, topics=recipient.topics)
+                        ][:MAX_DEADLINES]
     items = headlines(session, HeadlineFilters(since=start, until=end))
     if recipient.topics:
         items = [h for h in items if set(h["topics"]) & set(recipient.topics)]
@@ -159,7 +192,7 @@ def build_digest(session: Session, week: str, recipient: Recipient = SAMPLE,
         items = [h for h in items if any(a["actor_id"] in wanted for a in h["actors"])]
     digest.headlines = items[:TOP_HEADLINES]
     # Read by people, in mail clients: no bidi controls in anything crawled.
-    for section in ("changes", "reactions", "deadlines", "headlines"):
+    for section in ("changes", "earlier", "reactions", "alerts", "deadlines", "headlines"):
         setattr(digest, section, clean(getattr(digest, section)))
     return digest
 
@@ -174,58 +207,55 @@ def _week_articles(session: Session, start: date, end: date,
     return list(session.exec(query.order_by(Article.published, Article.id)))
 
 
-def _change_key(e: PolicyEvent) -> str:
-    if e.timeline_entry_id is not None:
-        return f"entry-{e.timeline_entry_id}"
-    return f"{e.action}|{e.actor_id}|{' '.join(e.object.lower().split())}"
+def date_text(entry: dict) -> str:
+    """When a change was made, and how sure that is, in words."""
+    basis, when = entry["date_basis"], entry["date"]
+    if basis == "unknown" or not when:
+        return "date not known"
+    day = date.fromisoformat(when)
+    if basis == "month":
+        return f"{day.strftime('%B %Y')} (the reports give the month only)"
+    if basis == "estimated":
+        return f"date not given; first reported {_day(day)}"
+    if basis == "sources differ":
+        return f"{_day(day)} (reports give different days)"
+    return _day(day)
 
 
-def _changes(session: Session, articles: dict[int, Article], names: dict,
-             end: date) -> list[dict]:
-    if not articles:
-        return []
-    events = list(session.exec(select(PolicyEvent)
-                               .where(PolicyEvent.article_id.in_(list(articles)))
-                               .order_by(PolicyEvent.article_id, PolicyEvent.start)))
-    entry_ids = {e.timeline_entry_id for e in events if e.timeline_entry_id is not None}
-    entries = {t.id: t for t in session.exec(
-        select(TimelineEntry).where(TimelineEntry.id.in_(entry_ids)))} if entry_ids else {}
-    groups: dict[str, list[PolicyEvent]] = defaultdict(list)
-    for e in events:
-        groups[_change_key(e)].append(e)
-    changes = []
-    for key, evs in groups.items():
-        first = evs[0]
-        entry = entries.get(first.timeline_entry_id)
-        action = entry.action if entry else first.action
-        actor_id = entry.actor_id if entry else first.actor_id
-        # An event whose object the analysis could not name is still news: say what it said.
-        obj = (entry.object if entry else first.object) or "a change (see the report)"
-        when = (entry.date if entry else None) or next((e.date for e in evs if e.date), None)
-        sources = list(dict.fromkeys(articles[e.article_id].url for e in evs))
-        changes.append({
-            "key": key, "action": action, "verb": ACTION_VERBS.get(action, action),
-            "actor_id": actor_id, "actor": names.get(actor_id, actor_id) if actor_id else None,
-            "object": obj, "date": when,
-            # A date after the week is when it must be done; one before, when it was made.
-            "due": when if when and when > end and action in ("require", "delay") else None,
-            "sentence": first.sentence, "url": sources[0], "sources": sources,
-            "title": articles[first.article_id].title,
-        })
-    changes.sort(key=lambda c: (c["date"] or date.max, c["actor"] or "", c["object"]))
-    return changes
+def _change(entry: dict, end: date) -> dict:
+    """A change as the digest shows it: the publisher's headline first, then what changed."""
+    sites = list(dict.fromkeys(d["source"] for d in entry["source_details"]))
+    acts = []
+    for act in entry["acts"][1:MAX_ACTS + 1]:
+        due = date.fromisoformat(act["effective"]) if act["effective"] else None
+        acts.append({"title": act["title"], "action": act["action"], "when": due,
+                     "due": due if act["action"] == "require" else None})
+    lead = entry["acts"][0] if entry["acts"] else {}
+    when = date.fromisoformat(lead["effective"]) if lead.get("effective") else None
+    return {
+        "key": f"entry-{entry['id']}", "id": entry["id"], "title": entry["title"],
+        "stage": entry["stage"], "headline": entry["headline"],
+        "url": entry["headline"]["url"] if entry["headline"] else None,
+        "date": date.fromisoformat(entry["date"]) if entry["date"] else None,
+        "date_text": date_text(entry), "date_basis": entry["date_basis"],
+        "action": entry["action"], "actor_id": entry["actor_id"],
+        "actor": entry["actor_name"], "object": entry["object"],
+        # The lead act's own due day, when it is a requirement still ahead.
+        "due": when if when and when > end and entry["action"] == "require" else None,
+        "effective": when, "acts": acts, "more_acts": max(0, len(entry["acts"]) - 1 - MAX_ACTS),
+        "follows": entry["follows"], "sources": entry["sources"], "sites": sites,
+        "reactions": [],
+    }
 
 
 def clearest_quote(quotes: list[Quote], stance: str) -> Quote | None:
     """The quote that shows `stance` most surely (ties: the longer), or None."""
-    fitting = [q for q in quotes if q.stance == stance]
-    if not fitting:
-        return None
-    return max(fitting, key=lambda q: (q.confidence or 0.0, len(q.text), -(q.id or 0)))
+    return _clearest_about(quotes, stance)
 
 
 def _reactions(session: Session, articles: dict[int, Article], names: dict, kinds: dict,
-               changes: list[dict]) -> list[dict]:
+               titles: dict[int, str]) -> list[dict]:
+    """One line per body that took a side this week: its stance, one quote, one link."""
     if not articles:
         return []
     ids = list(articles)
@@ -234,56 +264,39 @@ def _reactions(session: Session, articles: dict[int, Article], names: dict, kind
     for q in session.exec(select(Quote).where(Quote.article_id.in_(ids),
                                               Quote.actor_id.is_not(None))):
         quotes[q.actor_id].append(q)
-    linked: dict[int, set[int]] = defaultdict(set)  # actor_stance id -> timeline entry ids
-    for r in session.exec(select(Reaction).where(Reaction.article_id.in_(ids),
-                                                 Reaction.timeline_entry_id.is_not(None))):
-        if r.actor_stance_id is not None:
-            linked[r.actor_stance_id].add(r.timeline_entry_id)
-    shown = {c["key"] for c in changes}
+    linked: dict[int, Reaction] = {
+        r.actor_stance_id: r for r in session.exec(select(Reaction).where(
+            Reaction.article_id.in_(ids), Reaction.actor_stance_id.is_not(None)))}
     by_actor: dict[str, list[ActorStance]] = defaultdict(list)
     for s in stances:
-        if kinds.get(s.actor_id) != "media":
+        if kinds.get(s.actor_id) != "media" and s.stance in STANCE_RANK and s.stance != "neutral":
             by_actor[s.actor_id].append(s)
     out = []
     for actor_id, rows in by_actor.items():
-        best = max(rows, key=lambda s: (STANCE_RANK.get(s.stance, 1), s.confidence or 0.0))
-        if best.stance == "neutral" and not quotes.get(actor_id):
-            continue  # a body only named in passing has not reacted
-        quote = clearest_quote(quotes.get(actor_id, []), best.stance)
+        best = max(rows, key=lambda s: (STANCE_RANK.get(s.stance, 1), s.confidence or 0.0,
+                                        -s.article_id))
+        link = linked.get(best.id)
+        if link is not None and link.timeline_entry_id is None and "its own" in link.reason:
+            continue  # a policy maker speaking of its own change is not reacting to it
+        on_id = link.timeline_entry_id if link else None
+        about = subject_tokens(titles.get(on_id, "")) if on_id else frozenset()
+        quote = _clearest_about([q for q in quotes.get(actor_id, [])
+                                 if q.article_id == best.article_id] or
+                                quotes.get(actor_id, []), best.stance, about)
         source = articles[quote.article_id if quote else best.article_id]
-        keys = [f"entry-{e}" for s in rows for e in sorted(linked.get(s.id, ()))]
-        keys = [k for k in dict.fromkeys(keys) if k in shown]
         evidence = next((e for e in best.evidence or [] if e), None)
         out.append({
             "actor_id": actor_id, "actor": names.get(actor_id, actor_id),
             "stance": best.stance, "stance_words": STANCE_WORDS.get(best.stance, best.stance),
             "quote": quote.text if quote else None, "speaker": quote.speaker if quote else None,
             "evidence": None if quote else evidence,
-            "url": source.url, "title": source.title, "change_keys": keys,
+            "url": source.url, "title": source.title, "site": source.source,
+            "on_id": on_id if on_id in titles else None,
+            "on": titles.get(on_id) if on_id else None,
+            "reason": link.reason if link else None,
         })
-    out.sort(key=lambda r: (-STANCE_RANK.get(r["stance"], 1), r["actor"]))
+    out.sort(key=lambda r: ([s for s, _ in SIDES].index(r["stance"]), r["actor"]))
     return out
-
-
-def _deadlines(session: Session, end: date, topics: Iterable[str], names: dict) -> list[dict]:
-    query = (select(PolicyEvent, Article)
-             .join(Article, Article.id == PolicyEvent.article_id)
-             .where(PolicyEvent.action == "require", PolicyEvent.date > end,
-                    Article.published <= end))
-    topics = list(topics)
-    if topics:
-        tagged = select(ArticleTopic.article_id).where(ArticleTopic.topic.in_(topics))
-        query = query.where(Article.id.in_(tagged))
-    seen, out = set(), []
-    for e, a in session.exec(query.order_by(PolicyEvent.date, Article.published.desc())):
-        key = e.timeline_entry_id or (e.actor_id, " ".join(e.object.lower().split()), e.date)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append({"date": e.date, "actor_id": e.actor_id,
-                    "actor": names.get(e.actor_id, e.actor_id) if e.actor_id else None,
-                    "object": e.object, "sentence": e.sentence, "url": a.url})
-    return out[:MAX_DEADLINES]
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -300,6 +313,7 @@ def _environment():
                       keep_trailing_newline=True, finalize=_finalize)
     env.filters["day"] = _day
     env.filters["href"] = safe_href
+    env.filters["oneline"] = lambda text: " ".join(str(text or "").split())
     return env
 
 
@@ -318,9 +332,11 @@ def safe_href(url: str | None) -> str:
     return url if url.lower().startswith(("https://", "http://")) else ""
 
 
-def _day(value: date | None) -> str:
-    if value is None:
+def _day(value: date | str | None) -> str:
+    if not value:
         return "date not given"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     return f"{value.strftime('%a')} {value.day} {value.strftime('%b %Y')}"
 
 
@@ -339,11 +355,11 @@ def _domain(address: str) -> str:
 
 
 def subject(digest: Digest) -> str:
+    """A subject a person reads: "Primary care policy, week of 29 July 2024"."""
+    week_of_day = f"week of {digest.start.day} {digest.start.strftime('%B %Y')}"
     if digest.nothing_new:
-        return f"PCN watch {digest.week}: nothing new this week"
-    n = len(digest.changes)
-    what = f"{n} policy change{'s' if n != 1 else ''}" if n else "reactions and headlines"
-    return f"PCN watch {digest.week}: {what}, {_day(digest.start)} to {_day(digest.end)}"
+        return f"Primary care policy, {week_of_day}: nothing new"
+    return f"Primary care policy, {week_of_day}"
 
 
 def preview_text(digest: Digest) -> str:
@@ -352,12 +368,16 @@ def preview_text(digest: Digest) -> str:
         return "No new policy changes, reactions or headlines this week."
     parts = []
     if digest.changes:
-        c = digest.changes[0]
-        parts.append(f"{c['actor'] or 'Policy'} {c['verb']} {c['object']}")
-    if digest.reactions:
-        parts.append(f"{len(digest.reactions)} bodies reacted")
+        more = len(digest.changes) - 1
+        parts.append(digest.changes[0]["title"].rstrip(".")
+                     + (f" (and {more} more change{'s' if more != 1 else ''})" if more else ""))
     if digest.deadlines:
-        parts.append(f"next deadline {_day(digest.deadlines[0]['date'])}")
+        parts.append(f"next deadline {_day(digest.deadlines[0]['due'])}")
+    if digest.reactions:
+        parts.append(f"{len(digest.reactions)} bod{'ies' if len(digest.reactions) != 1 else 'y'}"
+                     " took a side")
+    if digest.alerts:
+        parts.append(f"{len(digest.alerts)} changed their stance")
     return "; ".join(parts)[:150]
 
 
@@ -410,8 +430,9 @@ def as_context(digest: Digest) -> dict[str, Any]:
     """The digest as plain data (JSON-ready apart from dates)."""
     return {"week": digest.week, "start": digest.start, "end": digest.end,
             "nothing_new": digest.nothing_new, "changes": digest.changes,
-            "reactions": digest.reactions, "deadlines": digest.deadlines,
-            "headlines": digest.headlines}
+            "earlier": digest.earlier, "reactions": digest.reactions,
+            "deadlines": digest.deadlines, "alerts": digest.alerts,
+            "headlines": digest.headlines, "calendar_url": digest.calendar_url}
 
 
 # -- whole runs ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The SQL views for researchers: what each shows and what each column means.
 
 The views are made by the migrations in `store/migrations/versions/` (the
-newest shape by `0003_research_database.py`), so every database pcnwatch opens
+newest shape by `0003_research_database.py`, and the events and timeline views by
+`0006_policy_changes.py`), so every database pcnwatch opens
 has them; this module documents them in plain words (Datasette shows the
 titles, the one-line descriptions, and the column notes under "What the columns
 mean") and reads them. Columns are the same on SQLite and PostgreSQL.
@@ -96,6 +97,8 @@ VIEWS: dict[str, dict[str, Any]] = {
             "url": _ARTICLE["url"],
             "actor_id": "short id of the policy maker",
             "timeline_entry_id": "the timeline entry it belongs to, if any",
+            "merge_reason": "why it was merged into that entry (the same act as another "
+                            "report, or told with it as one change)",
             "year": _ARTICLE["year"],
             "month": _ARTICLE["month"],
             "article_id": _ARTICLE["article_id"],
@@ -103,14 +106,21 @@ VIEWS: dict[str, dict[str, Any]] = {
     },
     "timeline": {
         "title": "Timeline",
-        "description": "Policy changes in date order, one row per reaction to each (a change "
-                       "nobody reacted to has one row).",
+        "description": "Policy changes in date order, each merged from every report of it, "
+                       "one row per reaction to each (a change nobody reacted to has one row).",
         "columns": {
             "entry_id": "the change's number in table timeline_entry",
-            "date": "when it takes effect or was made",
+            "date": "when the change was made",
+            "date_basis": "how the date is known: reported (the sources give it), month (the "
+                          "month only), sources differ, estimated (the day it was first "
+                          "reported) or unknown",
+            "title": "what changed, in a sentence",
+            "stage": "what it did to the policy: draft published, scaled back, confirmed, "
+                     "postponed, funded, required ...",
             "actor_name": "the policy maker's name",
             "action": _ACTION,
-            "object": "what the act is about",
+            "object": "what its lead act is about",
+            "effective": "when its lead act takes effect or is due, if later",
             "topic": "the change's main topic",
             "reaction_actor_name": "that body's name",
             "reaction_stance": _STANCE,
@@ -119,6 +129,7 @@ VIEWS: dict[str, dict[str, Any]] = {
             "reaction_published": "that article's date",
             "reaction_reason": "why the reaction was linked to this change",
             "actor_id": "short id of the policy maker",
+            "follows_id": "the earlier change on the same policy (its entry_id), if any",
             "reaction_id": "the reaction's number in table reaction",
             "reaction_actor_id": "short id of the body that reacted",
             "year": "year of the date",

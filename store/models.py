@@ -191,15 +191,32 @@ class ActorStance(SQLModel, table=True):
 
 
 class TimelineEntry(SQLModel, table=True):
-    """One policy act, merged from the events of every article that reports it."""
+    """One policy change, merged from the events of every article that reports it.
+
+    Its action, body and object are those of its lead act; `store.timeline` says how.
+    """
 
     __tablename__ = "timeline_entry"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=300, description="stable merge key")
-    date: dt.date | None = Field(default=None, index=True)
+    date: dt.date | None = Field(default=None, index=True,
+                                 description="when the change was made (see date_basis)")
+    date_basis: str | None = Field(default=None, max_length=20, description=(
+        "how the date is known: reported, month (the month only), sources differ, "
+        "estimated (the day it was first reported), unknown"))
+    effective: dt.date | None = Field(default=None,
+                                      description="when its lead act takes effect or is due")
+    first_reported: dt.date | None = Field(default=None, index=True)
     action: str = Field(max_length=20)
     actor_id: str | None = Field(default=None, foreign_key="actor.id")
     object: str
+    title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    stage: str | None = Field(default=None, max_length=30,
+                              description="draft published, scaled back, confirmed, ...")
+    # The id of the earlier entry on the same policy. A plain id, not a foreign key, so
+    # SQLite adds and drops it in place: a batch copy of this table would trip the foreign
+    # keys that point at it. The timeline clears it before it deletes the entry it names.
+    follows_id: int | None = Field(default=None, index=True)
     topic: str | None = Field(default=None, max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
@@ -219,6 +236,9 @@ class PolicyEvent(SQLModel, table=True):
     start: int | None = None
     end: int | None = None
     timeline_entry_id: int | None = Field(default=None, foreign_key="timeline_entry.id")
+    act: int | None = Field(default=None, description="which act of its entry it reports (1: "
+                            "the lead act)")
+    merge_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     pipeline_version: str
 
 

@@ -42,7 +42,8 @@ def test_cli_timeline_filters_and_html_file(story_url, tmp_path):
     page = out.read_text()
     assert "network specifications" in page and "draft PCN service specifications" not in page
     text = pcnwatch("timeline", "--since", "2020-01-01", url=story_url).stdout
-    assert text.startswith("2020-02-06  NHS England reduce: network specifications")
+    assert text.startswith("Thu 6 Feb 2020  [scaled back]\n"
+                           "  NHS England scaled back network specifications\n")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -76,7 +76,10 @@ def _timeline_stored_in_order(url: str, samples: list, version: str) -> tuple:
     with session_scope(engine) as s:
         rebuild_timeline(s)
     with session_scope(engine) as s:
-        return timeline_entries(s, unnamed=True), unlinked_reactions(s)
+        # `updated` is when the entry was last written: the clock, not the input.
+        entries = [{k: v for k, v in e.items() if k != "updated"}
+                   for e in timeline_entries(s, unnamed=True)]
+        return entries, unlinked_reactions(s)
 
 
 def test_timeline_is_the_same_whatever_order_articles_were_stored_in(analysed_samples,
@@ -91,7 +94,10 @@ def test_timeline_is_the_same_whatever_order_articles_were_stored_in(analysed_sa
                                                 order, version)
     dispose_engines()
     entries, unlinked = built["as crawled"]
-    assert len(entries) > 40 and unlinked
+    # Enough to compare: many changes (one entry each since issue 12), some merged from
+    # several articles, where the order reports arrive in could change the result.
+    assert len(entries) > 10 and unlinked
+    assert any(len(e["sources"]) > 2 for e in entries)
     for name in ("reversed", "shuffled"):
         assert len(built[name][0]) == len(entries), name
         assert built[name] == (entries, unlinked), f"the timeline differs when {name}"

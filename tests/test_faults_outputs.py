@@ -2,8 +2,8 @@
 
 6. `[/]` and `[link=…]` (Rich markup) in titles, quotes and evidence;
 7. cells starting with =, +, - or @ (spreadsheet formulas) in CSV exports;
-8. Unicode bidi controls (U+202E and its kin) in the digest, feeds, timeline,
-   console and Datasette pages.
+8. Unicode bidi controls (U+202E and its kin) in the digest, feeds, timeline, deadlines,
+   alerts, console and Datasette pages.
 
 The news is invented for these tests and stored through the real store; the
 outputs come from the real `pcnwatch` command and Datasette's own test client.
@@ -195,3 +195,90 @@ def test_no_bidi_control_in_datasette_pages(sqlite_url, tmp_path):
         assert any(m in page for m in ("exe.snalp", "rounds", "Rao", "cope", "deliverable")), \
             path
         assert _bidi(page) == [], path
+
+
+# -- 8, in the outputs of issue 12: deadlines, their calendar, alerts, the served timeline --------
+
+
+def store_hostile_policy(url: str) -> None:
+    """A policy a body changes its mind on, with a dated requirement: bidi controls in the
+    titles, the objects, the quotes and the speakers' names."""
+    from test_timeline import add_article, event, quote, rebuild, stance
+
+    engine = get_engine(url)
+    add_article(engine, "https://hostile.test/des", "2023-03-01", {
+        "events": [event("announce", "nhs-england",
+                         f"network contract {BIDI}directed enhanced service", "2023-03-01",
+                         sentence="NHS England announced the network contract "
+                                  f"{BIDI}directed enhanced service.")],
+        "stances": [stance("bma", "mixed")],
+        "quotes": [quote("bma", "mixed", f"The network DES brings money, but the {BIDI}workload "
+                         "it adds is a worry.", speaker=f"Dr {BIDI}Rao")],
+        "topics": ["pcn-targets"]}, title=f"Networks told {BIDI}exe.snalp{BIDI}\u202c to sign up")
+    add_article(engine, "https://hostile.test/des-forms", "2023-03-08", {
+        "events": [event("require", "nhs-england", f"network DES {BIDI}participation",
+                         "2023-04-28", sentence=f"Practices must confirm their {BIDI}"
+                                                "participation in the network DES by 28 April.")],
+        "stances": [stance("bma", "oppose")],
+        "quotes": [quote("bma", "oppose", "The network DES has become \u2067unworkable\u2069 "
+                         f"for practices {BIDI}now.", speaker=f"Dr {BIDI}Rao")],
+        "topics": ["pcn-targets"]}, title=f"Network DES {BIDI}participation due in April")
+    rebuild(engine)
+
+
+@pytest.fixture
+def hostile_policy(pcnwatch, sqlite_url):
+    store_hostile_policy(sqlite_url)
+    return pcnwatch
+
+
+def _unfolded(text: str) -> str:
+    """What a calendar shows: the text of an iCalendar file with its long lines unfolded."""
+    from icalendar import Calendar
+
+    cal = Calendar.from_ical(text)
+    return "\n".join(str(ev.get(k, "")) for ev in cal.walk("VEVENT")
+                     for k in ("summary", "description"))
+
+
+@pytest.mark.parametrize("command, shown", [
+    (("deadlines", "--format", "text"), "directed enhanced service"),
+    (("deadlines", "--format", "ics"), "directed enhanced service"),
+    (("alerts", "--format", "text"), "unworkable"),
+    (("timeline", "--format", "text"), "exe.snalp"),
+    (("timeline", "--format", "html"), "unworkable"),
+    (("digest", "--week", WEEK), "unworkable"),
+])
+def test_no_bidi_control_in_deadlines_alerts_and_the_policy_timeline(hostile_policy, command,
+                                                                     shown):
+    result = hostile_policy(*command, env=_wide())
+    assert result.returncode == 0, result.stderr
+    readable = _unfolded(result.stdout) if "ics" in command else result.stdout
+    assert shown in readable
+    assert _bidi(result.stdout) == [] and _bidi(readable) == []
+
+
+def test_digest_deadlines_and_alerts_sections_carry_no_bidi_control(hostile_policy, tmp_path):
+    result = hostile_policy("digest", "--week", WEEK, "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "out" / "digest.txt").read_text()
+    # The sections issue 12 added are there, with the hostile text in them, cleaned.
+    assert "WHAT YOUR PRACTICE MUST DO" in text and "moved from mixed to oppose" in text
+    assert "directed enhanced service" in text and "unworkable" in text
+    for path in (tmp_path / "out").iterdir():
+        assert _bidi(path.read_bytes().decode("utf-8", "replace")) == [], path.name
+
+
+def test_no_bidi_control_in_the_served_timeline_and_calendar(sqlite_url, tmp_path):
+    store_hostile_policy(sqlite_url)
+    ds = pds.app(sqlite_url, pages_dir=tmp_path)
+
+    async def fetch(path):
+        return (await ds.client.get(path)).text
+
+    page = asyncio.run(fetch("/timeline"))
+    assert "unworkable" in page and "exe.snalp" in page
+    assert _bidi(page) == []
+    calendar = asyncio.run(fetch("/deadlines.ics?since=2023-01-01"))
+    assert "directed enhanced service" in _unfolded(calendar)
+    assert _bidi(calendar) == [] and _bidi(_unfolded(calendar)) == []

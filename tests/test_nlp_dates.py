@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from nlp.dates import find_dates, resolve_date
+from nlp.dates import dateline, find_dates, resolve_date
 
 PUB = date(2020, 1, 14)  # a Tuesday, in NHS year 2019/20
 
@@ -135,3 +135,15 @@ def test_last_month_is_the_month_before_publication():
 def test_find_dates_says_how_precise_each_phrase_is(phrase, precision):
     (found,) = find_dates(phrase, PUB)
     assert found.precision == precision
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (" date 2020-01-15 NHS England has cut the targets.", date(2020, 1, 15)),
+    ("Tuesday 28th January 2020\n\nCommons Chamber", date(2020, 1, 28)),
+    ("Published 14 March 2023\n\nThe contract was imposed.", date(2023, 3, 14)),
+    # a month or a year is not the article's date, and nothing is guessed
+    ("In March the plan was published.", None),
+    ("Last year the plan was published.", None),
+])
+def test_dateline_is_a_full_date_the_page_states_at_its_top(text, expected):
+    assert dateline(text) == expected

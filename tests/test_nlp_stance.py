@@ -487,3 +487,11 @@ def test_reported_positions_without_a_quote(text, actor, expected):
 
     stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
     assert stances.get(actor) == expected
+
+
+def test_a_question_put_to_a_body_is_not_its_position():
+    from nlp.pipeline import default_pipeline
+
+    doc = default_pipeline()("Does the Government accept that the recovery plan for general "
+                             "practice has failed and must be scrapped?")
+    assert "government" not in {s["actor_id"] for s in doc._.pcnwatch_stances}

@@ -1,4 +1,4 @@
-"""The weekly digest: weeks, content, filters, rendering and the files `--out` writes."""
+"""The weekly digest: weeks, content around a manager's questions, filters, rendering, files."""
 
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
@@ -18,10 +18,12 @@ from publish.digest import (
     message_id,
     parse_week,
     render,
+    subject,
     write_files,
 )
 from publish.errors import BadWeek, UnknownActor
-from store.db import get_engine
+from store.db import get_engine, session_scope
+from store.timeline import rebuild_timeline
 
 WEEK = "2023-W10"
 URL = {a["key"]: a["url"] for a in ARTICLES}
@@ -59,6 +61,8 @@ def test_last_complete_week_in_london(now, week):
 @pytest.fixture
 def store(store_url):
     build_newsroom(store_url)
+    with session_scope(get_engine(store_url)) as s:
+        rebuild_timeline(s)
     return store_url
 
 
@@ -69,35 +73,45 @@ def digest_for(url: str, week: str = WEEK, recipient: Recipient = SAMPLE):
 
 def test_digest_changes_say_what_and_by_when(store):
     d = digest_for(store)
-    changes = {(c["action"], c["object"]): c for c in d.changes}
-    assert set(changes) == {("reduce", "PCN service specifications"),
-                            ("require", "online booking in every practice")}
-    booking = changes[("require", "online booking in every practice")]
-    assert booking["due"] == date(2023, 6, 30) and booking["actor"] == "NHS England"
-    assert booking["url"] == URL["cut"]
-    assert changes[("reduce", "PCN service specifications")]["due"] is None
+    # One change, told by two sites (the copy), with its publisher's headline first.
+    (cut,) = d.changes
+    assert cut["headline"]["title"] == "Network targets trimmed for the coming year"
+    assert cut["url"] == URL["cut"] and cut["sites"] == ["gp-bulletin"]
+    assert (cut["action"], cut["object"], cut["actor"]) == (
+        "reduce", "PCN service specifications", "NHS England")
+    assert cut["title"] == "NHS England scaled back PCN service specifications"
+    assert cut["date_text"] == "Tue 7 Mar 2023"
+    # What else it does: the requirement it sets, with the day it is due.
+    (booking,) = cut["acts"]
+    assert booking["due"] == date(2023, 6, 30)
+    assert booking["title"] == "Practices must still offer online booking by the end of June."
     # the March funding news is after the week
     assert all(c["action"] != "fund" for c in d.changes)
 
 
-def test_digest_reactions_by_body_with_clearest_quote(store):
+def test_digest_reactions_by_body_with_one_quote_and_one_link(store):
     d = digest_for(store)
     by_actor = {r["actor_id"]: r for r in d.reactions}
-    # media are reporters, not reacting bodies
-    assert "pulse" not in by_actor
+    # media are reporters, not reacting bodies; NHS England defending its own cut is not a
+    # reaction to it
+    assert "pulse" not in by_actor and "nhs-england" not in by_actor
     assert by_actor["bma-gpc"]["stance"] == "oppose"
     assert by_actor["bma-gpc"]["quote"].startswith("Trimming a few targets")
+    assert by_actor["bma-gpc"]["on"] == "NHS England scaled back PCN service specifications"
     assert by_actor["rcgp"]["stance"] == "mixed"
     assert by_actor["lmc-kent"]["url"] == URL["hostile"]
-    # one line per body even when two articles carry its stance
-    assert [r["actor_id"] for r in d.reactions].count("nhs-england") == 1
+    # grouped as a manager reads them: who objected, who had mixed views, who welcomed it
+    assert [label for label, _ in d.sides] == ["Objected", "Mixed views"]
+    assert [r["actor_id"] for _, rs in d.sides for r in rs] == ["bma-gpc", "lmc-kent", "rcgp"]
 
 
 def test_digest_deadlines_include_earlier_news_still_due(store):
     d = digest_for(store)
-    assert [(x["date"], x["object"]) for x in d.deadlines] == [
-        (date(2023, 4, 30), "network workforce plans"),
-        (date(2023, 6, 30), "online booking in every practice")]
+    assert [(x["due"], x["what"]) for x in d.deadlines] == [
+        (date(2023, 4, 30), "Every network has to file its workforce plan."),
+        (date(2023, 6, 30), "Practices must still offer online booking by the end of June.")]
+    assert all(x["how_sure"] == "one report gives this day" for x in d.deadlines)
+    assert d.calendar_url.endswith("/deadlines.ics")
 
 
 def test_digest_headlines_one_per_story(store):
@@ -117,7 +131,7 @@ def test_digest_topic_filter(store):
     d = digest_for(store, recipient=Recipient(email="x@y.test", topics=("workforce",)))
     assert d.changes == []
     assert [r["actor_id"] for r in d.reactions] == ["lmc-kent"]
-    assert [x["object"] for x in d.deadlines] == ["network workforce plans"]
+    assert [x["what"] for x in d.deadlines] == ["Every network has to file its workforce plan."]
 
 
 def test_digest_unknown_filter_actor_is_an_error(store):
@@ -195,7 +209,8 @@ def test_jobs_digest_prints_text_without_send_or_out(store, capsys):
     counts = jobs.digest(week=WEEK, database_url=store)
     out = capsys.readouterr().out
     assert counts["week"] == WEEK
-    assert out.startswith("PCN WATCH: WEEK 2023-W10") and "UPCOMING DEADLINES" in out
+    assert out.startswith("Primary care policy, week of 6 March 2023\n")
+    assert "WHAT YOUR PRACTICE MUST DO, AND BY WHEN" in out
 
 
 def test_write_outputs_for_the_demo(store, tmp_path):
@@ -206,27 +221,39 @@ def test_write_outputs_for_the_demo(store, tmp_path):
     paths = write_outputs(tmp_path / "out", store)
     names = {p.name for p in paths}
     assert names == {"digest.html", "digest.txt", "digest.eml", "headlines.xml",
-                     "headlines.json", "timeline.html"}
+                     "headlines.json", "timeline.html", "deadlines.ics"}
     assert all(p.is_file() and p.stat().st_size for p in paths)
     # the newest article is in 2023-W12, so the digest is that week's
-    assert "2023-W12" in (tmp_path / "out" / "digest.txt").read_text()
+    assert (tmp_path / "out" / "digest.txt").read_text().startswith(
+        "Primary care policy, week of 20 March 2023")
     feed = feedparser.parse((tmp_path / "out" / "headlines.xml").read_text())
     assert feed.version == "atom10" and len(feed.entries) == 4
     assert "<script>alert" not in (tmp_path / "out" / "timeline.html").read_text()
 
 
 def test_digest_changes_carry_reactions_linked_by_the_timeline(store):
-    from store.timeline import rebuild_timeline
-
-    with Session(get_engine(store)) as s:
-        rebuild_timeline(s)
-        s.commit()
     d = digest_for(store)
     cut = next(c for c in d.changes if c["action"] == "reduce")
     # the GP Committee and the college reacted to the cut in the article reporting it
     assert {r["actor_id"] for r in cut["reactions"]} >= {"bma-gpc", "rcgp"}
     text, html = render(d)
-    assert "Reactions: " in text and "BMA GP Committee (oppose)" in text
+    assert "Reactions: " in text and "BMA GP Committee objects to it" in text
+
+
+def test_digest_subject_is_a_line_a_person_reads(store):
+    assert subject(digest_for(store)) == "Primary care policy, week of 6 March 2023"
+    assert subject(digest_for(store, "2023-W30")) == \
+        "Primary care policy, week of 24 July 2023: nothing new"
+
+
+def test_digest_text_answers_the_questions_in_order(store):
+    text, html = render(digest_for(store))
+    order = ["WHAT CHANGED", "WHAT YOUR PRACTICE MUST DO, AND BY WHEN",
+             "WHO OBJECTED OR WELCOMED IT", "THE WEEK'S HEADLINES"]
+    assert [text.index(h) for h in order] == sorted(text.index(h) for h in order)
+    # the publisher's headline before our sentence, and the calendar linked
+    assert text.index("Network targets trimmed") < text.index("NHS England scaled back")
+    assert "/deadlines.ics" in text and 'href="http://127.0.0.1:8001/deadlines.ics"' in html
 
 
 @pytest.mark.parametrize(("url", "href"), [

@@ -113,8 +113,40 @@ def test_serve_index_links_timeline_page(ds):
     home = get(ds, "/")
     assert home.status_code == 200
     assert 'href="/pages/timeline.html"' in home.text
+    assert 'href="/timeline"' in home.text and 'href="/deadlines.ics"' in home.text
     page = get(ds, "/pages/timeline.html")
     assert page.status_code == 200 and "<html" in page.text.lower()
+
+
+def test_serve_timeline_filters_on_the_server(ds):
+    page = get(ds, "/timeline")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "NHS England scaled back PCN service specifications" in page.text
+    # the same filters as the page's own form, read by the server
+    workforce = get(ds, "/timeline?topic=workforce&from=2023-01-01")
+    assert workforce.status_code == 200
+    assert "network workforce plans" in workforce.text or "workforce plan" in workforce.text
+    assert "NHS England scaled back PCN service specifications" not in workforce.text
+    assert 'value="workforce" selected' in workforce.text
+    bad = get(ds, "/timeline?body=nobody")
+    assert bad.status_code == 400 and "unknown actor 'nobody'" in bad.text
+    assert get(ds, "/timeline?from=soon").status_code == 400
+
+
+def test_serve_deadlines_calendar_at_a_stable_address(ds):
+    import icalendar
+
+    r = get(ds, "/deadlines.ics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    cal = icalendar.Calendar.from_ical(r.content)
+    assert [(e.get("DTSTART").dt, str(e["URL"])) for e in cal.walk("VEVENT")] == [
+        (date(2023, 4, 30), URL["earlier"]), (date(2023, 6, 30), URL["cut"])]
+    # the same events, with the same UIDs, every time it is fetched
+    again = icalendar.Calendar.from_ical(get(ds, "/deadlines.ics").content)
+    assert [str(e["UID"]) for e in again.walk("VEVENT")] == \
+        [str(e["UID"]) for e in cal.walk("VEVENT")]
+    later = icalendar.Calendar.from_ical(get(ds, "/deadlines.ics?since=2023-05-01").content)
+    assert len(list(later.walk("VEVENT"))) == 1
 
 
 def facets(ds, path: str) -> dict[str, dict]:

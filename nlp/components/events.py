@@ -45,7 +45,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..dates import find_dates
+from ..dates import dateline, find_dates
 from ..registry import load_registry
 from ._data import read_component_data, write_component_data
 from .stance import CuePhrases
@@ -253,7 +253,9 @@ class EventExtractor:
         actors = self._actor_mentions(doc)
         self._mentions = actors
         muted = self._muted_quotes(doc)
-        published = _ext(doc, "pcnwatch_published")
+        # Relative dates ("last month") resolve against the article's date: the one given
+        # with it, else the one its page states at the top.
+        published = _ext(doc, "pcnwatch_published") or dateline(doc.text)
         forms = CuePhrases.forms(doc)
         quoted = self._quoted_ranges(doc)
         # A policy maker's own words (its letter, its plan) state its acts in any person: "the

@@ -716,6 +716,8 @@ class QuoteFinder:
         for sent in ctx.units():
             if ctx.in_quote(sent.start_char) and ctx.in_quote(sent.end_char - 1):
                 continue
+            if sent.text.rstrip().endswith("?"):
+                continue  # "Do the Government accept …?": asked of a body, not said by it
             opens = ctx.opens_quote(sent)
             for tok in sent:
                 if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in self.report_lemmas:

@@ -710,6 +710,16 @@ def _subtract(rng: tuple[int, int], holes: Sequence[tuple[int, int]]) -> list[tu
     return [(a, b) for a, b in pieces if b > a]
 
 
+def _own_words(doc: Doc, rng: tuple[int, int], holes: Sequence[tuple[int, int]]) -> str:
+    """The sentence as evidence for its subject: a quotation inside it is someone else's
+    words (a quote has its own speaker and stance), so it shows as "…"."""
+    pieces = _subtract(rng, holes)
+    if pieces == [rng]:
+        return doc[rng[0]:rng[1]].text.strip()
+    return " \u2026 ".join(doc[a:b].text.strip(" \n'\"\u2018\u2019\u201c\u201d")
+                           for a, b in pieces if doc[a:b].text.strip()).strip()
+
+
 def _statement_key(text: str) -> str:
     return " ".join("".join(ch for ch in text if ch not in _QUOTE_MARKS).split()).lower()
 
@@ -820,6 +830,8 @@ class StanceTagger:
         return mentions
 
     def _is_position_subject(self, span: Span) -> bool:
+        if span.sent.text.rstrip().endswith("?"):
+            return False  # a question put to a body is not its position
         root = span.root
         while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
             root = root.head
@@ -884,22 +896,24 @@ class StanceTagger:
         for item in _ext(doc, "pcnwatch_reported") or []:
             rng = _token_range(doc, item["start"], item["end"])
             if rng:
-                add(item.get("actor_id"), _subtract(rng, holes), item.get("text") or
-                    doc[rng[0]:rng[1]].text)
+                add(item.get("actor_id"), _subtract(rng, holes),
+                    _own_words(doc, rng, holes))
         home = _ext(doc, "pcnwatch_home")
         if home:
             # A body's own page (a newsletter, a statement): what "we" say is the body's.
             for sent in doc.sents:
                 if any(t.lower_ == "we" and t.dep_ in ("nsubj", "nsubjpass")
                        and not any(a <= t.i < b for a, b in holes) for t in sent):
-                    add(home, _subtract((sent.start, sent.end), holes), sent.text.strip())
+                    add(home, _subtract((sent.start, sent.end), holes),
+                        _own_words(doc, (sent.start, sent.end), holes))
         for actor_id, sents in self._subject_sentences(doc, mentions, kinds).items():
             for sent in sents:
                 covered = any(
                     a <= sent.start and sent.end <= b for a, b in seen[actor_id]
                 )
                 if not covered:
-                    add(actor_id, _subtract((sent.start, sent.end), holes), sent.text.strip())
+                    add(actor_id, _subtract((sent.start, sent.end), holes),
+                        _own_words(doc, (sent.start, sent.end), holes))
 
         out = []
         judge = self.judge
