@@ -1,6 +1,6 @@
 """Analysis throughput of `pcnwatch process` as a command, with one and with more workers.
 
-    python bench/bench_scale.py [--articles 192] [--window 90] [--stored 10000]
+    python bench/bench_scale.py [--articles 384] [--window 90] [--stored 10000]
 
 1. `pcnwatch process --workers 1` and `--workers 2` on the same `--articles` stored
    articles (a copy of one SQLite database each), timed as commands from start to exit,
@@ -11,7 +11,9 @@
    worker's peak resident memory (VmHWM, read from /proc while it runs). Needs a server:
    PCNWATCH_BENCH_POSTGRES_URL, else PCNWATCH_TEST_POSTGRES_URL (`.ci/run` sets it); the
    bench works in its own database `pcnwatch_bench` on that server (dropped and made
-   anew), never in the one the URL names. Without a server it says so and skips.
+   anew), never in the one the URL names. With neither set, it starts a throw-away
+   server of its own from Debian's PostgreSQL (as `.ci/run` does), or, when PostgreSQL
+   is not installed, says so in one line and skips.
 
 Articles: the sample sites' texts (our own writing), in turn, each copy its own row.
 """
@@ -19,13 +21,19 @@ Articles: the sample sites' texts (our own writing), in turn, each copy its own 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import glob
 import os
+import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,6 +136,8 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 def commands(n: int) -> None:
+    # The machine may be shared: the load before and after says how many cores were free.
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="pcnwatch-bench-") as tmp:
         base = Path(tmp) / "base.db"
         words = store_pending(f"sqlite:///{base}", n)
@@ -145,7 +155,8 @@ def commands(n: int) -> None:
                   f"peak memory per worker {', '.join(f'{mb:.0f}' for mb in peaks)} MB")
     ratio = rates[2] / rates[1]
     print(f"process --workers 2 / --workers 1: x{ratio:.2f} (goal on 2 cores: x{GOAL}; "
-          f"{os.cpu_count()} cores here, load average {os.getloadavg()[0]:.1f} at the end)")
+          f"{os.cpu_count()} cores here, load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} at the end)")
 
 
 def postgres_server() -> str | None:
@@ -166,12 +177,63 @@ def bench_database(server: str) -> str:
     return url.set(database="pcnwatch_bench").render_as_string(hide_password=False)
 
 
+@contextmanager
+def own_postgres() -> Iterator[str | None]:
+    """A throw-away PostgreSQL server on a free port of 127.0.0.1, stopped and removed on
+    the way out; None when Debian's PostgreSQL is not installed. The server refuses to run
+    as root, so as root it runs as the `postgres` user, as in `.ci/run`."""
+    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    as_root = os.geteuid() == 0
+    if not initdb or (as_root and shutil.which("su") is None):
+        yield None
+        return
+    bindir = Path(initdb[-1]).parent
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tmp = Path(tempfile.mkdtemp(prefix="pcnwatch-bench-pg-"))
+    data = tmp / "data"
+
+    def run(*argv: str) -> None:
+        cmd = [str(bindir / argv[0]), *argv[1:]]
+        if as_root:
+            cmd = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(cmd)]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    try:
+        if as_root:
+            shutil.chown(tmp, user="postgres")
+        run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        run("pg_ctl", "-D", str(data), "-l", str(tmp / "server.log"), "-w", "-o",
+            f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    except (OSError, LookupError, subprocess.CalledProcessError) as exc:
+        print(f"process on PostgreSQL: could not start a server of its own: "
+              f"{getattr(exc, 'stderr', None) or exc}".strip())
+        shutil.rmtree(tmp, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            run("pg_ctl", "-D", str(data), "-m", "fast", "stop")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def postgres(stored: int, window: float) -> None:
     server = postgres_server()
-    if not server:
-        print("process on PostgreSQL: skipped: no server configured (set "
-              "PCNWATCH_BENCH_POSTGRES_URL or PCNWATCH_TEST_POSTGRES_URL; .ci/run starts one)")
+    if server:
+        postgres_on(server, stored, window)
         return
+    with own_postgres() as server:
+        if server is None:
+            print("process on PostgreSQL: skipped: PostgreSQL is not installed (apt-get "
+                  "install postgresql, or set PCNWATCH_BENCH_POSTGRES_URL)")
+            return
+        postgres_on(server, stored, window)
+
+
+def postgres_on(server: str, stored: int, window: float) -> None:
     url = bench_database(server)
     store_pending(url, stored)
     seconds, peaks = run_process(url, 2, window=window)
@@ -188,7 +250,7 @@ def postgres(stored: int, window: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=192)
+    parser.add_argument("--articles", type=int, default=384)
     parser.add_argument("--stored", type=int, default=10_000)
     parser.add_argument("--window", type=float, default=90.0)
     args = parser.parse_args()
