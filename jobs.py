@@ -538,6 +538,7 @@ def _run_workers(url: str, workers: int, batch_size: int,
                 elif message[0] == "done":
                     peak.append(message[1])
                     del conns[conn]
+                    proc.join(timeout=10)  # let it shut down by itself
                 elif message[0] == "error":
                     counts["failed"] = counts.get("failed", 0) + 1
                     counts["error"] = f"{proc.name}: {message[1]}"
@@ -580,9 +581,13 @@ def _worker_main(conn, database_url: str, batch_size: int, parent: int) -> None:
         peak = analyse_pending(database_url, batch_size=batch_size, stop=stop,
                                on_batch=lambda *n: conn.send(("batch", *n)))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which records it
-        conn.send(("error", _error_text(exc)))
-        return
-    conn.send(("done", peak))
+        result = ("error", _error_text(exc))
+    else:
+        result = ("done", peak)
+    # Nothing is left to give back: a SIGTERM from the parent from now on (it does not wait
+    # long for the interpreter to shut down) ends this process quietly, not in a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    conn.send(result)
 
 
 # -- analyze (no storage) -----------------------------------------------------------------------
