@@ -2,8 +2,10 @@
 
 ``build_pipeline()`` loads the statistical model and adds the pcnwatch components,
 each configured through spaCy's config (``options`` overrides it per component).
-``pipeline_version()`` names the components, their versions, the model and a hash
-of every data file, so a change of rules makes ``pcnwatch process`` re-analyse.
+``pipeline_version()`` names the components, their versions, the model, a hash of every
+data file and a hash of the analysis code, so a change of rules or of the code that applies
+them makes ``pcnwatch process`` re-analyse (an upgrade is never left half-applied to old
+articles).
 """
 
 from __future__ import annotations
@@ -119,9 +121,23 @@ def data_digest(root: Any = None) -> str:
     return digest.hexdigest()[:12]
 
 
+def code_digest(root: Any = None) -> str:
+    """A hash of the analysis code: the Python files of ``root`` (by default the ``nlp``
+    package) and of its ``components``. Component versions are bumped by hand and were
+    not; the hash cannot be forgotten."""
+    digest = hashlib.sha256()
+    root = root if root is not None else resources.files("nlp")
+    for prefix, folder in (("", root), ("components/", root / "components")):
+        for item in sorted(folder.iterdir(), key=lambda p: p.name):
+            if item.is_file() and item.name.endswith(".py"):
+                digest.update(f"{prefix}{item.name}".encode())
+                digest.update(item.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @cache
 def pipeline_version(model: str = DEFAULT_MODEL) -> str:
-    """``pcnwatch.actors.v1+…;model=<name>-<version>;data=<hash>``."""
+    """``pcnwatch.actors.v1+…;model=<name>-<version>;data=<hash>;code=<hash>``."""
     names = []
     for name, module in COMPONENTS:
         mod = _import_component(module)
@@ -132,4 +148,5 @@ def pipeline_version(model: str = DEFAULT_MODEL) -> str:
         model_version = importlib.metadata.version(model.replace("_", "-"))
     except importlib.metadata.PackageNotFoundError:
         model_version = "unknown"
-    return f"{'+'.join(names)};model={model}-{model_version};data={data_digest()}"
+    return (f"{'+'.join(names)};model={model}-{model_version};data={data_digest()};"
+            f"code={code_digest()}")

@@ -15,7 +15,8 @@
   (`publish.timeline`), and the deadlines calendar at `/deadlines.ics`
   (`publish.deadlines`), both read from the database itself;
 - the privacy authorizer: subscribers' addresses, names and tokens read as NULL;
-- HTML pages without bidi controls (`publish.hygiene`), whatever crawled text is in them.
+- HTML pages without bidi controls (`publish.hygiene`), whatever crawled text is in them;
+  CSV exports with would-be formulas made text, as `pcnwatch query --format csv` does.
 
 Datasette's plugin manager is global, so every hook acts only on a Datasette that
 `publish.datasette.app` made (it carries `_pcnwatch`, a `ServeConfig`).
@@ -24,7 +25,10 @@ Datasette's plugin manager is global, so every hook acts only on a Datasette tha
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import os
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import date
@@ -37,7 +41,7 @@ from markupsafe import Markup
 
 from publish.datasette import ASSETS_MOUNT, PRIVATE_COLUMNS, TABLES, VIEW_SETTINGS, ServeConfig
 from publish.evidence import as_list, evidence_html, mark_cues
-from publish.hygiene import strip_bidi
+from publish.hygiene import csv_cell, strip_bidi
 from publish.views import VIEWS
 
 PLUGIN_NAME = "pcnwatch"
@@ -87,7 +91,10 @@ def prepare_connection(conn, database, datasette):
 def asgi_wrapper(datasette):
     # Asked when Datasette builds its app, perhaps before `publish.datasette.app` marks it
     # as pcnwatch's: whether it is ours is looked at on each request.
-    return lambda inner: WithoutBidi(inner, lambda: _config(datasette) is not None)
+    def ours() -> bool:
+        return _config(datasette) is not None
+
+    return lambda inner: CsvAsText(WithoutBidi(inner, ours), ours)
 
 
 class WithoutBidi:
@@ -133,6 +140,74 @@ class WithoutBidi:
             await send({"type": "http.response.body", "body": data})
 
         await self.app(scope, receive, filtered)
+
+
+class CsvAsText:
+    """ASGI: Datasette's CSV exports leave with would-be formulas made text and bidi
+    controls removed, as `pcnwatch query --format csv` writes them (publish.hygiene);
+    `?_raw_csv=1` keeps the cells as stored.
+
+    Written by hand: Datasette writes its CSV itself, with no hook on the cells. The
+    export streams (`_stream=on` sends a whole table), so it is rewritten record by
+    record as it passes, never held whole: a chunk is cut after the last line break
+    outside a quoted cell, and the rest waits for the next chunk.
+    """
+
+    def __init__(self, app: Any, enabled: Callable[[], bool]):
+        self.app, self.enabled = app, enabled
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.enabled() or \
+                not scope.get("path", "").endswith(".csv") or \
+                b"_raw_csv=1" in scope.get("query_string", b""):
+            await self.app(scope, receive, send)
+            return
+        pending = [""]
+
+        async def rewritten(message):
+            if message["type"] == "http.response.start":
+                # The length changes as cells are rewritten: the server sends it chunked.
+                headers = [(k, v) for k, v in message.get("headers") or []
+                           if k.lower() != b"content-length"]
+                await send({**message, "headers": headers})
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            more = message.get("more_body", False)
+            text = pending[0] + message.get("body", b"").decode("utf-8", "surrogateescape")
+            cut = len(text) if not more else _records_end(text)
+            pending[0] = text[cut:]
+            body = _safe_csv(text[:cut]).encode("utf-8", "surrogateescape")
+            await send({"type": "http.response.body", "body": body, "more_body": more})
+
+        await self.app(scope, receive, rewritten)
+
+
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+def _records_end(text: str) -> int:
+    """Where the last whole CSV record in `text` ends: after its last line break that is
+    not inside a quoted cell (a quote mark opens or closes one; two in a row are one mark
+    inside it, and leave the count even)."""
+    quoted, end = False, 0
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "\n" and not quoted:
+            end = i + 1
+    return end
+
+
+def _safe_csv(text: str) -> str:
+    if not text:
+        return ""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        writer.writerow([cell if _NUMBER.match(cell) else csv_cell(cell) for cell in row])
+    return out.getvalue()
 
 
 # -- cells ---------------------------------------------------------------------------------------

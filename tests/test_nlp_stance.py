@@ -451,6 +451,20 @@ def test_stance_patience_and_relief_over_quantifiers(stance_nlp, text, expected)
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "not ... lightly" denies the manner, not the act: they did walk away
+        ("We did not walk away from the contract negotiations lightly.", "oppose"),
+        # readiness for action is no praise of the policy
+        ("Members will decide what action they are prepared to take over the contract.",
+         "neutral"),
+    ],
+)
+def test_stance_manner_and_readiness(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_an_article_that_never_names_general_practice_takes_no_side():
     from nlp.pipeline import default_pipeline
 

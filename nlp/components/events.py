@@ -346,6 +346,8 @@ class EventExtractor:
                 if self._vague(head) or self._unrealised(head, trigger) or \
                         self._imperative(head, sent):
                     continue
+                if action == "require" and not described and self._describes(head):
+                    continue  # "the specifications that networks are due to deliver"
                 if kind == "verbs" and not self._participle_reports_act(head, sent):
                     continue  # "extra staff funded through the scheme" describes the staff
                 if kind == "verbs" and action == "agree" and (
@@ -693,6 +695,15 @@ class EventExtractor:
                    for c in subject.children):
                 return True  # "few practices are expected to stay out": a forecast
         return False
+
+    @staticmethod
+    def _describes(head: Token) -> bool:
+        """A duty in a relative clause only says what a thing is ("the specifications that
+        networks are due to start delivering"): the act that laid it is reported elsewhere."""
+        tok = head
+        while tok.dep_ in ("xcomp", "acomp", "aux", "conj") and tok.head is not tok:
+            tok = tok.head
+        return tok.dep_ in ("relcl", "acl")
 
     @staticmethod
     def _imperative(head: Token, sent: Span) -> bool:

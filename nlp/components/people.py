@@ -76,6 +76,7 @@ class PeopleFinder:
         self.leading_verbs: dict[str, str] = dict(data.get("leading_verbs", {}))
         self.venue_words = frozenset(w.lower() for w in data.get("venue_words", ()))
         self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
+        self.copular_verbs = frozenset(data.get("copular_verbs", ("be",)))
         self.press_roles = frozenset(data.get("press_roles", ()))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
@@ -381,12 +382,16 @@ class PeopleFinder:
         verb = doc[at]
         end = at + 1
         while end < len(doc) and doc[end].text not in (",", ".", ";", ":") \
-                and not doc[end].is_quote and end - who < _MAX_APPOSITION:
+                and not doc[end].is_quote and end - who < _MAX_APPOSITION \
+                and doc[end].ent_type_ != "DATE":  # "who took over as chair this summer"
             end += 1
-        if verb.lemma_ in self.appointing_verbs and at + 1 < end and doc[at + 1].lower_ == "as":
+        after = at + 1
+        if after < end and doc[after].dep_ == "prt":
+            after += 1  # "who took over as", "who stepped down as"
+        if verb.lemma_ in self.appointing_verbs and after + 1 < end and doc[after].lower_ == "as":
             # "who was elected as the network's clinical director"
-            return self._read_segment(doc, (at + 2, end), actor_at)
-        if verb.lemma_ == "be":
+            return self._read_segment(doc, (after + 1, end), actor_at)
+        if verb.lemma_ in self.copular_verbs:
             return self._read_segment(doc, (at + 1, end), actor_at)
         if verb.lemma_ in self.leading_verbs:
             actor_id = self._read_segment(doc, (at + 1, end), actor_at)[1]
@@ -593,8 +598,10 @@ class PeopleFinder:
             home = self._home(doc, actor_spans) if any(
                 w.lower_ == "our" for w in doc[start:end]) else None
             # "Our chair" in a body's own newsletter is its chair, whoever was named last.
-            actor_id = home.kb_id_ if home is not None else (before[-1].kb_id_ if before
-                                                             else None)
+            antecedent = home if home is not None else _subject_body(doc, start, before)
+            actor_id = antecedent.kb_id_ if antecedent is not None else None
+        if actor_id is None and words:
+            actor_id = _definite_body(words, before)
         if role and actor_id is None:
             actor_id = self._bare_short_form(words, before)
         if role and actor_id is None:
@@ -603,6 +610,39 @@ class PeopleFinder:
             # "Dr X of the BMA": the body without a role word still says whom they speak for.
             return None, actor_id
         return role, actor_id
+
+
+def _subject_body(doc: Doc, start: int, before: list[Span]) -> Span | None:
+    """The body "its" or "their" stands for: the subject of the clause before ("The BMA's
+    GP committee, which ended talks with NHS England, said ... Its chair" is the
+    committee's), else the body last named."""
+    if not before:
+        return None
+    sent = doc[start].sent
+    here = [s for s in before if s.start >= sent.start]
+    if not here and sent.start > 0:
+        previous = doc[sent.start - 1].sent
+        here = [s for s in before if s.start >= previous.start]
+    for span in here:
+        tok = span.root
+        while tok.dep_ in ("poss", "compound", "conj", "appos", "case", "nmod") and \
+                tok.head is not tok:
+            tok = tok.head
+        if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.dep_ == "ROOT":
+            return span
+    return before[-1]
+
+
+def _definite_body(words: list[Token], before: list[Span]) -> str | None:
+    """"a researcher at the trust", "chair of the committee": the common noun stands for
+    the body last named with it in its name (the Nuffield Trust, the GP committee)."""
+    for prev, word in zip(words, words[1:], strict=False):
+        if prev.lower_ != "the" or not word.text.islower() or word.pos_ != "NOUN":
+            continue
+        for span in reversed(before):
+            if any(t.lower_ == word.lower_ for t in span):
+                return span.kb_id_
+    return None
 
 
 def _tidy_role(words: list[Token]) -> str:

@@ -879,6 +879,36 @@ class _Context:
             root.dep_ == "pobj" and root.head.lower_ == "to"
             and root.head.head.lower_ == "according")
 
+    def unnamed_voice(self, after: int, before: int) -> str | None:
+        """The one unnamed person ("a GP", "one practice manager") who last spoke in the
+        text between `after` and `before`, outside quotations, if no one else spoke since."""
+        found = None
+        for sent in self.units():
+            if sent.start_char < after or sent.start_char >= before:
+                continue
+            for tok in sent:
+                if tok.pos_ not in ("VERB", "AUX") or self.in_quote(tok.idx) or \
+                        tok.lemma_.lower() not in self.finder.report_lemmas:
+                    continue
+                subject = next((c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
+                if subject is None:
+                    # "At a surgery in Leeds, a GP who asked not to be named said": the
+                    # parser hangs the speaker on the place; take the last speaker noun.
+                    subject = next((t for t in reversed(sent[:tok.i - sent.start])
+                                    if t.lower_ in self.finder.speaker_nouns
+                                    and t.dep_ not in ("pobj", "dobj")), None)
+                if subject is None or subject.pos_ != "NOUN" or subject.tag_ != "NN" or \
+                        subject.lower_ not in self.finder.speaker_nouns or \
+                        self.person_at(subject.idx, subject.idx + len(subject)) or \
+                        subject.i in self.actor_at:
+                    continue
+                det = [c for c in subject.children if c.dep_ == "det"]
+                if not det or det[0].lower_ not in _SINGULAR_OPENERS:
+                    continue
+                words = [t for t in subject.lefts if t.dep_ in ("det", "amod", "compound")]
+                found = " ".join(t.text for t in [*words, subject])
+        return found
+
     def last_person_at(self, before: int) -> tuple[dict[str, Any] | None, int]:
         """The person in focus and where they were named: the last one named as a subject,
         else the last one named. "Dr X said the decision by Y was wrong. She added: …" is X.
@@ -1064,6 +1094,10 @@ class _Context:
                         and item["speaker"].split()[0].lower() in _SINGULAR_OPENERS:
                     return item["speaker"], None
                 break
+            # "A GP who asked not to be named said it was agonising. “…,” she said."
+            unnamed = self.unnamed_voice(named_at, at_char)
+            if unnamed is not None:
+                return unnamed, None
             return (person["name"], person.get("actor_id")) if person else (subject.text, None)
         head_actor = self.actor_at.get(subject.i)
         if head_actor is not None:

@@ -206,6 +206,7 @@ class StanceJudge:
         ]
         self.concession_first = {words[0] for words in self.concession_words}
         self.timing = set(cues["negators"].get("timing", []))
+        self.manner = set(cues["negators"].get("manner", []))
         self.counterfactual = [
             [_norm(t.text) for t in tokenizer(p)]
             for p in cues["negators"].get("counterfactual", [])
@@ -356,13 +357,15 @@ class StanceJudge:
         return False
 
     def _in_time(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
-                 end: int) -> bool:
+                 end: int, words: set[str] | None = None) -> bool:
         """True when the clause around a denied benefit (from `i`, just before it) says the
-        benefit comes later, not never: "won't immediately improve", "not overnight"."""
+        benefit comes later, not never: "won't immediately improve", "not overnight"; with
+        `words`, when the clause holds one of them."""
+        words = self.timing if words is None else words
         for j in range(i, min(end, i + 8)):
             if texts[j] in _CLAUSE_BREAK:
                 return False
-            if forms[j][0] in self.timing:
+            if forms[j][0] in words:
                 return True
         return False
 
@@ -489,6 +492,8 @@ class StanceJudge:
                     if negated and side == "support" and self._in_time(
                             forms, texts, max(a, m.start - 2), b):
                         continue  # "won't transform things overnight" only asks for patience
+                    if negated and self._in_time(forms, texts, m.start, b, self.manner):
+                        negated = False  # "we did not walk away lightly": they walked away
                     unreal = self._counterfactual(forms, texts, m.start, a)
                     if unreal:
                         negated = not negated
