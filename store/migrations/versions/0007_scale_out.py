@@ -1,7 +1,7 @@
 """analysis claims: several `process` workers share the pending articles
 
-Revision ID: 0006_scale_out
-Revises: 0005_reliability
+Revision ID: 0007_scale_out
+Revises: 0006_policy_changes
 Create Date: 2026-12-06
 
 `analysis_claim`: one row per article a `process` worker is analysing now, with
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0006_scale_out'
-down_revision = '0005_reliability'
+revision = '0007_scale_out'
+down_revision = '0006_policy_changes'
 branch_labels = None
 depends_on = None
 
