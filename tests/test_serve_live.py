@@ -179,6 +179,8 @@ def _in_first_screen(driver, selector: str) -> bool:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_research_pages_in_a_browser(served, browser, width, tmp_path):
+    from selenium.webdriver.support.wait import WebDriverWait
+
     browser.set_window_size(width, 900)
     # the front page: the research views come first, the internals nowhere
     browser.get(served + "/")
@@ -196,8 +198,8 @@ def test_research_pages_in_a_browser(served, browser, width, tmp_path):
     assert _fits(browser)
     search = browser.find_element("id", "_search")
     search.send_keys("rota")
-    search.submit()
-    assert "_search=rota" in browser.current_url
+    search.submit()  # a script submits the form: the browser does not wait for the next page
+    WebDriverWait(browser, 10).until(lambda b: "_search=rota" in b.current_url)
     browser.find_element("link text", "access").click()  # the topics facet
     assert "topics__arraycontains=access" in browser.current_url
     marks = browser.find_elements("css selector", "td.col-evidence mark")
