@@ -158,11 +158,15 @@ def crawl(
 @app.command()
 def process(
     workers: Annotated[int, typer.Option(min=1, max=32, metavar="N",
-                                         help="Processes for the analysis.")] = 1,
+                                         help="Worker processes on this host; each claims "
+                                         "its own batches of articles.")] = 1,
     batch_size: Annotated[int, typer.Option(min=1, metavar="N",
-                                            help="Articles per transaction.")] = 32,
+                                            help="Articles per claim and transaction.")] = 32,
 ) -> None:
-    """Analyse every stored article not yet analysed by the current pipeline version."""
+    """Analyse every stored article not yet analysed by the current pipeline version.
+
+    Any number of process commands, on any hosts, share the pending articles: each
+    article is analysed once (see docs/scale.md)."""
     import jobs
 
     jobs.process(workers=workers, batch_size=batch_size, console=out)

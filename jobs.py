@@ -7,6 +7,7 @@ writes in transactions, so a job killed half-way leaves nothing half-written
 and the next run picks up where it stopped.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ from rich.text import Text
 from sqlmodel import select
 
 from store import get_engine, session_scope
-from store.db import error_line
+from store.db import error_line, serialise_writes
 from store.locks import job_lock, process_alive, process_identity
 from store.models import JobRun, utcnow
 
@@ -155,6 +156,30 @@ def _progress(console: Console | None) -> Progress | nullcontext:
 # -- crawl ---------------------------------------------------------------------------------------
 
 
+def shared_frontier(database_url: str | None = None) -> str | None:
+    """The Redis URL of the crawl frontier that every crawl process storing into this
+    database shares (REDIS_URL), or None to crawl alone: without REDIS_URL, and on SQLite,
+    which lives on one machine and takes one crawl at a time (the crawl job lock)."""
+    from store.db import database_url as resolve_url
+
+    redis_url = (os.environ.get("REDIS_URL") or "").strip()
+    if not redis_url:
+        return None
+    if resolve_url(database_url).startswith("sqlite"):
+        log.info("REDIS_URL is set but the database is SQLite: crawling alone")
+        return None
+    return redis_url
+
+
+def shares_work(job: str, database_url: str | None = None) -> bool:
+    """True for the jobs that several processes run side by side, sharing the work, instead
+    of one at a time under the job lock: `process` (claims on articles) and, on a shared
+    frontier, `crawl`."""
+    if job == "process":
+        return True
+    return job == "crawl" and shared_frontier(database_url) is not None
+
+
 def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
           database_url: str | None = None, console: Console | None = None,
           timeout: float = 3600, settings: dict | None = None,
@@ -163,16 +188,26 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
 
     The run's record counts what was stored as it goes (saved every few seconds), so
     a crawl stopped by Ctrl-C, SIGTERM, `stop` or its time budget says what it did.
+    On a shared frontier (REDIS_URL, see `shared_frontier`) any number of crawls run at
+    once, on any hosts, and each page is fetched by one of them; otherwise the crawl job
+    lock lets one crawl run at a time.
     """
+    from crawler.frontier import check_frontier, redact
     from crawler.run import CrawlSummary, run_crawl
     from crawler.sources import load_sources, select
     from store.db import database_url as resolve_url
 
     select(load_sources(sources_file), names)  # unknown names fail here, before any work
     url = resolve_url(database_url)
+    frontier = shared_frontier(url)
+    if frontier:
+        check_frontier(frontier)  # a Redis that does not answer fails here, in one line
     summary = CrawlSummary()
-    with recorded_run("crawl", url) as counts, _progress(console) as progress:
+    with recorded_run("crawl", url, lock=frontier is None) as counts, \
+            _progress(console) as progress:
         task = progress.add_task("crawling", total=None) if progress else None
+        if frontier:
+            counts["frontier"] = redact(frontier)
 
         def on_event(event: dict) -> None:
             if progress is not None and event.get("event") == "page":
@@ -184,7 +219,7 @@ def crawl(*, names: list[str] | None = None, sources_file: Path | None = None,
         try:
             run_crawl(sources_file=sources_file, names=names, database_url=url,
                       timeout=timeout, on_event=on_event, settings=settings, summary=summary,
-                      stop=stop)
+                      stop=stop, frontier=frontier)
         finally:
             counts.update(summary.as_dict())
             if summary.interrupted and console is not None:
@@ -254,108 +289,305 @@ class _RegistryActors(Mapping):
         return len(self._registry.actors)
 
 
-def _pending(engine, version: str, page: int = 200) -> Iterator[tuple[int, dict]]:
-    """Articles to analyse, read a page at a time so memory stays flat."""
-    from store.analysis import articles_to_analyse
-
-    after = 0
-    while True:
-        with session_scope(engine) as s:
-            batch = articles_to_analyse(s, version, limit=page, after_id=after)
-            rows = [(a.id, {"id": str(a.id), "text": a.text, "title": a.title,
-                            "published": a.published.isoformat() if a.published else None})
-                    for a in batch]
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1][0]
-
-
 def process(*, database_url: str | None = None, workers: int = 1, batch_size: int = 32,
             console: Console | None = None, stop: threading.Event | None = None) -> dict:
     """Analyse every stored article not yet analysed by this pipeline version.
 
+    The work is shared by claims (store.claims), not by the job lock: any number of
+    `process` runs, on any hosts, take batches of pending articles until none is left,
+    and each article is analysed into the store once. `workers` > 1 starts that many
+    worker processes here, each claiming its own batches; 1 analyses in this process.
     Stored articles were extracted from their pages already, so a text that quotes
     HTML tags is analysed as the text it is (the HTML check is for `analyze` input).
-    `stop`, when set, ends the run after the chunk in hand (Interrupted).
+    `stop`, when set, ends the run after the batch in hand (Interrupted).
     """
-    from nlp import PIPELINE_VERSION, analyze_records, build_pipeline
+    from nlp import PIPELINE_VERSION
     from store.analysis import count_to_analyse
+    from store.db import database_url as resolve_url
 
-    engine = get_engine(database_url)
-    if workers > 1:
-        _forks_die_with_us()
-    with recorded_run("process", database_url) as counts, _progress(console) as progress:
+    url = resolve_url(database_url)
+    engine = get_engine(url)
+    stop = stop or threading.Event()
+    with recorded_run("process", url, lock=False) as counts, _progress(console) as progress:
         with session_scope(engine) as s:
             total = count_to_analyse(s, PIPELINE_VERSION)
         # `waiting`: how many needed analysing when the run began (all of them, once done).
-        counts.update(analysed=0, errors=0, waiting=total, version=PIPELINE_VERSION)
+        counts.update(analysed=0, errors=0, lost=0, waiting=total, version=PIPELINE_VERSION)
+        if workers > 1:
+            counts["workers"] = workers
         if total == 0:
             if console is not None:
                 console.print("process: nothing to analyse, every stored article is up to date "
                               f"with pipeline {PIPELINE_VERSION}", markup=False)
             return counts
         task = progress.add_task("analysing", total=total) if progress else None
-        nlp, info = build_pipeline(), _RegistryActors()
-        records = (rec for _, rec in _pending(engine, PIPELINE_VERSION))
-        results = analyze_records(records, nlp=nlp, batch_size=batch_size, n_process=workers,
-                                  check_html=False)
-        for chunk in _chunks(results, batch_size):
-            _save_chunk(engine, chunk, PIPELINE_VERSION, info, counts)
+
+        def on_batch(analysed: int, errors: int, lost: int) -> None:
+            counts["analysed"] += analysed
+            counts["errors"] += errors
+            counts["lost"] += lost
             counts.save()
             if progress is not None:
-                progress.update(task, advance=len(chunk))
-            if stop is not None and stop.is_set():
-                raise Interrupted(f"stopped on request after {counts['analysed']} articles; "
-                                  "the rest is analysed next run")
+                progress.update(task, advance=analysed)
+
+        if workers == 1:
+            peak = [analyse_pending(url, batch_size=batch_size, on_batch=on_batch, stop=stop)]
+        else:
+            peak = _run_workers(url, workers, batch_size, on_batch, stop, counts)
+        counts["peak_rss_mb"] = peak
+        if stop.is_set():
+            raise Interrupted(f"stopped on request after {counts['analysed']} articles; "
+                              "the rest is analysed next run")
     if console is not None:
         console.print(f"process: analysed {counts['analysed']} of {counts['waiting']} articles, "
-                      f"{counts['errors']} with errors (pipeline {PIPELINE_VERSION})",
-                      markup=False)
+                      f"{counts['errors']} with errors (pipeline {PIPELINE_VERSION}"
+                      + (f", {workers} workers)" if workers > 1 else ")"), markup=False)
     return counts
 
 
-_FORK_HOOK: list[bool] = []
+def analyse_pending(database_url: str, *, batch_size: int = 32,
+                    on_batch: Callable[[int, int, int], None] | None = None,
+                    stop: threading.Event | None = None) -> float:
+    """One analysis worker: claim a batch of pending articles, analyse it, commit it, and
+    again, until no article is pending; returns this process's peak memory in MB.
+
+    Batches that other workers hold are waited for, up to two leases without progress:
+    a worker that died leaves its claims to expire into ours, so a run ends with every
+    article analysed; one that is alive but stuck (paused, its locks held) is left to
+    finish its own batch, or to the next run. `on_batch(analysed, errors, lost)` is
+    called after each commit; `lost` counts articles whose claim went to another worker
+    before ours could commit.
+    """
+    from nlp import PIPELINE_VERSION, build_pipeline
+    from store.analysis import count_to_analyse
+    from store.claims import claim_articles, claim_lease
+
+    engine = get_engine(database_url)
+    holder, lease = process_identity(), claim_lease()
+    stop = stop or threading.Event()
+    nlp = info = None
+    waiting_since = None
+    while not stop.is_set():
+        ids = claim_articles(engine, PIPELINE_VERSION, holder, size=batch_size, lease=lease)
+        if not ids:
+            with session_scope(engine) as s:
+                left = count_to_analyse(s, PIPELINE_VERSION)
+            waiting_since = waiting_since or time.monotonic()
+            if left == 0:
+                break
+            if time.monotonic() - waiting_since > 2 * lease:
+                log.info("%d articles are claimed by other workers, which analyse them", left)
+                break
+            # Claimed by other workers: wait, in case one dies and its claims expire.
+            stop.wait(min(2.0, lease / 4))
+            continue
+        waiting_since = None
+        if nlp is None:
+            nlp, info = build_pipeline(), _RegistryActors()
+        try:
+            with _renewing(engine, holder, ids, lease):
+                *done, saved = _analyse_batch(engine, holder, ids, nlp, info, batch_size,
+                                              lease)
+        except BaseException:
+            # Killed politely (Ctrl-C, SIGTERM, an error): give the batch back at once
+            # rather than after the lease. A SIGKILL leaves it to expire.
+            _give_back(engine, holder, ids)
+            raise
+        if on_batch is not None:
+            on_batch(*done)
+        if not saved:  # the database is held by a stuck writer: leave it to the next run
+            _give_back(engine, holder, ids)
+            break
+    return _peak_rss_mb()
 
 
-def _forks_die_with_us() -> None:
-    """spaCy's workers (forked by nlp.pipe) get SIGKILL when their parent dies, so a killed
-    `process` leaves no worker behind waiting for text for ever."""
-    from store.locks import die_with_parent
+def _give_back(engine, holder: str, ids: list[int]) -> None:
+    from store.claims import release_claims
 
-    if not _FORK_HOOK:
-        os.register_at_fork(after_in_child=die_with_parent)
-        _FORK_HOOK.append(True)
+    with contextlib.suppress(sa.exc.SQLAlchemyError), session_scope(engine) as s:
+        release_claims(s, holder, ids)
 
 
-def _chunks(pairs: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for pair in pairs:
-        chunk.append(pair)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _save_chunk(engine, chunk: list, version: str, info: dict, counts: dict) -> None:
-    """One transaction per chunk: a killed run leaves whole chunks or nothing."""
+def _analyse_batch(engine, holder: str, ids: list[int], nlp, info, batch_size: int,
+                   lease: float) -> tuple[int, int, int, bool]:
+    """Analyse the claimed articles `ids` and commit them with their claims released, in one
+    transaction: a worker killed half-way leaves whole batches or nothing. Returns the
+    counts (analysed, errors, lost) and whether the batch could be saved."""
+    from nlp import PIPELINE_VERSION, analyze_records
     from store.analysis import save_analysis
+    from store.claims import held_articles, release_claims
     from store.models import Article
 
     with session_scope(engine) as s:
-        for result in chunk:  # each result carries its article id as "id"
-            article = s.get(Article, int(result["id"]))
-            if article is None:
+        rows = s.exec(select(Article).where(Article.id.in_(ids)).order_by(Article.id)).all()
+        todo = [a for a in rows if a.analysed_version != PIPELINE_VERSION]
+        hashes = {a.id: a.content_hash for a in todo}
+        records = [{"id": str(a.id), "text": a.text, "title": a.title,
+                    "published": a.published.isoformat() if a.published else None}
+                   for a in todo]
+    results = list(analyze_records(records, nlp=nlp, batch_size=batch_size,
+                                   check_html=False)) if records else []
+    analysed = errors = 0
+    try:
+        with session_scope(engine) as s:
+            # Workers on other hosts may add the same new actor or person. A worker stopped
+            # here (SIGSTOP) past its lease has lost its batch: the server ends its
+            # transaction, and the others wait for it no longer than that.
+            serialise_writes(s, wait_seconds=max(10.0, lease))
+            mine = {a.id: a for a in held_articles(s, holder, hashes, PIPELINE_VERSION,
+                                                    lease=lease)}
+            for result in results:  # each result carries its article id as "id"
+                article = mine.get(int(result["id"]))
+                if article is None:
+                    continue
+                if "error" in result:
+                    log.warning("article %s (%s): analysis failed: %s", article.id,
+                                article.url, result["error"])
+                    errors += 1
+                    result = {}
+                save_analysis(s, article, result, PIPELINE_VERSION, info)
+                analysed += 1
+            release_claims(s, holder, ids)
+    except (sa.exc.OperationalError, sa.exc.InternalError) as exc:
+        # The server ended our transaction (this worker was stopped too long), or another
+        # writer held the database too long (stopped mid-write): nothing of the batch is
+        # stored, and it is analysed again by whoever claims it next.
+        log.warning("a batch of %d articles was not saved (%s); it is analysed again later",
+                    len(ids), error_line(exc))
+        return 0, 0, len(hashes), False
+    return analysed, errors, len(hashes) - analysed, True
+
+
+@contextmanager
+def _renewing(engine, holder: str, ids: list[int], lease: float) -> Iterator[None]:
+    """Renew the claims on `ids` every third of the lease while the block runs, so a live
+    worker keeps its batch however long the analysis takes."""
+    from store.claims import renew_claims
+
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(lease / 3):
+            try:
+                held = renew_claims(engine, holder, ids, lease=lease)
+            except sa.exc.SQLAlchemyError as exc:
+                log.warning("could not renew the claims on %d articles: %s", len(ids),
+                            error_line(exc))
                 continue
-            if "error" in result:
-                log.warning("article %s (%s): analysis failed: %s", article.id, article.url,
-                            result["error"])
-                counts["errors"] += 1
-                result = {}
-            save_analysis(s, article, result, version, info)
-            counts["analysed"] += 1
+            if len(held) < len(ids) and not done.is_set():
+                log.warning("%d of %d claimed articles went to another worker (this one was "
+                            "too slow to renew); they are not saved twice",
+                            len(ids) - len(held), len(ids))
+
+    thread = threading.Thread(target=renew, name="pcnwatch-claims", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KB on Linux
+
+
+def _run_workers(url: str, workers: int, batch_size: int,
+                 on_batch: Callable[[int, int, int], None], stop: threading.Event,
+                 counts: dict) -> list[float]:
+    """Start `workers` analysis worker processes and pass on what they report until all
+    have ended. They die with this process (a parent-death signal); on an error or a
+    signal here they are stopped (SIGTERM: each gives its batch back) before it goes on."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks
+    procs, conns, peak = [], {}, []
+    try:
+        for n in range(workers):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_worker_main, name=f"pcnwatch-process-{n + 1}",
+                               args=(theirs, url, batch_size, os.getpid()), daemon=True)
+            proc.start()
+            theirs.close()
+            procs.append(proc)
+            conns[ours] = proc
+        asked_to_stop = False
+        while conns:
+            if stop.is_set() and not asked_to_stop:
+                for conn in conns:
+                    with contextlib.suppress(OSError):
+                        conn.send("stop")
+                asked_to_stop = True
+            for conn in wait(list(conns), timeout=0.5):
+                proc = conns[conn]
+                try:
+                    message = conn.recv()
+                except EOFError:  # it ended without saying so: killed, or out of memory
+                    proc.join(timeout=5)
+                    del conns[conn]
+                    counts["failed"] = counts.get("failed", 0) + 1
+                    counts["error"] = (f"{proc.name} ended with exit code {proc.exitcode}; "
+                                       "its batch goes to the other workers after the lease")
+                    log.error("%s", counts["error"])
+                    continue
+                if message[0] == "batch":
+                    on_batch(*message[1:])
+                elif message[0] == "done":
+                    peak.append(message[1])
+                    del conns[conn]
+                    proc.join(timeout=10)  # let it shut down by itself
+                elif message[0] == "error":
+                    counts["failed"] = counts.get("failed", 0) + 1
+                    counts["error"] = f"{proc.name}: {message[1]}"
+                    log.error("%s", counts["error"])
+                    del conns[conn]
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+    return peak
+
+
+def _worker_main(conn, database_url: str, batch_size: int, parent: int) -> None:
+    """A worker process of `process --workers N`: analyse_pending, reporting on `conn`."""
+    import signal
+
+    from store.locks import die_with_parent
+
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
+    # The parent decides: Ctrl-C reaches it, and it stops us; SIGTERM gives the batch back.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    stop = threading.Event()
+
+    def listen() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            while conn.recv() != "stop":
+                pass
+        stop.set()
+
+    threading.Thread(target=listen, name="pcnwatch-stop", daemon=True).start()
+    try:
+        peak = analyse_pending(database_url, batch_size=batch_size, stop=stop,
+                               on_batch=lambda *n: conn.send(("batch", *n)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which records it
+        result = ("error", _error_text(exc))
+    else:
+        result = ("done", peak)
+    # Nothing is left to give back: a SIGTERM from the parent from now on (it does not wait
+    # long for the interpreter to shut down) ends this process quietly, not in a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    conn.send(result)
 
 
 # -- analyze (no storage) -----------------------------------------------------------------------

@@ -19,8 +19,11 @@ Fencing. A scheduler renews its lease before every job it starts and starts
 nothing once the lease is not its own (a holder paused past its lease wakes up
 to find another in its place, and stops). Every job also takes its job lock
 (`store.locks`), so no two processes run the same job at once, whether they are
-schedulers, `schedule --once` or a bare `pcnwatch process`: the second one skips
-the job and says who runs it. Each process reports its own runs only.
+schedulers, `schedule --once` or a bare `pcnwatch timeline`: the second one skips
+the job and says who runs it. Two jobs share their work instead (`jobs.shares_work`):
+`process`, whose workers claim batches of articles, and a crawl on a shared frontier
+(REDIS_URL); they run beside the same job of other processes and hosts. Each process
+reports its own runs only.
 
 Stopping. SIGTERM or SIGINT stop the scheduler: no job starts after it, a crawl
 in flight stops its child and records what it stored, `process` stops after the
@@ -36,6 +39,7 @@ Settings are declared once in `SETTINGS`; a TOML file (`[scheduler]` table, see
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import os
@@ -362,8 +366,10 @@ class JobRunner:
         if not self._may_start(job):
             return None
         started = utcnow()
+        # process (claims) and a crawl on a shared frontier run beside other processes'.
+        alone = not jobs.shares_work(job, self.url)
         try:
-            with job_lock(self.engine, job):
+            with job_lock(self.engine, job) if alone else contextlib.nullcontext():
                 # Asked again with the lock held: the lease may have gone while we waited.
                 if not self._may_start(job):
                     return None
@@ -461,7 +467,10 @@ class Lease:
     def renew(self) -> bool:
         """Push the expiry on; False when the lease is no longer ours."""
         expires = utcnow() + timedelta(seconds=self.seconds)
-        with self.engine.begin() as conn:
+        # Committed by the server as it runs: the renewing thread may wait long for the GIL
+        # while a job analyses, and must not hold the lease row locked meanwhile (a standby
+        # would wait on it for as long as this process is paused).
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return conn.execute(
                 sa.update(SchedulerLease)
                 .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)

@@ -66,6 +66,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCNWATCH_CLOSE_AT", 0.0,
             "a time.time() instant at which every spider closes itself, keeping what it "
             "stored (the crawl's time budget, set by run_crawl); 0 means no budget"),
+    Setting("PCNWATCH_FRONTIER_KEY", "pcnwatch:frontier",
+            "prefix of the shared frontier's keys in Redis (one Redis database per deployment "
+            "keeps deployments apart)"),
+    Setting("PCNWATCH_FRONTIER_SEEN_MINUTES", 30.0,
+            "a URL one crawl process takes is left to it for this long by every other; keep "
+            "it longer than a crawl's spread of start times and shorter than the crawl "
+            "interval, so the next crawl reads the feeds again"),
+    Setting("PCNWATCH_FRONTIER_BUSY_SECONDS", 30.0,
+            "a crawl process that took a request counts as busy for this long (renewed while "
+            "it works); others with an empty queue wait for busy ones before they close"),
 )
 
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}

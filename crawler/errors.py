@@ -32,3 +32,7 @@ class ExtractionFailed(CrawlError):
 
 class CrawlFailed(CrawlError):
     """The crawl process could not be started or ended abnormally."""
+
+
+class FrontierUnavailable(CrawlError):
+    """REDIS_URL names a crawl frontier (Redis) that does not answer."""

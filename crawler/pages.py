@@ -110,12 +110,14 @@ class PageTableExtension:
     def flush(self) -> None:
         """Write the pending rows in one transaction."""
         from store import get_engine, session_scope
+        from store.db import serialise_writes
         from store.pages import record_page
 
         if not self.pending:
             return
         batch, self.pending = self.pending, []
         with _STORE_LOCK, session_scope(get_engine(self.database_url)) as session:
+            serialise_writes(session)
             for rec in batch:
                 record_page(session, rec, wait=self._wait(rec), backoff=self.backoff,
                             backoff_max=self.backoff_max)

@@ -26,7 +26,8 @@ from crawler.relevance import score_relevance
 log = logging.getLogger(__name__)
 
 # Crawls of several sources share one process and one database; writes go one at a
-# time so two copies of an article cannot race for the same unique URL.
+# time so two copies of an article cannot race for the same unique URL. Crawl processes on
+# other hosts (a shared frontier) are kept in line by store.db.serialise_writes.
 _STORE_LOCK = threading.Lock()
 # One extraction at a time: trafilatura and htmldate share module-level lxml parsers and
 # caches between threads, and a crawl of many pages from the wider web once ended in a
@@ -168,21 +169,25 @@ class StorePipeline(_Pipeline):
     def open_spider(self, spider: Any = None) -> None:
         from store import get_engine, session_scope
         from store.articles import upsert_source
+        from store.db import serialise_writes
 
         self.engine = get_engine(self.database_url)
         source = getattr(self.crawler.spider, "source", None)
         if source is not None:
             with _STORE_LOCK, session_scope(self.engine) as session:
+                serialise_writes(session)
                 upsert_source(session, source.name, source.home, source.as_config())
 
     def close_spider(self, spider: Any = None) -> None:
         from store import session_scope
+        from store.db import serialise_writes
         from store.models import Source, utcnow
 
         source = getattr(self.crawler.spider, "source", None)
         if source is None or self.engine is None:
             return
         with _STORE_LOCK, session_scope(self.engine) as session:
+            serialise_writes(session)
             row = session.get(Source, source.name)
             if row is not None:
                 row.last_crawled_at = utcnow()
@@ -198,6 +203,7 @@ class StorePipeline(_Pipeline):
 
     def _write(self, item: PageItem) -> str:
         from store import ArticleRecord, session_scope, upsert_article
+        from store.db import serialise_writes
 
         record = ArticleRecord(
             url=item.canonical or item.url, source=item.source, title=item.title or "",
@@ -208,5 +214,6 @@ class StorePipeline(_Pipeline):
             fetched_at=item.fetched_at, etag=item.etag, last_modified=item.last_modified,
             source_lastmod=item.source_lastmod)
         with _STORE_LOCK, session_scope(self.engine) as session:
+            serialise_writes(session)
             outcome, _ = upsert_article(session, record)
         return outcome.value

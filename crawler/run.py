@@ -187,8 +187,12 @@ class CrawlSummary:
 def run_crawl(*, sources_file: Path | None, names: list[str] | None, database_url: str,
               timeout: float = 3600, on_event: Callable[[dict], None] | None = None,
               settings: dict[str, Any] | None = None, summary: CrawlSummary | None = None,
-              stop: threading.Event | None = None) -> CrawlSummary:
+              stop: threading.Event | None = None,
+              frontier: str | None = None) -> CrawlSummary:
     """Crawl the named sources (all enabled ones if None) in a child process.
+
+    `frontier`, a Redis URL, puts the crawl on the frontier it shares with every crawl
+    process on that Redis (crawler.frontier); None crawls alone with Scrapy's scheduler.
 
     Source names are checked here, so an unknown name raises UnknownSource before
     anything starts. `settings` overrides Scrapy/PCNWATCH settings in the child.
@@ -202,6 +206,8 @@ def run_crawl(*, sources_file: Path | None, names: list[str] | None, database_ur
            "--close-at", f"{time.time() + budget:.3f}", "--parent-pid", str(os.getpid())]
     if settings:
         cmd += ["--settings", json.dumps(settings)]
+    if frontier:
+        cmd += ["--frontier"]  # the URL goes by the environment: it may hold a password
     if sources_file is not None:
         cmd += ["--sources-file", str(sources_file)]
     for name in names or []:
@@ -209,6 +215,8 @@ def run_crawl(*, sources_file: Path | None, names: list[str] | None, database_ur
     summary = summary if summary is not None else CrawlSummary()
     started = time.monotonic()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if frontier:
+        env["REDIS_URL"] = frontier
     try:
         # Its own session: a terminal's Ctrl-C reaches us, and we stop the child in order.
         child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -308,11 +316,12 @@ def _read_events(stream: Any, summary: CrawlSummary,
 
 def crawl_in_process(*, sources_file: str | None, names: list[str] | None,
                      database_url: str, overrides: dict[str, Any] | None = None,
-                     close_at: float | None = None) -> None:
+                     close_at: float | None = None, frontier: str | None = None) -> None:
     """Run the crawl in this process (the child's side); blocks until it ends.
 
     `close_at` (a time.time() instant) is when the spiders close themselves, keeping
-    what they stored (crawler.middlewares.BudgetExtension).
+    what they stored (crawler.middlewares.BudgetExtension). `frontier`: the Redis URL
+    of the shared frontier (crawler.frontier), or None.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -333,6 +342,12 @@ def crawl_in_process(*, sources_file: str | None, names: list[str] | None,
         settings.set("PCNWATCH_CLOSE_AT", close_at, priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
+    if frontier:
+        from crawler.frontier import frontier_settings
+
+        per_domain = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        for key, value in frontier_settings(frontier, per_domain).items():
+            settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)
     for source in sources:
         for kind in source.kinds:
@@ -372,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="time.time() instant at which the spiders close themselves")
     parser.add_argument("--parent-pid", type=int,
                         help="end when this process (the one that started us) ends")
+    parser.add_argument("--frontier", action="store_true",
+                        help="share the frontier in Redis at $REDIS_URL with other crawls")
     args = parser.parse_args(argv)
     if args.parent_pid:
         _die_with_parent(args.parent_pid)
@@ -381,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         crawl_in_process(sources_file=args.sources_file, names=args.names,
                          database_url=args.database_url, overrides=overrides,
-                         close_at=args.close_at)
+                         close_at=args.close_at,
+                         frontier=os.environ.get("REDIS_URL") if args.frontier else None)
     except ValueError as exc:  # CrawlError, StoreError: one line, no traceback
         print(f"crawl: {exc}", file=sys.stderr)
         return 2

@@ -91,7 +91,8 @@ TABLES: dict[str, dict[str, Any]] = {
 # Bookkeeping, links between tables and private rows: not for browsing (still reachable
 # by address, read-only; subscribers' details are blanked, see PRIVATE_COLUMNS).
 HIDDEN_TABLES = ("alembic_version", "scheduler_lease", "job_run", "job_lock", "subscriber",
-                 "digest_send", "source", "mention", "article_person", "article_topic", "page")
+                 "digest_send", "source", "mention", "article_person", "article_topic", "page",
+                 "analysis_claim")
 
 # Subscribers' addresses, names and unsubscribe tokens are not for browsing: any
 # query that reads them gets NULL instead (a SQLite authorizer, so custom SQL too).

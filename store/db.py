@@ -47,11 +47,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCNWATCH_DB_CONNECT_TIMEOUT", 5.0,
             "seconds to wait for a database server to answer a new connection "
             "(PostgreSQL; a connect_timeout in the URL wins)"),
+    Setting("PCNWATCH_CLAIM_LEASE_SECONDS", 60.0,
+            "a `process` worker's claim on its batch of articles lasts this long after its "
+            "last renewal (it renews every third of it); the batch of a worker that died "
+            "goes to another worker once it runs out"),
 )
 DEFAULT_URL = SETTINGS[0].default
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant will do; it only has to be the same in every pcnwatch process.
 _PG_MIGRATION_LOCK = 7_305_201_9
+_PG_WRITE_LOCK = 7_305_201_4
 
 _engines: dict[str, Engine] = {}
 
@@ -204,6 +209,26 @@ def _upgrade(engine: Engine) -> str:
                           ) from exc
     log.info("database %s migrated to %s", redact(str(engine.url)), head_revision())
     return head_revision()
+
+
+def serialise_writes(session: Session, *, wait_seconds: float = 60.0) -> None:
+    """Make the session's transaction the one writer of articles and what hangs on them
+    (actors, people, stories, pages, analysis rows) until it ends.
+
+    Crawl processes and analysis workers on several hosts would otherwise race to insert
+    the same new actor, person, text or page, and one of them would fail on a unique key.
+    PostgreSQL: a transaction-level advisory lock, let go at commit or rollback, and by the
+    server when the connection dies. A process stopped half-way (SIGSTOP, a frozen host)
+    must not stop the others for ever: the server ends a transaction that waits
+    `wait_seconds` between two statements, and this one gives up (OperationalError, lock
+    timeout) when it waits that long for the lock or a row. SQLite already takes one
+    writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        millis = max(1000, round(wait_seconds * 1000))
+        session.exec(sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {millis}"))
+        session.exec(sa.text(f"SET LOCAL lock_timeout = {millis}"))
+        session.exec(sa.text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_PG_WRITE_LOCK))
 
 
 @contextmanager

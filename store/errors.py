@@ -27,3 +27,7 @@ class DatabaseUnavailable(StoreError):
 
 class SnapshotError(StoreError):
     """A SQLite snapshot cannot be written where it was asked for."""
+
+
+class BadSetting(StoreError):
+    """An environment setting of the store that cannot be used (PCNWATCH_CLAIM_LEASE_SECONDS)."""

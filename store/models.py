@@ -288,6 +288,19 @@ class JobLock(SQLModel, table=True):
     acquired_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class AnalysisClaim(SQLModel, table=True):
+    """An article one `process` worker is analysing, until `expires_at` (see `store.claims`).
+
+    The worker renews the claim while it works and deletes it when it commits the analysis;
+    a claim left by a worker that died expires, and the article goes to another worker."""
+
+    __tablename__ = "analysis_claim"
+    article_id: int = Field(foreign_key="article.id", primary_key=True)
+    holder: str = Field(description="host:pid:start of the worker process that claimed it")
+    claimed_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime = Field(index=True)
+
+
 class Subscriber(SQLModel, table=True):
     """A practice manager who gets the weekly digest, with optional filters."""
 

@@ -29,7 +29,7 @@ from store.errors import SnapshotError
 log = logging.getLogger(__name__)
 
 LEFT_OUT = frozenset({"subscriber", "digest_send", "job_run", "scheduler_lease", "job_lock",
-                      "source", "page"})
+                      "source", "page", "analysis_claim"})
 # "pcnw" in ASCII: what `PRAGMA application_id` says in every snapshot file.
 APPLICATION_ID = 0x70636E77
 _CHUNK = 1000

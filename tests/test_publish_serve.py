@@ -235,7 +235,8 @@ def test_serve_search_box_on_research_views(ds):
 
 
 INTERNAL = ("alembic_version", "scheduler_lease", "job_run", "job_lock", "mention",
-            "subscriber", "digest_send", "article_person", "article_topic", "source", "page")
+            "subscriber", "digest_send", "article_person", "article_topic", "source", "page",
+            "analysis_claim")
 
 
 def test_serve_hides_internal_tables(ds):
