@@ -114,11 +114,19 @@ def test_a_worker_killed_mid_batch_leaves_its_batch_to_the_others_and_no_partial
     engine = get_engine(postgres_url)
     first = process(postgres_url, "--batch-size", "10")
     try:
-        # Killed after it committed its first batch, while it analyses its second.
+        # Killed after it committed its first batch, while it analyses a later one: frozen
+        # first (SIGSTOP) so that what it holds can be read before it dies, since a batch
+        # of ten short articles can be done between a look and a kill.
         wait_for(lambda: unanalysed(postgres_url) <= 30, what="the first batch committed")
-        held = wait_for(lambda: [a for a, who in claims_of(engine).items()
-                                 if f":{first.pid}:" in who], what="its second batch")
-        time.sleep(1)
+        held = []
+        while not held:
+            wait_for(lambda: [a for a, who in claims_of(engine).items()
+                              if f":{first.pid}:" in who], what="a later batch")
+            first.send_signal(signal.SIGSTOP)
+            time.sleep(0.5)  # a commit already on its way to the server lands
+            held = [a for a, who in claims_of(engine).items() if f":{first.pid}:" in who]
+            if not held:  # stopped between saving one batch and claiming the next
+                first.send_signal(signal.SIGCONT)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     finally:
@@ -126,6 +134,7 @@ def test_a_worker_killed_mid_batch_leaves_its_batch_to_the_others_and_no_partial
             first.kill()
     left = unanalysed(postgres_url)
     assert (40 - left) % 10 == 0, "the killed worker committed part of a batch"
+    assert len(held) == 10, "the killed worker held part of a batch"
     assert set(held) <= set(claims_of(engine)), "the killed worker's claims vanished"
     finish([process(postgres_url, "--batch-size", "5") for _ in range(2)])
     assert unanalysed(postgres_url) == 0
