@@ -127,6 +127,32 @@ ANALYSE_ME = ("NHS England has cut the number of network targets from five to tw
               "deliverable and practices are exhausted by the workload.\"")
 
 
+def _pause_between_writes(proc: subprocess.Popen, url: str) -> None:
+    """SIGSTOP `proc`. On SQLite only at a moment it is not writing: SQLite has one writer,
+    and a process frozen in the middle of a write holds the whole file until it wakes, so
+    no standby could take over from it (README, Reliability). PostgreSQL ends such a
+    transaction itself, and is paused anywhere."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    for _ in range(200):
+        proc.send_signal(signal.SIGSTOP)
+        if not url.startswith("sqlite"):
+            return
+        con = sqlite3.connect(make_url(url).database, timeout=0.1)
+        try:
+            con.execute("BEGIN IMMEDIATE")  # would wait for a writer; none is frozen
+            con.rollback()
+            return
+        except sqlite3.OperationalError:
+            proc.send_signal(signal.SIGCONT)
+            time.sleep(0.05)
+        finally:
+            con.close()
+    raise AssertionError("the scheduler never paused outside a write")
+
+
 def test_scheduler_paused_past_its_lease_starts_nothing_when_it_wakes(store_url, tmp_path,
                                                                      monkeypatch):
     # The paused scheduler's claims on its batch run out as soon as its lease does.
@@ -143,7 +169,7 @@ def test_scheduler_paused_past_its_lease_starts_nothing_when_it_wakes(store_url,
         wait_for(lambda: "standing by" in (tmp_path / "second.log").read_text(),
                  what="the standby")
         # Paused in the middle of `process`; after it, its job chain would run the timeline.
-        first.send_signal(signal.SIGSTOP)
+        _pause_between_writes(first, store_url)
         paused = datetime.now(UTC)
         wait_for(lambda: lease(store_url) and f":{second.pid}:" in lease(store_url).holder,
                  what="the standby to take the lease")
