@@ -434,8 +434,8 @@ def test_events_minister_acts_for_the_department():
 def test_events_mistagged_participle_still_triggers(events_nlp):
     # The small model can read "mandating" as a noun it cannot lemmatise; the inflected
     # trigger still matches, and the contract it describes is the policy thing.
-    text = ("GPs have pledged to strike if there is no change to a contract mandating evening "
-            "and weekend appointments.")
+    text = ("Practices threaten to stop work if there is no rethink of a contract mandating "
+            "weekend and evening sessions.")
     assert {(e["actor_id"], e["action"]) for e in run(events_nlp, text, [])} == \
         {(None, "require")}
 
