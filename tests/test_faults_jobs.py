@@ -43,19 +43,25 @@ def alive(pid: int) -> bool:
 
 def crawl_child(pid: int) -> int | None:
     """The pid of the `python -m crawler.run` that process `pid` started, if any."""
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    for kid in children(pid):
         try:
-            kids = (task / "children").read_text().split()
+            cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
         except OSError:
             continue
-        for kid in kids:
-            try:
-                cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"crawler.run" in cmdline:
-                return int(kid)
+        if b"crawler.run" in cmdline:
+            return kid
     return None
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids
 
 
 def articles(url: str) -> int:
@@ -267,16 +273,6 @@ def test_crawl_interrupted_stops_its_child_and_records_what_it_stored(sqlite_url
 
 
 # -- the same promise for the other children and signals -----------------------------------------
-
-
-def children(pid: int) -> list[int]:
-    kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids += [int(k) for k in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return kids
 
 
 def test_process_killed_takes_its_analysis_workers_with_it(sqlite_url, tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import _postgres_url
 from sqlmodel import func, select
+from test_scheduler import wait_for
 
 from store.claims import claim_articles, claims_of, held_articles, release_claims
 from store.db import dispose_engines, get_engine, session_scope
@@ -84,16 +85,6 @@ def quotes_by_text(url: str) -> dict[str, set[int]]:
     return out
 
 
-def wait_for(check, timeout: float = 180, what: str = "it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_three_process_commands_on_postgresql_analyse_every_article_exactly_once(
         postgres_url):
     pending_articles(postgres_url, 60)
@@ -117,11 +108,12 @@ def test_a_worker_killed_mid_batch_leaves_its_batch_to_the_others_and_no_partial
         # Killed after it committed its first batch, while it analyses a later one: frozen
         # first (SIGSTOP) so that what it holds can be read before it dies, since a batch
         # of ten short articles can be done between a look and a kill.
-        wait_for(lambda: unanalysed(postgres_url) <= 30, what="the first batch committed")
+        wait_for(lambda: unanalysed(postgres_url) <= 30, timeout=180,
+                 what="the first batch committed")
         held = []
         while not held:
             wait_for(lambda: [a for a, who in claims_of(engine).items()
-                              if f":{first.pid}:" in who], what="a later batch")
+                              if f":{first.pid}:" in who], timeout=180, what="a later batch")
             first.send_signal(signal.SIGSTOP)
             time.sleep(0.5)  # a commit already on its way to the server lands
             held = [a for a, who in claims_of(engine).items() if f":{first.pid}:" in who]
