@@ -356,12 +356,12 @@ class StanceJudge:
             return False
         return False
 
-    def _in_time(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
-                 end: int, words: set[str] | None = None) -> bool:
-        """True when the clause around a denied benefit (from `i`, just before it) says the
-        benefit comes later, not never: "won't immediately improve", "not overnight"; with
-        `words`, when the clause holds one of them."""
-        words = self.timing if words is None else words
+    @staticmethod
+    def _clause_holds(words: set[str], forms: Sequence[tuple[str, str]],
+                      texts: Sequence[str], i: int, end: int) -> bool:
+        """True when the clause from `i` holds one of `words` within eight tokens: timing
+        words around a denied benefit say it comes later, not never ("won't immediately
+        improve", "not overnight"); manner words take the negation to themselves."""
         for j in range(i, min(end, i + 8)):
             if texts[j] in _CLAUSE_BREAK:
                 return False
@@ -489,10 +489,10 @@ class StanceJudge:
                         continue  # "does not deliver the investment": no praise of it
                     if not negated and side == "oppose" and self._reduced(doc, forms, m.start, a):
                         negated = True
-                    if negated and side == "support" and self._in_time(
-                            forms, texts, max(a, m.start - 2), b):
+                    if negated and side == "support" and self._clause_holds(
+                            self.timing, forms, texts, max(a, m.start - 2), b):
                         continue  # "won't transform things overnight" only asks for patience
-                    if negated and self._in_time(forms, texts, m.start, b, self.manner):
+                    if negated and self._clause_holds(self.manner, forms, texts, m.start, b):
                         negated = False  # "we did not walk away lightly": they walked away
                     unreal = self._counterfactual(forms, texts, m.start, a)
                     if unreal:
