@@ -117,19 +117,15 @@ def _drop_trailing(text: str) -> str:
     if len(kept.split()) >= 2:
         text = kept
     lower = f" {text.lower()} "
-    cut = min((lower.find(f" {p} ") for p in words.trailing_participles
-               if lower.find(f" {p} ") > 0), default=-1)
+    found = [(at, p) for p in words.trailing_participles if (at := lower.find(f" {p} ")) > 0]
+    cut, participle = min(found, key=lambda f: f[0], default=(-1, ""))
     if cut > 0 and (len(text[:cut].split()) >= 2 or _NUMBER.match(text)):
-        rest = text[cut:].split(None, len(_participle_at(lower, cut).split()))[-1]
+        rest = text[cut:].split(None, len(participle.split()))[-1]
         if _NUMBER.match(text) and rest.lower().startswith("for "):
             # "£82m set aside for around 1,000 posts": the amount and what it pays for
             return f"{text[:cut].rstrip(' ,')} {rest}"
         text = text[:cut].rstrip(" ,")
     return text
-
-
-def _participle_at(lower: str, cut: int) -> str:
-    return next(p for p in _words().trailing_participles if lower.startswith(f" {p} ", cut))
 
 
 def _balanced(text: str) -> bool:
