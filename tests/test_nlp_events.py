@@ -419,16 +419,53 @@ def test_events_a_year_alone_dates_nothing(events_nlp):
     assert event["date"] is None
 
 
-def test_events_minister_acts_for_the_department():
+def _full_events(text, published):
     from nlp.pipeline import build_pipeline
 
     nlp = build_pipeline()
-    doc = nlp.make_doc("The health secretary, Wes Streeting, announced that networks would "
-                       "get an extra \u00a382m to hire newly qualified GPs.")
-    doc._.pcnwatch_published = date(2024, 8, 1)
+    doc = nlp.make_doc(text)
+    doc._.pcnwatch_published = published
     for _, proc in nlp.pipeline:
         doc = proc(doc)
+    return doc
+
+
+def test_events_minister_acts_for_the_department():
+    doc = _full_events("The health secretary, Wes Streeting, announced that networks would "
+                       "get an extra \u00a382m to hire newly qualified GPs.", date(2024, 8, 1))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {("dhsc", "fund")}
+
+
+def test_events_a_policy_makers_own_statement_owns_its_unnamed_acts():
+    # A minister's written statement speaks as "I" and "we" under the office's heading: the
+    # agreement "has been reached" and the money "will be made available" are its own acts,
+    # though the sentences never name who acts.
+    doc = _full_events(
+        "Written statement: GP contract for 2027\n\n"
+        "Minister for Health and Social Services\n\n"
+        "I am pleased to tell members that agreement has been reached on next year's GP "
+        "contract after talks in which we listened to practices. Practices will be required "
+        "to offer online booking for every appointment from April.\n\n"
+        "We know our practices are under pressure. The changes I am setting out today also "
+        "mean an extra \u00a39m will be made available to practices in rural areas.",
+        date(2026, 11, 3))
+    assert doc._.pcnwatch_home == "welsh-government"
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} >= {
+        ("welsh-government", "agree"), ("welsh-government", "require"),
+        ("welsh-government", "fund")}
+
+
+def test_events_a_local_bodys_own_page_does_not_own_policy_acts():
+    # An LMC newsletter says "we" too, but an LMC makes no national policy: the unnamed
+    # requirement stays without a maker, as the text leaves it.
+    doc = _full_events(
+        "Newsletter of Kent LMC\n\n"
+        "We have had many calls from our practices this week. We know the new rules will "
+        "be hard. Practices will be required to offer online booking for every appointment "
+        "from April.",
+        date(2026, 11, 3))
+    assert doc._.pcnwatch_home == "lmc-kent"
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {(None, "require")}
 
 
 def test_events_mistagged_participle_still_triggers(events_nlp):

@@ -418,6 +418,11 @@ class EventExtractor:
         # £43m ..."); with none before it, the actor stays null, as the text leaves it.
         acting = sorted([(e["start"], e["actor_id"]) for e in events if e["via"] == "named"]
                         + self._acting_makers(doc, actors))
+        home = _ext(doc, "pcnwatch_home")
+        if home and self.is_policy_maker(home, _registry_kind(home)):
+            # A policy maker's own page ("I am pleased to announce that agreement has been
+            # reached"): its unnamed acts are its own until it names another maker acting.
+            acting.insert(0, (-1, home))
         for event in events:
             if event.pop("via") == "unnamed":
                 before = [actor for at, actor in acting if at <= event["start"]]
