@@ -255,6 +255,9 @@ GOV = ("the Government", "government", "government")
         # a duty in a relative clause says what something is, not that it was laid now
         ("NHS England runs the network DES. Leaders discussed the problems that clinical "
          "directors are having to deal with this winter.", [NE], set()),
+        # networks told to pay are the ones paying: a duty, not NHS England's funding
+        ("Networks are expected to fund the extra posts from their own budgets, NHS England "
+         "said.", [NE], {("nhs-england", "require")}),
         # two policy makers as one subject both act
         ("NHS England and the Government unveiled a new plan for GP access.", [NE, GOV],
          {("nhs-england", "announce"), ("government", "announce")}),

@@ -1117,10 +1117,15 @@ class EventExtractor:
                        in_quote: bool = False) -> bool:
         covered = {i for s in in_sent for i in range(s.start, s.end)}
         verb = head
+        subjects = ("nsubj",)
         while verb.dep_ in ("xcomp", "aux") or (verb.dep_ == "pcomp" and
                                                 verb.head.lower_ == "by"):
             if verb.head is verb:
                 break
+            if verb.dep_ == "xcomp":
+                # "practices are expected to agree new terms": the passive subject of the
+                # verb above does what its complement says
+                subjects = ("nsubj", "nsubjpass")
             # "we have done it by cutting sessions": who did it
             verb = verb.head.head if verb.dep_ == "pcomp" else verb.head
         # Only agents that cannot change national policy count: "the network cut its
@@ -1128,7 +1133,7 @@ class EventExtractor:
         for child in verb.children:
             if child.lower_ in ("we", "i") and not in_quote:
                 continue  # the page's own voice ("the plan explains how we will expand ...")
-            if child.dep_ == "nsubj" and child.i not in covered and (
+            if child.dep_ in subjects and child.i not in covered and (
                     child.lemma_.lower() in self.other_agents
                     or child.lower_ in self.other_agents) and \
                     not self._policy_people(" ".join(t.text for t in child.subtree)):
