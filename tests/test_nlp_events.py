@@ -51,6 +51,16 @@ LMC = ("Kent LMC", "lmc-kent", "lmc")
          {("nhs-england", "withdraw")}),
         ("NHS England published draft specifications for networks.", [NE],
          {("nhs-england", "propose")}),
+        # the verbs of policy news beyond the obvious ones
+        ("NHS England has ring-fenced \u00a350m for network pharmacists.", [NE],
+         {("nhs-england", "fund")}),
+        ("NHS England has loosened the access targets for networks.", [NE],
+         {("nhs-england", "reduce")}),
+        ("NHS England has reversed the requirement for networks to run weekend clinics.", [NE],
+         {("nhs-england", "withdraw")}),
+        # but setting aside time is no funding
+        ("NHS England said practices should set aside time to plan network frailty work.",
+         [NE], set()),
         # no policy maker named: the one the article is about acts
         ("NHS England issued guidance. Networks must deliver medication reviews from April.",
          [NE], {("nhs-england", "require")}),
