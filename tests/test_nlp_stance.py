@@ -509,3 +509,20 @@ def test_a_question_put_to_a_body_is_not_its_position():
     doc = default_pipeline()("Does the Government accept that the recovery plan for general "
                              "practice has failed and must be scrapped?")
     assert "government" not in {s["actor_id"] for s in doc._.pcnwatch_stances}
+
+
+@pytest.mark.parametrize(("text", "actor", "expected"), [
+    # a policy maker stating its own plan has a position on it: neutral, since it does not
+    # praise it (contract section 4)
+    ("Network pharmacist numbers have grown, with NHS England committing to a further 2,000 "
+     "posts for primary care networks.", "nhs-england", "neutral"),
+    ("The Government is aiming for 6,000 more GPs in general practice by 2030.", "government",
+     "neutral"),
+    # the same verbs report a body that makes no policy acting, which is no position
+    ("The BMA is planning a ballot of GPs on the network contract.", "bma", None),
+])
+def test_a_policy_maker_stating_its_plan_is_neutral(text, actor, expected):
+    from nlp.pipeline import default_pipeline
+
+    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
+    assert stances.get(actor) == expected

@@ -234,6 +234,7 @@ class StanceJudge:
         self.silent_kinds = set(actors["silent_kinds"])
         self.position_verbs = set(actors["position_verbs"])
         self.taking_sides = set(actors.get("taking_sides", ()))
+        self.policy_statement_verbs = set(actors.get("policy_statement_verbs", ()))
         self.carry_over = set(actors["carry_over"])
 
     def is_policy_maker(self, actor_id: str | None) -> bool:
@@ -834,7 +835,7 @@ class StanceTagger:
         mentions.sort()
         return mentions
 
-    def _is_position_subject(self, span: Span) -> bool:
+    def _is_position_subject(self, span: Span, actor_id: str | None = None) -> bool:
         if span.sent.text.rstrip().endswith("?"):
             return False  # a question put to a body is not its position
         root = span.root
@@ -848,6 +849,9 @@ class StanceTagger:
             # which the RCGP disagrees with" takes one.
             return False
         if head.lemma_.lower() in self.judge.position_verbs:
+            return True
+        if head.lemma_.lower() in self.judge.policy_statement_verbs and \
+                self.judge.is_policy_maker(actor_id):
             return True
         # "X is deeply concerned", "X is supportive of"
         return head.lemma_ == "be" and any(c.dep_ in ("acomp", "attr") for c in head.children)
@@ -864,7 +868,7 @@ class StanceTagger:
             for start, end, actor_id, _kind in by_sentence.get(sent.start, []):
                 if kinds.get(actor_id) in self.judge.silent_kinds:
                     continue
-                if self._is_position_subject(doc[start:end]):
+                if self._is_position_subject(doc[start:end], actor_id):
                     speaker = actor_id
                     break
             if speaker is None and last_speaker and index - last_speaker[1] <= 2:
