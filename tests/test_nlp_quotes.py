@@ -152,3 +152,18 @@ def test_quotes_min_words_is_configurable():
     doc = strict("Dr Ann Cole said: \u201cWe will not sign it.\u201d")
     assert doc._.pcnwatch_quotes == []
     assert [s["text"] for s in doc._.pcnwatch_scare_quotes] == ["We will not sign it."]
+
+
+@pytest.mark.parametrize(("text", "home"), [
+    # a newsletter signed by its body speaks for it
+    ("We have heard from many practices this week about the network contract. We will send "
+     "our guidance on Friday, and we thank you for your patience.\n\nKent LMC", "lmc-kent"),
+    # an excerpt cut off after a line of news leaves that line short, but a body reported
+    # acting is not the one signing: the heading names the page's body
+    ("Kent LMC weekly update\n\nWe have heard from many practices this week about the "
+     "network contract. We will send our guidance on Friday, and we thank you for your "
+     "patience.\n\nNHS England has published new guidance for general practice on",
+     "lmc-kent"),
+])
+def test_a_first_person_page_speaks_for_the_body_that_signs_it(nlp, text, home):
+    assert nlp(text)._.pcnwatch_home == home

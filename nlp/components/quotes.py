@@ -155,13 +155,24 @@ def home_body(doc: Doc, actors: Iterable[Span],
     # A sign-off names the writer's body even when "we" comes once ("we issued the following
     # statement"); a heading only when the text speaks as "we" throughout.
     # Headings come after a line or two of page furniture ("top of page", a menu item).
-    places = paragraphs[-2:] + (paragraphs[:3] if voiced >= 3 else [])
+    sign_offs = paragraphs[-2:]
+    places = sign_offs + (paragraphs[:3] if voiced >= 3 else [])
     short = [p for p in places if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
     for p_start, p_end in short:
         for span in actors:
-            if span.label_ != "media" and p_start <= span.start_char < p_end:
+            if span.label_ != "media" and p_start <= span.start_char < p_end and not (
+                    (p_start, p_end) in sign_offs and _acts(span)):
                 return span
     return None
+
+
+def _acts(span: Span) -> bool:
+    """"NHS England has published four procedures": a line that tells what a body did (an
+    excerpt cut off after it leaves it short) is news of the body, not a sign-off."""
+    root = span.root
+    while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+        root = root.head
+    return root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX")
 
 
 def _plural_possessive(text: str, i: int) -> bool:
