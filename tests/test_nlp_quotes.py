@@ -104,6 +104,12 @@ def test_a_title_in_quotation_marks_is_no_quote(nlp):
     ("The BMA said: \u201cWe will not sign this contract in its present form.\u201d", []),
     # The subject is no speaker: guidance, documents and the like are skipped.
     ("The guidance states that reviews must be done in full.", []),
+    # A passive report: the body spoken to or about says nothing; the agent speaks.
+    ("The Government has been warned that the network targets cannot be met.", []),
+    ("Kent LMC was asked to comment on the new targets.", []),
+    ("The network targets were criticised by the RCGP last week.", [("rcgp", "criticise")]),
+    # ... unless the verb names the subject's own position.
+    ("The BMA is opposed to the new network targets.", [("bma", "oppose")]),
     ("", []),
 ])
 def test_quotes_reported_speech(nlp, text, expected):

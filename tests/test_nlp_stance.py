@@ -526,3 +526,20 @@ def test_a_policy_maker_stating_its_plan_is_neutral(text, actor, expected):
 
     stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
     assert stances.get(actor) == expected
+
+
+@pytest.mark.parametrize(("text", "actor", "expected"), [
+    # a passive subject is spoken to or about, not speaking: no position of its own
+    ("The Government has been warned that the network targets are unachievable.",
+     "government", None),
+    ("The RCGP has been praised for its work on the network contract.", "rcgp", None),
+    # ... but a verb of feeling names the subject's own attitude, passive or not
+    ("Kent LMC has been alarmed by the new network targets.", "lmc-kent", "oppose"),
+    # a linking verb other than "be" describes its subject just the same
+    ("The BMA remains deeply concerned about the network targets.", "bma", "oppose"),
+])
+def test_who_holds_a_position_in_a_passive_or_linking_clause(text, actor, expected):
+    from nlp.pipeline import default_pipeline
+
+    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
+    assert stances.get(actor) == expected

@@ -219,6 +219,7 @@ class QuoteFinder:
         self.source_nouns = frozenset(data.get("source_nouns", ()))
         self.body_voices = frozenset(data.get("body_voices", ()))
         self.listener_verbs = frozenset(data.get("listener_verbs", ()))
+        self.holder_passives = frozenset(data.get("holder_passives", ()))
         self.voices = make_data_file_reader("voices.toml")()
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
@@ -740,6 +741,8 @@ class QuoteFinder:
                 if subject is None and tok.dep_ == "conj":
                     subject = next((c for c in tok.head.children if c.dep_ in _SUBJECT_DEPS),
                                    None)
+                if subject is not None and subject.dep_ == "nsubjpass":
+                    subject = self._passive_speaker(tok, subject)
                 if subject is None or ctx.in_quote(subject.idx):
                     continue
                 resolved = ctx.resolve(subject, sent.start, sent.end, tok.idx, strict=True)
@@ -753,6 +756,16 @@ class QuoteFinder:
                 break
             self._according(ctx, sent, out)
         return out
+
+    def _passive_speaker(self, verb: Token, subject: Token) -> Token | None:
+        """Who speaks in a passive report: the agent ("the plans were criticised by the
+        BMA"); the passive subject is only spoken to or about ("the Government has been
+        warned that …", "the RCGP was praised"), unless the verb states its own position
+        ("the BMA is opposed to …")."""
+        for child in verb.children:
+            if child.dep_ == "agent":
+                return next((c for c in child.children if c.dep_ == "pobj"), None)
+        return subject if verb.lemma_.lower() in self.holder_passives else None
 
     def _according(self, ctx: _Context, sent: Span, out: list[dict[str, Any]]) -> None:
         for tok in sent:

@@ -236,6 +236,8 @@ class StanceJudge:
         self.taking_sides = set(actors.get("taking_sides", ()))
         self.policy_statement_verbs = set(actors.get("policy_statement_verbs", ()))
         self.carry_over = set(actors["carry_over"])
+        self.holder_passives = set(actors.get("holder_passives", ()))
+        self.copulas = set(actors.get("copulas", ("be",)))
 
     def is_policy_maker(self, actor_id: str | None) -> bool:
         return bool(actor_id) and (
@@ -844,17 +846,23 @@ class StanceTagger:
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
-        if head.dep_ in ("relcl", "acl") and head.lemma_.lower() not in self.judge.taking_sides:
+        lemma = head.lemma_.lower()
+        if head.dep_ in ("relcl", "acl") and lemma not in self.judge.taking_sides:
             # "the specifications NHS England has written": no position taken; but "a move
             # which the RCGP disagrees with" takes one.
             return False
-        if head.lemma_.lower() in self.judge.position_verbs:
+        if root.dep_ == "nsubjpass":
+            # A passive subject is spoken to or about ("the Government was warned", "a scheme
+            # seen as a welcome step"), unless the verb names its own state ("the LMC was
+            # alarmed by", "the BMA is opposed to").
+            return lemma in self.judge.holder_passives
+        if lemma in self.judge.position_verbs:
             return True
-        if head.lemma_.lower() in self.judge.policy_statement_verbs and \
-                self.judge.is_policy_maker(actor_id):
+        if lemma in self.judge.policy_statement_verbs and self.judge.is_policy_maker(actor_id):
             return True
-        # "X is deeply concerned", "X is supportive of"
-        return head.lemma_ == "be" and any(c.dep_ in ("acomp", "attr") for c in head.children)
+        # "X is deeply concerned", "X remains supportive of"
+        return lemma in self.judge.copulas and any(
+            c.dep_ in ("acomp", "attr") for c in head.children)
 
     def _subject_sentences(self, doc: Doc, mentions: Sequence[tuple[int, int, str, str]],
                            kinds: dict[str, str]) -> dict[str, list[Span]]:
