@@ -110,6 +110,9 @@ def test_a_title_in_quotation_marks_is_no_quote(nlp):
     ("The network targets were criticised by the RCGP last week.", [("rcgp", "criticise")]),
     # ... unless the verb names the subject's own position.
     ("The BMA is opposed to the new network targets.", [("bma", "oppose")]),
+    # verbs that report a side taken, phrasal ones included
+    ("Kent LMC lambasted the network specifications.", [("lmc-kent", "lambast")]),
+    ("The RCGP hit out at the network specifications.", [("rcgp", "hit")]),
     ("", []),
 ])
 def test_quotes_reported_speech(nlp, text, expected):

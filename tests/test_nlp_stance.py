@@ -543,3 +543,18 @@ def test_who_holds_a_position_in_a_passive_or_linking_clause(text, actor, expect
 
     stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
     assert stances.get(actor) == expected
+
+
+@pytest.mark.parametrize(("text", "actor", "expected"), [
+    # the reporting verb itself tells which side the body took
+    ("Kent LMC slammed the new network targets.", "lmc-kent", "oppose"),
+    ("The RCGP bemoaned the network contract.", "rcgp", "oppose"),
+    ("The BMA championed the network roles scheme.", "bma", "support"),
+    # a phrasal verb, even when the parser reads the sentence as a noun phrase
+    ("The BMA hit out at the network targets.", "bma", "oppose"),
+])
+def test_a_reporting_verb_that_takes_a_side(text, actor, expected):
+    from nlp.pipeline import default_pipeline
+
+    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
+    assert stances.get(actor) == expected

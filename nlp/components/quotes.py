@@ -732,12 +732,20 @@ class QuoteFinder:
                 continue  # "Do the Government accept …?": asked of a body, not said by it
             opens = ctx.opens_quote(sent)
             for tok in sent:
-                if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in self.report_lemmas:
+                if tok.pos_ not in ("VERB", "AUX") or (
+                        tok.lemma_.lower() not in self.report_lemmas
+                        and _phrasal(tok) not in self.report_lemmas):
                     continue
                 if opens or ctx.in_quote(tok.idx):
                     continue
                 subject = _inverted_subject(tok, sent, ctx) or next(
                     (c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
+                if subject is None and tok.dep_ == "acl" and tok.head.dep_ == "ROOT" and \
+                        tok.tag_ in ("VBD", "VBN", "VBZ", "VBP") and tok.head.i < tok.i and \
+                        not any(c.dep_ == "agent" for c in tok.children):
+                    # "The BMA hit out at the targets" misparsed as a noun phrase with a
+                    # reduced relative clause: a finite verb's subject is the noun before it.
+                    subject = tok.head
                 if subject is None and tok.dep_ == "conj":
                     subject = next((c for c in tok.head.children if c.dep_ in _SUBJECT_DEPS),
                                    None)
@@ -1229,6 +1237,12 @@ class _Context:
             if actor_id:
                 return actor_id
         return None
+
+
+def _phrasal(verb: Token) -> str:
+    """The verb with its particle, as the report lemmas list phrasal verbs: "hit out"."""
+    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+    return f"{verb.lemma_.lower()} {particle}" if particle else verb.lemma_.lower()
 
 
 def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:

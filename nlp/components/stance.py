@@ -185,6 +185,10 @@ class StanceJudge:
         for side in ("condition", "support", "oppose", "flip", "neutral"):
             for phrase, weight in cues.get(side, {}).items():
                 table[phrase] = (side, float(weight))
+        reporting = cues.get("reporting", {})
+        for side in ("support", "oppose"):
+            for phrase, weight in reporting.get(side, {}).items():
+                table.setdefault(phrase, (side, float(weight)))
         self.cues = CuePhrases(tokenizer, table)
         questions = cues.get("question", {})
         self.questions = CuePhrases(tokenizer, {
@@ -218,6 +222,11 @@ class StanceJudge:
             p: ("defend", float(w)) for p, w in cues.get("defend", {}).items()
         })
         self.pos_only = {phrase: set(tags) for phrase, tags in cues.get("pos_only", {}).items()}
+        # A reporting verb takes a side only as a verb: "the BMA slammed the plans", not
+        # "a slam dunk".
+        for side in ("support", "oppose"):
+            for phrase in reporting.get(side, {}):
+                self.pos_only.setdefault(phrase, {"VERB"})
         self.beneficiaries = set(cues.get("beneficiaries", {}).get("words", []))
         self.unmet = set(cues["negators"].get("unmet", ["whether"]))
         self.policy_words = {t for t in cues["target"]["terms"] if " " not in t}
@@ -695,6 +704,12 @@ class StanceJudge:
         return judgement, hits
 
 
+def _phrasal(verb: Token) -> str:
+    """The verb with its particle, as the position verbs list phrasal verbs: "hit out"."""
+    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+    return f"{verb.lemma_.lower()} {particle}" if particle else verb.lemma_.lower()
+
+
 def _token_range(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
@@ -843,6 +858,14 @@ class StanceTagger:
         root = span.root
         while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
             root = root.head
+        if root.dep_ == "ROOT" and root.pos_ in ("PROPN", "NOUN"):
+            # "The BMA hit out at the targets" misparsed as a noun phrase with a reduced
+            # relative clause: a sentence with no main verb but the body's.
+            verb = next((c for c in root.rights if c.dep_ == "acl"
+                         and c.tag_ in ("VBD", "VBN", "VBZ", "VBP")
+                         and not any(g.dep_ == "agent" for g in c.children)), None)
+            return verb is not None and (verb.lemma_.lower() in self.judge.position_verbs
+                                         or _phrasal(verb) in self.judge.position_verbs)
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
@@ -856,7 +879,7 @@ class StanceTagger:
             # seen as a welcome step"), unless the verb names its own state ("the LMC was
             # alarmed by", "the BMA is opposed to").
             return lemma in self.judge.holder_passives
-        if lemma in self.judge.position_verbs:
+        if lemma in self.judge.position_verbs or _phrasal(head) in self.judge.position_verbs:
             return True
         if lemma in self.judge.policy_statement_verbs and self.judge.is_policy_maker(actor_id):
             return True
