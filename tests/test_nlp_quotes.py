@@ -173,6 +173,18 @@ def test_quotes_min_words_is_configurable():
      "network contract. We will send our guidance on Friday, and we thank you for your "
      "patience.\n\nNHS England has published new guidance for general practice on",
      "lmc-kent"),
+    # no heading or sign-off, but the body names itself and goes on as "our" in one breath
+    ("Kent LMC understands why so many practices are angry about the new contract, but our "
+     "first duty is to patients.\n\n"
+     "We have written to every network about the contract. We will share our reply soon.",
+     "lmc-kent"),
+    # a body that tells "us" something is not the writer
+    ("NHS Kent CCG has told us that it will not expect the full service from the first day "
+     "of the contract.\n\nWe have written to every network about it. We will share our "
+     "reply soon.", None),
+    # a body named as subject beside the writer's own "we" in another sentence is news
+    ("Kent LMC said the contract was late.\n\nWe have written to every network about it. "
+     "We will share our reply soon, and we thank you.", None),
 ])
 def test_a_first_person_page_speaks_for_the_body_that_signs_it(nlp, text, home):
     assert nlp(text)._.pcnwatch_home == home

@@ -558,3 +558,15 @@ def test_a_reporting_verb_that_takes_a_side(text, actor, expected):
 
     stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
     assert stances.get(actor) == expected
+
+
+def test_a_body_writing_as_we_after_naming_itself_holds_what_it_welcomes():
+    from nlp.pipeline import default_pipeline
+
+    page = ("Kent LMC understands why so many practices are angry about the dispute, but our "
+            "first concern is for patients.\n\nWe welcome the decision to let networks hire "
+            "newly qualified GPs through the roles scheme.\n\nOur members will keep talking "
+            "to their networks this month.")
+    stances = {s["actor_id"]: s for s in default_pipeline()(page)._.pcnwatch_stances}
+    assert stances["lmc-kent"]["stance"] == "support"
+    assert any(e.startswith("We welcome") for e in stances["lmc-kent"]["evidence"])

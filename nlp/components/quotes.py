@@ -158,12 +158,38 @@ def home_body(doc: Doc, actors: Iterable[Span],
     sign_offs = paragraphs[-2:]
     places = sign_offs + (paragraphs[:3] if voiced >= 3 else [])
     short = [p for p in places if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
+    actors = list(actors)
     for p_start, p_end in short:
         for span in actors:
             if span.label_ != "media" and p_start <= span.start_char < p_end and not (
                     (p_start, p_end) in sign_offs and _acts(span)):
                 return span
+    if voiced >= 3:
+        # "The Patients Association recognises the pressure on GPs, but our focus must be on
+        # patients": a body that names itself as subject and goes on as "we" or "our" in the
+        # same sentence is the voice of the page.
+        for span in actors:
+            if span.label_ == "media" or quoted(span.start_char) or not _is_subject(span):
+                continue
+            if any(_speaks_as_we(t) and t.i >= span.end and not quoted(t.idx)
+                   for t in span.sent):
+                return span
     return None
+
+
+def _speaks_as_we(tok: Token) -> bool:
+    """"we" or "our …" as the subject of a clause: the writer speaking, not spoken to
+    ("the CCG has told us", "it wrote to our members")."""
+    if tok.lower_ == "we":
+        return tok.dep_ in _SUBJECT_DEPS
+    return tok.lower_ == "our" and tok.head.dep_ in _SUBJECT_DEPS
+
+
+def _is_subject(span: Span) -> bool:
+    root = span.root
+    while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+        root = root.head
+    return root.dep_ == "nsubj"
 
 
 def _acts(span: Span) -> bool:
