@@ -570,3 +570,20 @@ def test_a_body_writing_as_we_after_naming_itself_holds_what_it_welcomes():
     stances = {s["actor_id"]: s for s in default_pipeline()(page)._.pcnwatch_stances}
     assert stances["lmc-kent"]["stance"] == "support"
     assert any(e.startswith("We welcome") for e in stances["lmc-kent"]["evidence"])
+
+
+@pytest.mark.parametrize(("text", "actor", "expected"), [
+    # a policy maker's announcement told as a noun states its own policy: neutral
+    ("Responding to the announcement by the Health Secretary that practices would have to "
+     "offer appointments within a fortnight, the LMC said it was deeply worried.", "dhsc",
+     "neutral"),
+    ("GP leaders were angry at the Government's pledge of more network pharmacists.",
+     "government", "neutral"),
+    # a body that makes no policy is not stating its own policy by it
+    ("Practices ignored the BMA's statement on the network contract.", "bma", None),
+])
+def test_a_policy_makers_announcement_told_as_a_noun(text, actor, expected):
+    from nlp.pipeline import default_pipeline
+
+    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
+    assert stances.get(actor) == expected

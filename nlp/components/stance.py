@@ -247,6 +247,7 @@ class StanceJudge:
         self.carry_over = set(actors["carry_over"])
         self.holder_passives = set(actors.get("holder_passives", ()))
         self.copulas = set(actors.get("copulas", ("be",)))
+        self.announcement_nouns = set(actors.get("announcement_nouns", ()))
 
     def is_policy_maker(self, actor_id: str | None) -> bool:
         return bool(actor_id) and (
@@ -989,10 +990,12 @@ class StanceTagger:
                 "evidence": evidence,
                 "cues": judgement.cues,
             })
-        self._announcers(doc, out)
+        self._announcers(doc, out, mentions, forms)
         return out
 
-    def _announcers(self, doc: Doc, out: list[dict[str, Any]]) -> None:
+    def _announcers(self, doc: Doc, out: list[dict[str, Any]],
+                    mentions: Sequence[tuple[int, int, str, str]] = (),
+                    forms: Sequence[tuple[str, str]] = ()) -> None:
         """A policy maker reported making its own policy (announcing, funding, requiring)
         and saying nothing more is neutral toward it (contract section 4); one only
         proposing or deferring takes no position at all."""
@@ -1007,6 +1010,37 @@ class StanceTagger:
             out.append({"actor_id": actor_id, "stance": "neutral", "confidence": 0.6,
                         "evidence": [event.get("sentence") or ""],
                         "cues": [f"{event['action']} (its own policy, no judgement)"]})
+        # "Responding to the announcement by the health secretary that GPs would be expected
+        # to ...", "the Government's pledge of 6,000 more GPs": the same, told as a noun.
+        for start, end, actor_id, _kind in mentions:
+            if actor_id in have or not self.judge.is_policy_maker(actor_id):
+                continue
+            noun = self._announcement_of(doc[start:end])
+            if noun is None:
+                continue
+            sent = noun.sent
+            if not self.judge.on_target(forms, [(sent.start, sent.end)], doc) or not (
+                    self.judge.target.find(forms, sent.start, sent.end)
+                    or self.judge.general_practice.find(forms, sent.start, sent.end)):
+                continue
+            have.add(actor_id)
+            out.append({"actor_id": actor_id, "stance": "neutral", "confidence": 0.55,
+                        "evidence": [sent.text.strip()],
+                        "cues": [f"{noun.lower_} (its own policy, no judgement)"]})
+
+    def _announcement_of(self, span: Span) -> Token | None:
+        """The announcement noun a body is the maker of: "X's announcement", "the
+        announcement by X"."""
+        root = span.root
+        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+            root = root.head
+        if root.dep_ == "poss":
+            noun = root.head
+        elif root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.dep_ == "prep":
+            noun = root.head.head
+        else:
+            return None
+        return noun if noun.lemma_.lower() in self.judge.announcement_nouns else None
 
     def _evidence(self, singles: Sequence[tuple[list[_Hit], bool, str]], judgement: Judgement,
                   policy_maker: bool) -> list[str]:
