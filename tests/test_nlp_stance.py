@@ -587,3 +587,17 @@ def test_a_policy_makers_announcement_told_as_a_noun(text, actor, expected):
 
     stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
     assert stances.get(actor) == expected
+
+
+def test_the_words_that_bring_in_a_quote_say_how_its_speaker_stands():
+    from nlp.pipeline import default_pipeline
+
+    # the quotation alone judges nothing; the verb that brings it in is a warning, though
+    # the body is not the subject of it
+    text = ("A report by Kent LMC warned that while networks had filled the posts quickly, "
+            "\u2018the new staff are still not part of the practice teams\u2019.")
+    doc = default_pipeline()(text)
+    stances = {s["actor_id"]: s for s in doc._.pcnwatch_stances}
+    assert stances["lmc-kent"]["stance"] == "oppose"
+    assert any(e.startswith("A report by Kent LMC warned") and e.endswith("quickly,")
+               for e in stances["lmc-kent"]["evidence"])

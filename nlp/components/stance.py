@@ -934,6 +934,18 @@ class StanceTagger:
         for quote, rng in zip(quotes, quote_ranges, strict=True):
             add(quote.get("actor_id"), [rng], quote["text"])
         holes = [r for r in quote_ranges if r[1] > r[0]]
+        for quote, rng in zip(quotes, quote_ranges, strict=True):
+            # "X warned that ...: '…'": the words that bring in a quotation say how its
+            # speaker stands, as reported speech does.
+            if rng[1] <= rng[0] or not quote.get("actor_id"):
+                continue
+            sent = doc[rng[0]].sent
+            end = rng[0]
+            while end > sent.start and doc[end - 1].text in _QUOTE_MARKS:
+                end -= 1
+            lead = _subtract((sent.start, end), holes)
+            if sum(b - a for a, b in lead) >= 3:
+                add(quote["actor_id"], lead, _own_words(doc, (sent.start, end), holes))
         for item in _ext(doc, "pcnwatch_reported") or []:
             rng = _token_range(doc, item["start"], item["end"])
             if rng:
