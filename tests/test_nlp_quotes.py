@@ -178,6 +178,14 @@ def test_quotes_min_words_is_configurable():
      "first duty is to patients.\n\n"
      "We have written to every network about the contract. We will share our reply soon.",
      "lmc-kent"),
+    # a letter: the heading that names the body comes after a masthead, a date and a
+    # greeting, still before the first paragraph of running text
+    ("Issue 12\n\nNews for members\n\n3 March 2020\n\nDear colleague,\n\nKent LMC "
+     "update on the network contract\n\nThe network contract starts next month, and this "
+     "letter sets out what our practices need to send in. Our guidance is on the website, "
+     "and our office can help with the forms.\n\nPlease send the forms to "
+     "the network's clinical director by the end of the month, and tell us of any delay.",
+     "lmc-kent"),
     # a body that tells "us" something is not the writer
     ("NHS Kent CCG has told us that it will not expect the full service from the first day "
      "of the contract.\n\nWe have written to every network about it. We will share our "

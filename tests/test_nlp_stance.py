@@ -601,3 +601,17 @@ def test_the_words_that_bring_in_a_quote_say_how_its_speaker_stands():
     assert stances["lmc-kent"]["stance"] == "oppose"
     assert any(e.startswith("A report by Kent LMC warned") and e.endswith("quickly,")
                for e in stances["lmc-kent"]["evidence"])
+
+
+def test_a_bodys_own_page_that_judges_nothing_is_neutral_not_silent():
+    from nlp.pipeline import default_pipeline
+
+    page = ("Issue 12\n\nNews for members\n\n3 March 2020\n\nDear colleague,\n\nKent LMC "
+            "update on the network contract\n\nThe network contract for general practice "
+            "starts next month, and this letter sets out what our practices need to send in. "
+            "Our guidance is on the website, and our office can help with the forms.\n\n"
+            "Please send the forms to the network's clinical director by the end of the "
+            "month, and tell us of any delay.")
+    stances = {s["actor_id"]: s for s in default_pipeline()(page)._.pcnwatch_stances}
+    assert stances["lmc-kent"]["stance"] == "neutral"
+    assert stances["lmc-kent"]["evidence"][0].startswith("Kent LMC update")

@@ -131,6 +131,7 @@ def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
 
 _FIRST_PLURAL = frozenset({"we", "our", "us", "ours"})
 _SIGN_OFF_WORDS = 14
+_OPENING_LINES = 8
 
 
 def home_body(doc: Doc, actors: Iterable[Span],
@@ -156,7 +157,16 @@ def home_body(doc: Doc, actors: Iterable[Span],
     # statement"); a heading only when the text speaks as "we" throughout.
     # Headings come after a line or two of page furniture ("top of page", a menu item).
     sign_offs = paragraphs[-2:]
-    places = sign_offs + (paragraphs[:3] if voiced >= 3 else [])
+    opening = []
+    if voiced >= 3:
+        # The opening block: the short lines before the first paragraph of running text
+        # (a masthead, a date, "Dear colleague", a heading naming the body).
+        for p_start, p_end in paragraphs[:_OPENING_LINES]:
+            if len(text[p_start:p_end].split()) > _SIGN_OFF_WORDS:
+                break
+            opening.append((p_start, p_end))
+        opening = opening or paragraphs[:1]
+    places = sign_offs + (paragraphs[:3] if voiced >= 3 else []) + opening
     short = [p for p in places if len(text[p[0]:p[1]].split()) <= _SIGN_OFF_WORDS]
     actors = list(actors)
     for p_start, p_end in short:

@@ -1003,7 +1003,30 @@ class StanceTagger:
                 "cues": judgement.cues,
             })
         self._announcers(doc, out, mentions, forms)
+        self._page_owner(doc, out, forms, holes)
         return out
+
+    def _page_owner(self, doc: Doc, out: list[dict[str, Any]],
+                    forms: Sequence[tuple[str, str]], holes: Sequence[tuple[int, int]]) -> None:
+        """A body's own page on GP policy is all its own statement: when none of it takes a
+        side in the body's voice ("we ..."), the body speaks without judging, which is
+        neutral (contract section 4), not silence."""
+        home = _ext(doc, "pcnwatch_home")
+        if not home or any(item["actor_id"] == home for item in out) or (
+                home in self._silent_ids(doc)):
+            return
+        if not self.judge.general_practice.find(forms) or not self.judge.target.find(forms):
+            return
+        # Only a page that speaks as "we"/"our" throughout, not one signed off by a body.
+        voiced = sum(1 for t in doc if t.lower_ in ("we", "our", "us")
+                     and not any(a <= t.i < b for a, b in holes))
+        if voiced < 3:
+            return
+        named = next((s for s in doc.spans.get("pcnwatch_actors", []) if s.kb_id_ == home),
+                     None)
+        out.append({"actor_id": home, "stance": "neutral", "confidence": 0.55,
+                    "evidence": [named.sent.text.strip()] if named is not None else [],
+                    "cues": ["its own page, no judgement in its own voice"]})
 
     def _announcers(self, doc: Doc, out: list[dict[str, Any]],
                     mentions: Sequence[tuple[int, int, str, str]] = (),
