@@ -63,6 +63,16 @@ def test_stance_judge_table(stance_nlp, text, actor, expected):
     assert judge(stance_nlp, text, actor).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # praise that is only pretended is scorn for the policy
+    ("The board announced the longer waits as if they were good news for patients.", "oppose"),
+    # a trouble word after "as if" is a simile and keeps its side
+    ("Practices feel as if they are drowning under the new network targets.", "oppose"),
+])
+def test_praise_said_to_be_pretended_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"

@@ -211,6 +211,8 @@ class StanceJudge:
             [_norm(t.text) for t in tokenizer(p)]
             for p in cues["negators"].get("counterfactual", [])
         ]
+        self.irony = [[_norm(t.text) for t in tokenizer(p)]
+                      for p in cues["negators"].get("irony", [])]
         self.reducers = set(cues["negators"]["reducers"])
         self.process = CuePhrases(tokenizer, {p: 1 for p in cues.get("process", {})})
         self.praise = CuePhrases(tokenizer, {p: 1 for p in cues["actors"].get("praise", [])})
@@ -371,10 +373,11 @@ class StanceJudge:
         return False
 
     def _counterfactual(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
-                        floor: int) -> bool:
-        """True when the cue at `i` judges what did not happen ("would have been absurd")."""
+                        floor: int, phrases: Sequence[list[str]] | None = None) -> bool:
+        """True when the cue at `i` judges what did not happen ("would have been absurd"),
+        or, given the irony phrases, what only pretends ("as if it were good news")."""
         low = max(floor, i - 6)
-        for words in self.counterfactual:
+        for words in self.counterfactual if phrases is None else phrases:
             n = len(words)
             for k in range(i - n, low - 1, -1):
                 if any(texts[j] in _CLAUSE_BREAK for j in range(k + n, i)):
@@ -498,6 +501,13 @@ class StanceJudge:
                     unreal = self._counterfactual(forms, texts, m.start, a)
                     if unreal:
                         negated = not negated
+                    # Praise said to be only pretended is scorn: "sold as if it were good
+                    # news". A trouble word after "as if" is a simile ("as if we are
+                    # drowning") and keeps its side.
+                    ironic = side in ("support", "defend") and not negated and \
+                        self._counterfactual(forms, texts, m.start, a, self.irony)
+                    if ironic:
+                        negated = True
                     label = m.phrase
                     if negated:
                         if side in ("support", "defend"):
@@ -507,6 +517,8 @@ class StanceJudge:
                         label = f"not {m.phrase}"
                     if unreal:
                         label = f"would have been {m.phrase}"
+                    if ironic:
+                        label = f"as if {m.phrase}"
                     weight *= self._modifier(forms, m.start, a)
                     raw = weight
                     weight *= weights[m.start - a]
