@@ -73,6 +73,17 @@ def test_praise_said_to_be_pretended_is_opposition(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # a remedy nobody means to bring is a complaint about the policy
+    ("Ministers have no plan to rescue the network contract.", "oppose"),
+    ("Our practice has no intention of signing up to the new specification.", "oppose"),
+    # saying what is not planned, with no remedy denied, takes no side
+    ("There are no plans to change the network targets this year.", "neutral"),
+])
+def test_a_denied_remedy_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"
