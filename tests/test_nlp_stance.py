@@ -84,6 +84,18 @@ def test_a_denied_remedy_is_opposition(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # verbs joined by "and" under one auxiliary share its "not"
+    ("The new roles are not being recruited and deployed into practices effectively.",
+     "oppose"),
+    # "not X but Y" denies only X
+    ("The specification was not written by us but welcomed by every practice in the area.",
+     "support"),
+])
+def test_a_negation_covers_verbs_that_share_its_auxiliary(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"

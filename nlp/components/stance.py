@@ -356,6 +356,14 @@ class StanceJudge:
             if tok.dep_ == "ccomp" and head.lemma_.lower() in self.neg_raising:
                 tok = head
                 continue
+            if tok.dep_ == "conj" and not any(
+                    c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass", "neg") for c in tok.children
+            ) and not any(c.dep_ == "cc" and c.lower_ != "and" for c in head.children):
+                # Verbs joined by "and" under one auxiliary share its negation: "they are
+                # not being recruited and integrated effectively"; "not imposed but agreed"
+                # does not.
+                tok = head
+                continue
             return False
         return False
 
