@@ -96,6 +96,19 @@ def test_a_negation_covers_verbs_that_share_its_auxiliary(stance_nlp, text, expe
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # praise made small grants a benefit and a shortfall at once (contract: mixed)
+    ("The extra network money is a modest step in the right direction.", "mixed"),
+    ("The change brings a slight improvement for practices.", "mixed"),
+    # the same praise unqualified is support ...
+    ("The extra network money is a step in the right direction.", "support"),
+    # ... and "small" describing who gains does not belittle anything
+    ("Small practices will benefit from the network funding.", "support"),
+])
+def test_faint_praise_is_mixed(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"

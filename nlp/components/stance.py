@@ -213,6 +213,7 @@ class StanceJudge:
         ]
         self.irony = [[_norm(t.text) for t in tokenizer(p)]
                       for p in cues["negators"].get("irony", [])]
+        self.faint = set(cues["hedges"].get("faint", []))
         self.reducers = set(cues["negators"]["reducers"])
         self.process = CuePhrases(tokenizer, {p: 1 for p in cues.get("process", {})})
         self.praise = CuePhrases(tokenizer, {p: 1 for p in cues["actors"].get("praise", [])})
@@ -537,7 +538,23 @@ class StanceJudge:
                     if side == "defend":
                         side = "support"
                     out.append(_Hit(side, weight, label, sent.start, base, raw))
+                    if side == "support" and not negated and self._faint(doc, forms, m, a):
+                        # Praise made small ("a small step in the right direction") grants
+                        # a benefit and says in the same breath that it falls short.
+                        out.append(_Hit("condition", weight, f"faint: {m.phrase}",
+                                        sent.start, base, raw))
         return out
+
+    def _faint(self, doc: Doc, forms: Sequence[tuple[str, str]], m: CueMatch,
+               floor: int) -> bool:
+        """True when a belittling word qualifies the praise itself ("a small step in the
+        right direction", "a modest improvement"), not people nearby ("small practices")."""
+        for k in range(max(floor, m.start - 3), m.start):
+            if forms[k][0] in self.faint and (
+                    m.start <= doc[k].head.i < m.end
+                    or all(doc[j].pos_ in ("DET", "ADV") for j in range(k + 1, m.start))):
+                return True
+        return False
 
     @staticmethod
     def _tagged(tok: Token, tags: set[str]) -> bool:
