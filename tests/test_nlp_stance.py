@@ -109,6 +109,17 @@ def test_faint_praise_is_mixed(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # people who are supported by a service: a description of care, no verdict on policy
+    ("Patients are supported to look after their own conditions at the new clinic.",
+     "neutral"),
+    # a policy that is supported is still endorsed
+    ("The network targets are supported by most local practices.", "support"),
+])
+def test_people_being_supported_is_not_endorsement(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"

@@ -584,8 +584,11 @@ class StanceJudge:
                 subject = tok.head if tok.dep_ == "relcl" else child
                 if subject.lemma_.lower() in self.policy_words:
                     return False
-        return any(c.dep_ == "dobj" and c.lemma_.lower() in self.beneficiaries
-                   for c in tok.children)
+        # In the passive the people helped are the subject: "patients are supported to
+        # manage their own care" tells what a service does for them.
+        return any(c.dep_ in ("dobj", "nsubjpass") and (
+            c.lemma_.lower() in self.beneficiaries or c.lower_ == "they")
+            for c in tok.children)
 
     def on_target(self, forms: Sequence[tuple[str, str]],
                   ranges: Iterable[tuple[int, int]], doc: Doc | None = None) -> bool:
