@@ -120,6 +120,17 @@ def test_people_being_supported_is_not_endorsement(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # what suits each patient is no condition on the policy
+    ("The network roles are a welcome addition, and depending on your needs a pharmacist "
+     "may see you first.", "support"),
+    # success that depends on something is
+    ("The network roles are welcome, but success will depend on the funding.", "mixed"),
+])
+def test_depending_on_a_patients_needs_is_not_a_condition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"
