@@ -131,6 +131,15 @@ def test_depending_on_a_patients_needs_is_not_a_condition(stance_nlp, text, expe
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize("text", [
+    # failure foretold in an idiom, with no plain word of complaint
+    "Without more staff, the network plans will fall by the wayside.",
+    "If nothing changes, the network contract will wither on the vine.",
+])
+def test_failure_foretold_in_an_idiom_is_opposition(stance_nlp, text):
+    assert judge(stance_nlp, text).stance == "oppose"
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"
