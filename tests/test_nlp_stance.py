@@ -140,6 +140,17 @@ def test_failure_foretold_in_an_idiom_is_opposition(stance_nlp, text):
     assert judge(stance_nlp, text).stance == "oppose"
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # proposing a different body or model faults the one the policy chose
+    ("A separate regulator would be more appropriate for these staff.", "oppose"),
+    ("Another funding model would be better for rural practices.", "oppose"),
+    # saying who suits a patient better names no alternative to the policy
+    ("For many patients a pharmacist would be more appropriate than a GP.", "neutral"),
+])
+def test_naming_a_better_alternative_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"
