@@ -151,6 +151,18 @@ def test_naming_a_better_alternative_is_opposition(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # asking for the contract to be mended says it is broken ...
+    ("We want ministers to sit down with us and fix our contract for good.", "oppose"),
+    # ... and so does saying a deal will not mend it
+    ("The new deal will not fix the contract.", "oppose"),
+    # a deal that mends the contract's problems is relief, not a complaint
+    ("The new deal fixes the contract problems for good, and we welcome it.", "support"),
+])
+def test_a_call_to_mend_the_contract_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"

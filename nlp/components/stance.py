@@ -5,7 +5,8 @@ weighted cue lexicon (``nlp/data/stance_cues.toml``) read over tokens the tagger
 made, so it costs little beyond a dictionary lookup per token:
 
 1. Cue phrases are found by lower-case form or lemma, each with a side (support, oppose,
-   condition, defend) and a weight.
+   condition, defend; flip and mend, which oppose when denied and, for mend, also when
+   called for) and a weight.
 2. A negator a few tokens before a cue, inside its clause, flips it ("not supportive",
    "no longer concerned", "far from prepared"); so does a counterfactual ("it would have
    been absurd to press ahead" backs the pause). A benefit denied only for now ("won't
@@ -182,7 +183,7 @@ class StanceJudge:
         self._texts_of: Doc | None = None
         self._texts: list[str] = []
         table: dict[str, tuple[str, float]] = {}
-        for side in ("condition", "support", "oppose", "flip", "neutral"):
+        for side in ("condition", "support", "oppose", "flip", "mend", "neutral"):
             for phrase, weight in cues.get(side, {}).items():
                 table[phrase] = (side, float(weight))
         self.cues = CuePhrases(tokenizer, table)
@@ -496,6 +497,12 @@ class StanceJudge:
                     if side == "flip":
                         if not negated:
                             continue
+                        side, negated = "oppose", False
+                    elif side == "mend":
+                        if doc[m.end - 1].dep_ == "compound" or not negated and any(
+                                c.dep_ == "nsubj" and c.lemma_.lower() in self.policy_words
+                                for c in doc[m.start].children):
+                            continue  # "the deal fixes the contract (problems)" is relief
                         side, negated = "oppose", False
                     elif side == "support" and not negated and self._object_of_negated(
                             doc, m.start, m.end, skip):
