@@ -163,6 +163,16 @@ def test_a_call_to_mend_the_contract_is_opposition(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # care made quick at the cost of being thorough is a complaint
+    ("The new reviews will be quick rather than being thorough.", "oppose"),
+    # a thorough review is something done, not something the policy gives
+    ("NHS England will carry out a thorough review of the targets.", "neutral"),
+])
+def test_care_that_is_no_longer_thorough_is_a_complaint(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"
