@@ -173,6 +173,16 @@ def test_care_that_is_no_longer_thorough_is_a_complaint(stance_nlp, text, expect
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # praise of the speaker's own way of working is no verdict on the policy
+    ("One night on call transformed my approach to medicine.", "neutral"),
+    # the same praise with the policy doing the good is support
+    ("The new roles have transformed my working week.", "support"),
+])
+def test_praise_of_the_speakers_own_life_is_not_about_the_policy(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"

@@ -488,6 +488,8 @@ class StanceJudge:
                     if tags is not None and side == "support" and self._backs_people(
                             doc[m.start]):
                         continue  # "we will support any practice that opts out"
+                    if side == "support" and self._about_oneself(doc[m.start]):
+                        continue  # "that visit transformed my approach": the speaker's own life
                     base = weight
                     phrase_words = {f[0] for f in forms[m.start:m.end]}
                     negated = not (phrase_words & self.negators) and (
@@ -560,6 +562,21 @@ class StanceJudge:
             if forms[k][0] in self.faint and (
                     m.start <= doc[k].head.i < m.end
                     or all(doc[j].pos_ in ("DET", "ADV") for j in range(k + 1, m.start))):
+                return True
+        return False
+
+    def _about_oneself(self, tok: Token) -> bool:
+        """True when praise falls on the speaker's own things ("a visit transformed my
+        approach"), not on a policy or the people it serves."""
+        if any(c.dep_ == "nsubj" and (c.lower_ in self.policy_words
+                                      or c.lemma_.lower() in self.policy_words)
+               for c in tok.children):
+            return False  # "the new roles have transformed my week" praises the roles
+        for child in tok.children:
+            if child.dep_ in ("dobj", "nsubj", "nsubjpass") and any(
+                    g.dep_ == "poss" and g.lower_ == "my" for g in child.children) \
+                    and child.lower_ not in self.policy_words \
+                    and child.lemma_.lower() not in self.beneficiaries:
                 return True
         return False
 
