@@ -63,6 +63,126 @@ def test_stance_judge_table(stance_nlp, text, actor, expected):
     assert judge(stance_nlp, text, actor).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # praise that is only pretended is scorn for the policy
+    ("The board announced the longer waits as if they were good news for patients.", "oppose"),
+    # a trouble word after "as if" is a simile and keeps its side
+    ("Practices feel as if they are drowning under the new network targets.", "oppose"),
+])
+def test_praise_said_to_be_pretended_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a remedy nobody means to bring is a complaint about the policy
+    ("Ministers have no plan to rescue the network contract.", "oppose"),
+    ("Our practice has no intention of signing up to the new specification.", "oppose"),
+    # saying what is not planned, with no remedy denied, takes no side
+    ("There are no plans to change the network targets this year.", "neutral"),
+])
+def test_a_denied_remedy_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # verbs joined by "and" under one auxiliary share its "not"
+    ("The new roles are not being recruited and deployed into practices effectively.",
+     "oppose"),
+    # "not X but Y" denies only X
+    ("The specification was not written by us but welcomed by every practice in the area.",
+     "support"),
+])
+def test_a_negation_covers_verbs_that_share_its_auxiliary(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # praise made small grants a benefit and a shortfall at once (contract: mixed)
+    ("The extra network money is a modest step in the right direction.", "mixed"),
+    ("The change brings a slight improvement for practices.", "mixed"),
+    # the same praise unqualified is support ...
+    ("The extra network money is a step in the right direction.", "support"),
+    # ... and "small" describing who gains does not belittle anything
+    ("Small practices will benefit from the network funding.", "support"),
+])
+def test_faint_praise_is_mixed(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # people who are supported by a service: a description of care, no verdict on policy
+    ("Patients are supported to look after their own conditions at the new clinic.",
+     "neutral"),
+    # a policy that is supported is still endorsed
+    ("The network targets are supported by most local practices.", "support"),
+])
+def test_people_being_supported_is_not_endorsement(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # what suits each patient is no condition on the policy
+    ("The network roles are a welcome addition, and depending on your needs a pharmacist "
+     "may see you first.", "support"),
+    # success that depends on something is
+    ("The network roles are welcome, but success will depend on the funding.", "mixed"),
+])
+def test_depending_on_a_patients_needs_is_not_a_condition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize("text", [
+    # failure foretold in an idiom, with no plain word of complaint
+    "Without more staff, the network plans will fall by the wayside.",
+    "If nothing changes, the network contract will wither on the vine.",
+])
+def test_failure_foretold_in_an_idiom_is_opposition(stance_nlp, text):
+    assert judge(stance_nlp, text).stance == "oppose"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # proposing a different body or model faults the one the policy chose
+    ("A separate regulator would be more appropriate for these staff.", "oppose"),
+    ("Another funding model would be better for rural practices.", "oppose"),
+    # saying who suits a patient better names no alternative to the policy
+    ("For many patients a pharmacist would be more appropriate than a GP.", "neutral"),
+])
+def test_naming_a_better_alternative_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # asking for the contract to be mended says it is broken ...
+    ("We want ministers to sit down with us and fix our contract for good.", "oppose"),
+    # ... and so does saying a deal will not mend it
+    ("The new deal will not fix the contract.", "oppose"),
+    # a deal that mends the contract's problems is relief, not a complaint
+    ("The new deal fixes the contract problems for good, and we welcome it.", "support"),
+])
+def test_a_call_to_mend_the_contract_is_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # care made quick at the cost of being thorough is a complaint
+    ("The new reviews will be quick rather than being thorough.", "oppose"),
+    # a thorough review is something done, not something the policy gives
+    ("NHS England will carry out a thorough review of the targets.", "neutral"),
+])
+def test_care_that_is_no_longer_thorough_is_a_complaint(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # praise of the speaker's own way of working is no verdict on the policy
+    ("One night on call transformed my approach to medicine.", "neutral"),
+    # the same praise with the policy doing the good is support
+    ("The new roles have transformed my working week.", "support"),
+])
+def test_praise_of_the_speakers_own_life_is_not_about_the_policy(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"

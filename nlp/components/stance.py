@@ -5,7 +5,8 @@ weighted cue lexicon (``nlp/data/stance_cues.toml``) read over tokens the tagger
 made, so it costs little beyond a dictionary lookup per token:
 
 1. Cue phrases are found by lower-case form or lemma, each with a side (support, oppose,
-   condition, defend) and a weight.
+   condition, defend; flip and mend, which oppose when denied and, for mend, also when
+   called for) and a weight.
 2. A negator a few tokens before a cue, inside its clause, flips it ("not supportive",
    "no longer concerned", "far from prepared"); so does a counterfactual ("it would have
    been absurd to press ahead" backs the pause). A benefit denied only for now ("won't
@@ -182,7 +183,7 @@ class StanceJudge:
         self._texts_of: Doc | None = None
         self._texts: list[str] = []
         table: dict[str, tuple[str, float]] = {}
-        for side in ("condition", "support", "oppose", "flip", "neutral"):
+        for side in ("condition", "support", "oppose", "flip", "mend", "neutral"):
             for phrase, weight in cues.get(side, {}).items():
                 table[phrase] = (side, float(weight))
         reporting = cues.get("reporting", {})
@@ -215,6 +216,9 @@ class StanceJudge:
             [_norm(t.text) for t in tokenizer(p)]
             for p in cues["negators"].get("counterfactual", [])
         ]
+        self.irony = [[_norm(t.text) for t in tokenizer(p)]
+                      for p in cues["negators"].get("irony", [])]
+        self.faint = set(cues["hedges"].get("faint", []))
         self.reducers = set(cues["negators"]["reducers"])
         self.process = CuePhrases(tokenizer, {p: 1 for p in cues.get("process", {})})
         self.praise = CuePhrases(tokenizer, {p: 1 for p in cues["actors"].get("praise", [])})
@@ -366,6 +370,14 @@ class StanceJudge:
             if tok.dep_ == "ccomp" and head.lemma_.lower() in self.neg_raising:
                 tok = head
                 continue
+            if tok.dep_ == "conj" and not any(
+                    c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass", "neg") for c in tok.children
+            ) and not any(c.dep_ == "cc" and c.lower_ != "and" for c in head.children):
+                # Verbs joined by "and" under one auxiliary share its negation: "they are
+                # not being recruited and integrated effectively"; "not imposed but agreed"
+                # does not.
+                tok = head
+                continue
             return False
         return False
 
@@ -383,10 +395,11 @@ class StanceJudge:
         return False
 
     def _counterfactual(self, forms: Sequence[tuple[str, str]], texts: Sequence[str], i: int,
-                        floor: int) -> bool:
-        """True when the cue at `i` judges what did not happen ("would have been absurd")."""
+                        floor: int, phrases: Sequence[list[str]] | None = None) -> bool:
+        """True when the cue at `i` judges what did not happen ("would have been absurd"),
+        or, given the irony phrases, what only pretends ("as if it were good news")."""
         low = max(floor, i - 6)
-        for words in self.counterfactual:
+        for words in self.counterfactual if phrases is None else phrases:
             n = len(words)
             for k in range(i - n, low - 1, -1):
                 if any(texts[j] in _CLAUSE_BREAK for j in range(k + n, i)):
@@ -487,6 +500,8 @@ class StanceJudge:
                     if tags is not None and side == "support" and self._backs_people(
                             doc[m.start]):
                         continue  # "we will support any practice that opts out"
+                    if side == "support" and self._about_oneself(doc[m.start]):
+                        continue  # "that visit transformed my approach": the speaker's own life
                     base = weight
                     phrase_words = {f[0] for f in forms[m.start:m.end]}
                     negated = not (phrase_words & self.negators) and (
@@ -496,6 +511,12 @@ class StanceJudge:
                     if side == "flip":
                         if not negated:
                             continue
+                        side, negated = "oppose", False
+                    elif side == "mend":
+                        if doc[m.end - 1].dep_ == "compound" or not negated and any(
+                                c.dep_ == "nsubj" and c.lemma_.lower() in self.policy_words
+                                for c in doc[m.start].children):
+                            continue  # "the deal fixes the contract (problems)" is relief
                         side, negated = "oppose", False
                     elif side == "support" and not negated and self._object_of_negated(
                             doc, m.start, m.end, skip):
@@ -510,6 +531,13 @@ class StanceJudge:
                     unreal = self._counterfactual(forms, texts, m.start, a)
                     if unreal:
                         negated = not negated
+                    # Praise said to be only pretended is scorn: "sold as if it were good
+                    # news". A trouble word after "as if" is a simile ("as if we are
+                    # drowning") and keeps its side.
+                    ironic = side in ("support", "defend") and not negated and \
+                        self._counterfactual(forms, texts, m.start, a, self.irony)
+                    if ironic:
+                        negated = True
                     label = m.phrase
                     if negated:
                         if side in ("support", "defend"):
@@ -519,6 +547,8 @@ class StanceJudge:
                         label = f"not {m.phrase}"
                     if unreal:
                         label = f"would have been {m.phrase}"
+                    if ironic:
+                        label = f"as if {m.phrase}"
                     weight *= self._modifier(forms, m.start, a)
                     raw = weight
                     weight *= weights[m.start - a]
@@ -529,7 +559,38 @@ class StanceJudge:
                     if side == "defend":
                         side = "support"
                     out.append(_Hit(side, weight, label, sent.start, base, raw))
+                    if side == "support" and not negated and self._faint(doc, forms, m, a):
+                        # Praise made small ("a small step in the right direction") grants
+                        # a benefit and says in the same breath that it falls short.
+                        out.append(_Hit("condition", weight, f"faint: {m.phrase}",
+                                        sent.start, base, raw))
         return out
+
+    def _faint(self, doc: Doc, forms: Sequence[tuple[str, str]], m: CueMatch,
+               floor: int) -> bool:
+        """True when a belittling word qualifies the praise itself ("a small step in the
+        right direction", "a modest improvement"), not people nearby ("small practices")."""
+        for k in range(max(floor, m.start - 3), m.start):
+            if forms[k][0] in self.faint and (
+                    m.start <= doc[k].head.i < m.end
+                    or all(doc[j].pos_ in ("DET", "ADV") for j in range(k + 1, m.start))):
+                return True
+        return False
+
+    def _about_oneself(self, tok: Token) -> bool:
+        """True when praise falls on the speaker's own things ("a visit transformed my
+        approach"), not on a policy or the people it serves."""
+        if any(c.dep_ == "nsubj" and (c.lower_ in self.policy_words
+                                      or c.lemma_.lower() in self.policy_words)
+               for c in tok.children):
+            return False  # "the new roles have transformed my week" praises the roles
+        for child in tok.children:
+            if child.dep_ in ("dobj", "nsubj", "nsubjpass") and any(
+                    g.dep_ == "poss" and g.lower_ == "my" for g in child.children) \
+                    and child.lower_ not in self.policy_words \
+                    and child.lemma_.lower() not in self.beneficiaries:
+                return True
+        return False
 
     @staticmethod
     def _tagged(tok: Token, tags: set[str]) -> bool:
@@ -559,8 +620,11 @@ class StanceJudge:
                 subject = tok.head if tok.dep_ == "relcl" else child
                 if subject.lemma_.lower() in self.policy_words:
                     return False
-        return any(c.dep_ == "dobj" and c.lemma_.lower() in self.beneficiaries
-                   for c in tok.children)
+        # In the passive the people helped are the subject: "patients are supported to
+        # manage their own care" tells what a service does for them.
+        return any(c.dep_ in ("dobj", "nsubjpass") and (
+            c.lemma_.lower() in self.beneficiaries or c.lower_ == "they")
+            for c in tok.children)
 
     def on_target(self, forms: Sequence[tuple[str, str]],
                   ranges: Iterable[tuple[int, int]], doc: Doc | None = None) -> bool:
