@@ -538,3 +538,28 @@ def test_events_weekday_of_a_coming_act_is_the_next_one(events_nlp):
                   wednesday)
     assert coming["date"] == "2022-09-22"
     assert past["date"] == "2022-09-19"
+
+
+@pytest.mark.parametrize(
+    ("text", "actors", "expected"),
+    [
+        # a duty set out in a draft is part of the proposal, not yet a requirement
+        ("The draft specification says that networks will have to run a weekly frailty "
+         "clinic from October.", [], {(None, "propose")}),
+        ("Practice managers worried about the duties in the draft contract that said "
+         "surgeries must open until 8pm.", [], {(None, "propose")}),
+        ("The proposals, issued by NHS England on 3 March, will ask networks to offer "
+         "blood pressure checks in pharmacies.", [NE], {("nhs-england", "propose")}),
+        # publishing a draft proposes it; publishing a final contract announces it
+        ("The draft network contract, published on 3 March, runs to forty pages.", [],
+         {(None, "propose")}),
+        ("The final network contract, published on 3 March, runs to forty pages.", [],
+         {(None, "announce")}),
+        # the same duty, laid down by the body itself, is a requirement
+        ("NHS England said that networks will have to run a weekly frailty clinic from "
+         "October.", [NE], {("nhs-england", "require")}),
+    ],
+)
+def test_events_what_a_draft_says_is_proposed(events_nlp, text, actors, expected):
+    got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, actors)}
+    assert got == expected

@@ -228,6 +228,7 @@ class EventExtractor:
         self.vague_heads = set(settings.get("vague_heads", []))
         self.expectation_heads = set(settings.get("expectation_heads", []))
         self.report_verbs = set(settings.get("report_verbs", []))
+        self.draft_words = set(settings.get("draft_words", []))
         self.background_preps = set(settings.get("background_preps", []))
         self.background_days = int(settings.get("background_days", 365))
         self.retargets = [
@@ -384,6 +385,8 @@ class EventExtractor:
                     if not obj:
                         continue  # "cut avoidable admissions", "get the care they need"
                 action = self._retarget(action, trigger, obj, self._subject_words(head))
+                if action in ("require", "announce") and self._said_by_draft(head):
+                    action = "propose"  # "the draft states that GPs will have to ...": proposed
                 last_object = obj
                 if dates is None:
                     dates = find_dates(sent.text, published)
@@ -952,6 +955,29 @@ class EventExtractor:
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
                         and lo <= c.i < hi), None)
         return {t.lower_ for t in subject.subtree} if subject is not None else set()
+
+    def _said_by_draft(self, head: Token) -> bool:
+        """The act is what a draft, proposal or consultation says ("the draft document
+        stipulates that GPs will have to ...", "requirements in the draft that said practices
+        must ...", "the draft plans will ask networks to ..."): proposed, not yet laid down."""
+        lo, hi = self._bounds
+        tok = head
+        for _ in range(6):
+            for child in tok.children:
+                if child.dep_ in ("nsubj", "nsubjpass") and lo <= child.i < hi and any(
+                        t.lower_ in self.draft_words for t in child.subtree):
+                    return True
+            if tok.head is tok or not lo <= tok.head.i < hi:
+                return False
+            if tok.dep_ in ("relcl", "acl"):
+                # "the draft that said ...", "requirements in the draft DES that said ..."
+                clause = {t.i for t in tok.subtree}
+                words = {t.lower_ for t in tok.head.subtree if t.i not in clause}
+                return bool(words & self.draft_words)
+            if tok.dep_ not in ("ccomp", "xcomp", "conj", "aux", "auxpass", "advcl", "acomp"):
+                return False
+            tok = tok.head
+        return False
 
     def _duty_holder_receives(self, head: Token) -> bool:
         words = self._subject_words(head)
