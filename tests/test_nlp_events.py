@@ -563,3 +563,21 @@ def test_events_weekday_of_a_coming_act_is_the_next_one(events_nlp):
 def test_events_what_a_draft_says_is_proposed(events_nlp, text, actors, expected):
     got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, actors)}
     assert got == expected
+
+
+def test_events_a_written_answer_leaves_unnamed_acts_unnamed():
+    # A minister's written answer explains policy in the passive ("the contract, published
+    # in January, set out ..."): the department answering is not shown making those acts,
+    # so they keep no maker, as the text leaves them.
+    doc = _full_events(
+        "Primary Care: Pharmacists\n\n"
+        "Question to the Department of Health and Social Care:\n\n"
+        "To ask the Secretary of State for Health and Social Care, how many pharmacists work "
+        "in primary care networks.\n\n"
+        "Answered by\nJane Doe\nThis question was answered on 3rd March 2026\n\n"
+        "The network contract, published in January 2026, set out a new scheme for "
+        "pharmacists in primary care networks. The scheme will provide funding for up to "
+        "3,000 additional pharmacists in general practice by 2028.",
+        date(2026, 3, 3))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {
+        (None, "announce"), (None, "fund")}

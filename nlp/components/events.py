@@ -572,6 +572,8 @@ class EventExtractor:
                 acting.append((span.start_char, span.kb_id_))
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id")
+            if rep.get("verb") == "answer":
+                continue  # a minister's written answer explains policy; it shows no one acting
             if actor_id and self.is_policy_maker(actor_id):
                 acting.append((rep["start"], actor_id))
         return acting
