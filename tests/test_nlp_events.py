@@ -581,3 +581,20 @@ def test_events_a_written_answer_leaves_unnamed_acts_unnamed():
         date(2026, 3, 3))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {
         (None, "announce"), (None, "fund")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # taking away red tape lightens what practices must do: a reduction
+        ("NHS England says the new contract will remove needless paperwork for practices.",
+         {("nhs-england", "reduce")}),
+        ("NHS England has scrapped the bureaucracy of quarterly returns for networks.",
+         {("nhs-england", "reduce")}),
+        # taking away a scheme or a duty is still a withdrawal
+        ("NHS England has scrapped the weekend opening requirement for networks.",
+         {("nhs-england", "withdraw")}),
+    ],
+)
+def test_events_removing_red_tape_is_a_reduction(events_nlp, text, expected):
+    assert {(e["actor_id"], e["action"]) for e in run(events_nlp, text, [NE])} == expected
