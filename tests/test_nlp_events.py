@@ -598,3 +598,14 @@ def test_events_a_written_answer_leaves_unnamed_acts_unnamed():
 )
 def test_events_removing_red_tape_is_a_reduction(events_nlp, text, expected):
     assert {(e["actor_id"], e["action"]) for e in run(events_nlp, text, [NE])} == expected
+
+
+def test_events_a_consultation_paid_for_one_at_a_time_is_an_appointment(events_nlp):
+    # "each consultation" counts appointments for pay; "a consultation on" the contract is
+    # a proposal
+    paid = run(events_nlp, "Under the deal agreed with NHS England, practices will be paid "
+               "\u00a312 for each consultation with a patient.", [NE])
+    consulting = run(events_nlp, "NHS England has launched a consultation on the practice "
+                     "contract.", [NE])
+    assert "propose" not in {e["action"] for e in paid}
+    assert {(e["actor_id"], e["action"]) for e in consulting} == {("nhs-england", "propose")}
