@@ -609,3 +609,10 @@ def test_events_a_consultation_paid_for_one_at_a_time_is_an_appointment(events_n
                      "contract.", [NE])
     assert "propose" not in {e["action"] for e in paid}
     assert {(e["actor_id"], e["action"]) for e in consulting} == {("nhs-england", "propose")}
+
+
+def test_events_money_asked_about_deep_in_a_request_is_not_given(events_nlp):
+    # the funding sits several phrases below the asking ("pressing for answers on the
+    # future of the funding"), but it is still only asked about
+    text = "The LMC is pressing for answers on the future of the funding for network pharmacists."
+    assert run(events_nlp, text, []) == []

@@ -1118,7 +1118,8 @@ class EventExtractor:
         "under pressure to cut"), or asked for by someone who cannot do it ("GP leaders
         called on NHS England to scrap"); a policy maker asking is requiring."""
         tok = head
-        for _ in range(4):
+        # a noun sits deeper: "asking for reassurance on the future of the funding"
+        for _ in range(7 if head.pos_ in ("NOUN", "PROPN") else 4):
             if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS:
                 return False
             tok = tok.head
