@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import spacy
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 import nlp.components  # noqa: F401  (registers doc._.pcnwatch_published)
 from nlp.components.events import ACTIONS, load_event_triggers
@@ -616,3 +616,35 @@ def test_events_money_asked_about_deep_in_a_request_is_not_given(events_nlp):
     # future of the funding"), but it is still only asked about
     text = "The LMC is pressing for answers on the future of the funding for network pharmacists."
     assert run(events_nlp, text, []) == []
+
+
+def test_events_a_motion_line_is_the_conference_s_claim_however_it_is_parsed(events_nlp):
+    # The parser can hang a motion's line on the line after it, so that its verb is no
+    # longer the root of what the line says; the line "- demands ..." is still the
+    # conference's claim, and the act it describes ("access mandates, which cut care to
+    # box-ticking") is no policy maker's.
+
+    words = ["-", "demands", "an", "end", "to", "the", "access", "mandates", ",", "which", "cut",
+             "care", "in", "practices", "to", "box", "-", "ticking", "\n", "-", "mandates",
+             "action"]
+    spaces = [True, True, True, True, True, True, True, False, True, True, True, True, True, True,
+              True, False, False, False, False, True, True, False]
+    # a parse like the small model's: line one hangs on line two, and its nearest word to
+    # the root is not its verb
+    heads = [1, 20, 3, 1, 3, 7, 7, 4, 7, 10, 7, 10, 11, 12, 10, 17, 17, 21, 17, 20, 21, 21]
+    deps = ["punct", "compound", "det", "dobj", "prep", "det", "compound", "pobj", "punct", "nsubj",
+            "relcl", "dobj", "prep", "pobj", "prep", "compound", "punct", "compound", "dep",
+            "punct", "compound", "ROOT"]
+    pos = ["PUNCT", "VERB", "DET", "NOUN", "ADP", "DET", "NOUN", "NOUN", "PUNCT", "PRON", "VERB",
+           "NOUN", "ADP", "NOUN", "ADP", "NOUN", "PUNCT", "NOUN", "SPACE", "PUNCT", "NOUN",
+           "NOUN"]
+    tags = ["HYPH", "VBZ", "DT", "NN", "IN", "DT", "NN", "NNS", ",", "WDT", "VBP", "NN", "IN",
+            "NNS", "IN", "NN", "HYPH", "NN", "_SP", "HYPH", "NNS", "NN"]
+    lemmas = ["-", "demand", "an", "end", "to", "the", "access", "mandate", ",", "which", "cut",
+              "care", "in", "practice", "to", "box", "-", "ticking", "\n", "-", "mandate",
+              "action"]
+    doc = Doc(events_nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps, pos=pos,
+              tags=tags, lemmas=lemmas)
+    doc._.pcnwatch_published = PUB
+    doc.spans["pcnwatch_actors"] = []
+    assert events_nlp.get_pipe("pcnwatch_events")(doc)._.pcnwatch_events == []

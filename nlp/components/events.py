@@ -215,6 +215,8 @@ class EventExtractor:
         self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
         self.lede_chars = int(settings.get("lede_chars", 0))
         self.motion_verbs = set(settings.get("motion_verbs", []))
+        self.motion_forms = {v + ("es" if v.endswith(("s", "sh", "ch")) else "s")
+                             for v in self.motion_verbs}
         self.intention_nouns = set(settings.get("intention_nouns", []))
         self.closing_verbs = set(settings.get("closing_verbs", []))
         self.history_adverbs = set(settings.get("history_adverbs", []))
@@ -630,6 +632,10 @@ class EventExtractor:
         if subject is None and root.lemma_.lower() in self.motion_verbs and \
                 root.tag_ in ("VBZ", "VBP"):
             return True  # a motion's clause: "- insists that practices must ..."
+        words = [t for t in sent if not t.is_space]
+        if len(words) > 1 and words[0].text in ("-", "\u2013", "\u2022", "*") and \
+                words[1].lower_ in self.motion_forms:
+            return True  # the same, however the parser reads "- demands the removal ..."
         if root.lemma_.lower() not in self.report_verbs or any(
                 c.dep_ == "aux" and c.tag_ == "MD" for c in root.children):
             return False  # "networks must tell their ICB" is a duty, not a claim
