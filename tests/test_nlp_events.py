@@ -648,3 +648,17 @@ def test_events_a_motion_line_is_the_conference_s_claim_however_it_is_parsed(eve
     doc._.pcnwatch_published = PUB
     doc.spans["pcnwatch_actors"] = []
     assert events_nlp.get_pipe("pcnwatch_events")(doc)._.pcnwatch_events == []
+
+
+@pytest.mark.parametrize("before", [
+    "",
+    # the parser can run this paragraph into the one before and hang "Ministers" there
+    "Practices say the shortfall is growing, as the committee meets on Monday\n\n",
+])
+def test_events_the_body_opening_a_paragraph_acts_in_it(before):
+    # "Ministers are due to announce ...": a plan stated as fact, made by the ministers,
+    # through the "are due to" of the sentence and however the paragraph is parsed
+    doc = _full_events(before + "Ministers are due to announce a new pay uplift to the "
+                       "practice contract.", date(2024, 7, 28))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {
+        ("government", "fund")}

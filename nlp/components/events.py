@@ -1238,6 +1238,9 @@ class EventExtractor:
                 subjects.append(span.kb_id_)
         if subjects:
             return subjects
+        opening = self._opening_subject(named, chain)
+        if opening is not None:
+            return [opening.kb_id_]
         own_subject = any(c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN")
                           for t in self._chain(head) for c in t.children)
         if own_subject and all(self._is_subject(s) for s in named):
@@ -1246,6 +1249,21 @@ class EventExtractor:
             return []
         actor_id = self._actor(named, head)
         return [actor_id] if actor_id else []
+
+    def _opening_subject(self, named: Sequence[Span], verbs: set[int]) -> Span | None:
+        """The body that opens a paragraph and comes straight before its verb ("NHS England
+        has asked networks ..."), where the parser ran the paragraph into the one before and
+        hung the name there: it is the verb's subject all the same."""
+        lo, hi = self._bounds
+        for span in named:
+            if span.start != lo or lo <= span.root.head.i < hi:
+                continue
+            nxt = span.end
+            while nxt < hi and span.doc[nxt].dep_ in ("aux", "auxpass", "neg", "advmod"):
+                nxt += 1
+            if nxt < hi and nxt in verbs:
+                return span
+        return None
 
     def _actor(self, named: Sequence[Span], head: Token) -> str | None:
         if not named:
@@ -1302,6 +1320,8 @@ class EventExtractor:
         tok = verb
         while tok.head is not tok and (
                 tok.dep_ in ("ccomp", "xcomp", "conj", "advcl", "aux", "auxpass") or (
+                # "ministers are due to announce": the subject of "are" does the announcing
+                tok.dep_ == "acomp" and tok.head.pos_ in ("VERB", "AUX")) or (
                 tok.dep_ in ("pcomp", "prep") and tok.head.pos_ in ("VERB", "AUX", "ADP"))):
             tok = tok.head  # "by expanding the role of pharmacies, ... said Sunak"
             out.add(tok.i)
