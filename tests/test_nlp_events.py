@@ -662,3 +662,16 @@ def test_events_the_body_opening_a_paragraph_acts_in_it(before):
                        "practice contract.", date(2024, 7, 28))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {
         ("government", "fund")}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a policy maker asking networks, by however long a name, to do something lays a duty
+    ("NHS England has asked primary care networks (PCNs) in every region to start offering "
+     "blood pressure checks from August.", {("nhs-england", "require")}),
+    # a local committee asking the same changes nothing practices must do
+    ("The local medical committee has asked primary care networks (PCNs) in every region to "
+     "stop offering blood pressure checks from August.", set()),
+])
+def test_events_a_policy_maker_asking_networks_to_act_requires_it(text, expected):
+    doc = _full_events(text, date(2020, 7, 31))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected

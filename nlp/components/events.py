@@ -48,7 +48,7 @@ from spacy.tokens import Doc, Span, Token
 from ..dates import dateline, find_dates
 from ..registry import load_registry
 from ._data import read_component_data, write_component_data
-from .stance import CuePhrases
+from .stance import CueMatch, CuePhrases
 
 __all__ = ["EventExtractor", "load_event_triggers"]
 
@@ -231,6 +231,7 @@ class EventExtractor:
         self.expectation_heads = set(settings.get("expectation_heads", []))
         self.report_verbs = set(settings.get("report_verbs", []))
         self.draft_words = set(settings.get("draft_words", []))
+        self.asking_verbs = set(settings.get("asking_verbs", []))
         self.background_preps = set(settings.get("background_preps", []))
         self.background_days = int(settings.get("background_days", 365))
         self.retargets = [
@@ -277,6 +278,7 @@ class EventExtractor:
             if self._imperative(sent.root, sent):
                 continue  # advice to the reader
             matches = self.triggers.find(forms, sent.start, sent.end)
+            matches += self._asked_duties(sent, actors, matches)
             if not matches:
                 continue
             if not self.policy_terms.find(forms, sent.start, sent.end):
@@ -963,6 +965,32 @@ class EventExtractor:
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
                         and lo <= c.i < hi), None)
         return {t.lower_ for t in subject.subtree} if subject is not None else set()
+
+    def _asked_duties(self, sent: Span, actors: Sequence[Span],
+                      found: Sequence[CueMatch]) -> list[CueMatch]:
+        """A policy maker asking or telling practices or networks to do something lays a
+        duty on them, however long their name ("NHS England has asked primary care networks
+        (PCNs) to start delivering the reviews"): the asking verb is a require trigger."""
+        taken = {i for m in found for i in range(m.start, m.end)}
+        named = [s for s in actors if sent.start <= s.start and s.end <= sent.end
+                 and self.is_policy_maker(s.kb_id_, s.label_)]
+        makers = {i for s in named for i in range(s.start, s.end)}
+        out = []
+        for tok in sent:
+            if tok.lemma_.lower() not in self.asking_verbs or tok.i in taken or \
+                    tok.pos_ != "VERB":
+                continue
+            told = next((c for c in tok.children if c.dep_ == "dobj"), None)
+            todo = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+            subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+            if told is None or todo is None or (
+                    (subject is None or subject.i not in makers)
+                    and self._opening_subject(named, {tok.i}) is None):
+                continue
+            if told.lemma_.lower() in self.duty_holders or \
+                    told.lemma_.lower().rstrip("s") in self.duty_holders:
+                out.append(CueMatch(tok.i, tok.i + 1, tok.lower_, ("require", "verbs")))
+        return out
 
     def _said_by_draft(self, head: Token) -> bool:
         """The act is what a draft, proposal or consultation says ("the draft document
