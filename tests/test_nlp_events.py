@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import spacy
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 import nlp.components  # noqa: F401  (registers doc._.pcnwatch_published)
 from nlp.components.events import ACTIONS, load_event_triggers
@@ -538,3 +538,140 @@ def test_events_weekday_of_a_coming_act_is_the_next_one(events_nlp):
                   wednesday)
     assert coming["date"] == "2022-09-22"
     assert past["date"] == "2022-09-19"
+
+
+@pytest.mark.parametrize(
+    ("text", "actors", "expected"),
+    [
+        # a duty set out in a draft is part of the proposal, not yet a requirement
+        ("The draft specification says that networks will have to run a weekly frailty "
+         "clinic from October.", [], {(None, "propose")}),
+        ("Practice managers worried about the duties in the draft contract that said "
+         "surgeries must open until 8pm.", [], {(None, "propose")}),
+        ("The proposals, issued by NHS England on 3 March, will ask networks to offer "
+         "blood pressure checks in pharmacies.", [NE], {("nhs-england", "propose")}),
+        # publishing a draft proposes it; publishing a final contract announces it
+        ("The draft network contract, published on 3 March, runs to forty pages.", [],
+         {(None, "propose")}),
+        ("The final network contract, published on 3 March, runs to forty pages.", [],
+         {(None, "announce")}),
+        # the same duty, laid down by the body itself, is a requirement
+        ("NHS England said that networks will have to run a weekly frailty clinic from "
+         "October.", [NE], {("nhs-england", "require")}),
+    ],
+)
+def test_events_what_a_draft_says_is_proposed(events_nlp, text, actors, expected):
+    got = {(e["actor_id"], e["action"]) for e in run(events_nlp, text, actors)}
+    assert got == expected
+
+
+def test_events_a_written_answer_leaves_unnamed_acts_unnamed():
+    # A minister's written answer explains policy in the passive ("the contract, published
+    # in January, set out ..."): the department answering is not shown making those acts,
+    # so they keep no maker, as the text leaves them.
+    doc = _full_events(
+        "Primary Care: Pharmacists\n\n"
+        "Question to the Department of Health and Social Care:\n\n"
+        "To ask the Secretary of State for Health and Social Care, how many pharmacists work "
+        "in primary care networks.\n\n"
+        "Answered by\nJane Doe\nThis question was answered on 3rd March 2026\n\n"
+        "The network contract, published in January 2026, set out a new scheme for "
+        "pharmacists in primary care networks. The scheme will provide funding for up to "
+        "3,000 additional pharmacists in general practice by 2028.",
+        date(2026, 3, 3))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {
+        (None, "announce"), (None, "fund")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # taking away red tape lightens what practices must do: a reduction
+        ("NHS England says the new contract will remove needless paperwork for practices.",
+         {("nhs-england", "reduce")}),
+        ("NHS England has scrapped the bureaucracy of quarterly returns for networks.",
+         {("nhs-england", "reduce")}),
+        # taking away a scheme or a duty is still a withdrawal
+        ("NHS England has scrapped the weekend opening requirement for networks.",
+         {("nhs-england", "withdraw")}),
+    ],
+)
+def test_events_removing_red_tape_is_a_reduction(events_nlp, text, expected):
+    assert {(e["actor_id"], e["action"]) for e in run(events_nlp, text, [NE])} == expected
+
+
+def test_events_a_consultation_paid_for_one_at_a_time_is_an_appointment(events_nlp):
+    # "each consultation" counts appointments for pay; "a consultation on" the contract is
+    # a proposal
+    paid = run(events_nlp, "Under the deal agreed with NHS England, practices will be paid "
+               "\u00a312 for each consultation with a patient.", [NE])
+    consulting = run(events_nlp, "NHS England has launched a consultation on the practice "
+                     "contract.", [NE])
+    assert "propose" not in {e["action"] for e in paid}
+    assert {(e["actor_id"], e["action"]) for e in consulting} == {("nhs-england", "propose")}
+
+
+def test_events_money_asked_about_deep_in_a_request_is_not_given(events_nlp):
+    # the funding sits several phrases below the asking ("pressing for answers on the
+    # future of the funding"), but it is still only asked about
+    text = "The LMC is pressing for answers on the future of the funding for network pharmacists."
+    assert run(events_nlp, text, []) == []
+
+
+def test_events_a_motion_line_is_the_conference_s_claim_however_it_is_parsed(events_nlp):
+    # The parser can hang a motion's line on the line after it, so that its verb is no
+    # longer the root of what the line says; the line "- demands ..." is still the
+    # conference's claim, and the act it describes ("access mandates, which cut care to
+    # box-ticking") is no policy maker's.
+
+    words = ["-", "demands", "an", "end", "to", "the", "access", "mandates", ",", "which", "cut",
+             "care", "in", "practices", "to", "box", "-", "ticking", "\n", "-", "mandates",
+             "action"]
+    spaces = [True, True, True, True, True, True, True, False, True, True, True, True, True, True,
+              True, False, False, False, False, True, True, False]
+    # a parse like the small model's: line one hangs on line two, and its nearest word to
+    # the root is not its verb
+    heads = [1, 20, 3, 1, 3, 7, 7, 4, 7, 10, 7, 10, 11, 12, 10, 17, 17, 21, 17, 20, 21, 21]
+    deps = ["punct", "compound", "det", "dobj", "prep", "det", "compound", "pobj", "punct", "nsubj",
+            "relcl", "dobj", "prep", "pobj", "prep", "compound", "punct", "compound", "dep",
+            "punct", "compound", "ROOT"]
+    pos = ["PUNCT", "VERB", "DET", "NOUN", "ADP", "DET", "NOUN", "NOUN", "PUNCT", "PRON", "VERB",
+           "NOUN", "ADP", "NOUN", "ADP", "NOUN", "PUNCT", "NOUN", "SPACE", "PUNCT", "NOUN",
+           "NOUN"]
+    tags = ["HYPH", "VBZ", "DT", "NN", "IN", "DT", "NN", "NNS", ",", "WDT", "VBP", "NN", "IN",
+            "NNS", "IN", "NN", "HYPH", "NN", "_SP", "HYPH", "NNS", "NN"]
+    lemmas = ["-", "demand", "an", "end", "to", "the", "access", "mandate", ",", "which", "cut",
+              "care", "in", "practice", "to", "box", "-", "ticking", "\n", "-", "mandate",
+              "action"]
+    doc = Doc(events_nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps, pos=pos,
+              tags=tags, lemmas=lemmas)
+    doc._.pcnwatch_published = PUB
+    doc.spans["pcnwatch_actors"] = []
+    assert events_nlp.get_pipe("pcnwatch_events")(doc)._.pcnwatch_events == []
+
+
+@pytest.mark.parametrize("before", [
+    "",
+    # the parser can run this paragraph into the one before and hang "Ministers" there
+    "Practices say the shortfall is growing, as the committee meets on Monday\n\n",
+])
+def test_events_the_body_opening_a_paragraph_acts_in_it(before):
+    # "Ministers are due to announce ...": a plan stated as fact, made by the ministers,
+    # through the "are due to" of the sentence and however the paragraph is parsed
+    doc = _full_events(before + "Ministers are due to announce a new pay uplift to the "
+                       "practice contract.", date(2024, 7, 28))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {
+        ("government", "fund")}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a policy maker asking networks, by however long a name, to do something lays a duty
+    ("NHS England has asked primary care networks (PCNs) in every region to start offering "
+     "blood pressure checks from August.", {("nhs-england", "require")}),
+    # a local committee asking the same changes nothing practices must do
+    ("The local medical committee has asked primary care networks (PCNs) in every region to "
+     "stop offering blood pressure checks from August.", set()),
+])
+def test_events_a_policy_maker_asking_networks_to_act_requires_it(text, expected):
+    doc = _full_events(text, date(2020, 7, 31))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected

@@ -48,7 +48,7 @@ from spacy.tokens import Doc, Span, Token
 from ..dates import dateline, find_dates
 from ..registry import load_registry
 from ._data import read_component_data, write_component_data
-from .stance import CuePhrases
+from .stance import CueMatch, CuePhrases
 
 __all__ = ["EventExtractor", "load_event_triggers"]
 
@@ -215,6 +215,8 @@ class EventExtractor:
         self.gate_tokens = int(settings.get("practice_terms_from_tokens", 0))
         self.lede_chars = int(settings.get("lede_chars", 0))
         self.motion_verbs = set(settings.get("motion_verbs", []))
+        self.motion_forms = {v + ("es" if v.endswith(("s", "sh", "ch")) else "s")
+                             for v in self.motion_verbs}
         self.intention_nouns = set(settings.get("intention_nouns", []))
         self.closing_verbs = set(settings.get("closing_verbs", []))
         self.history_adverbs = set(settings.get("history_adverbs", []))
@@ -228,6 +230,8 @@ class EventExtractor:
         self.vague_heads = set(settings.get("vague_heads", []))
         self.expectation_heads = set(settings.get("expectation_heads", []))
         self.report_verbs = set(settings.get("report_verbs", []))
+        self.draft_words = set(settings.get("draft_words", []))
+        self.asking_verbs = set(settings.get("asking_verbs", []))
         self.background_preps = set(settings.get("background_preps", []))
         self.background_days = int(settings.get("background_days", 365))
         self.retargets = [
@@ -274,6 +278,7 @@ class EventExtractor:
             if self._imperative(sent.root, sent):
                 continue  # advice to the reader
             matches = self.triggers.find(forms, sent.start, sent.end)
+            matches += self._asked_duties(sent, actors, matches)
             if not matches:
                 continue
             if not self.policy_terms.find(forms, sent.start, sent.end):
@@ -384,6 +389,8 @@ class EventExtractor:
                     if not obj:
                         continue  # "cut avoidable admissions", "get the care they need"
                 action = self._retarget(action, trigger, obj, self._subject_words(head))
+                if action in ("require", "announce") and self._said_by_draft(head):
+                    action = "propose"  # "the draft states that GPs will have to ...": proposed
                 last_object = obj
                 if dates is None:
                     dates = find_dates(sent.text, published)
@@ -569,6 +576,8 @@ class EventExtractor:
                 acting.append((span.start_char, span.kb_id_))
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id")
+            if rep.get("verb") == "answer":
+                continue  # a minister's written answer explains policy; it shows no one acting
             if actor_id and self.is_policy_maker(actor_id):
                 acting.append((rep["start"], actor_id))
         return acting
@@ -625,6 +634,10 @@ class EventExtractor:
         if subject is None and root.lemma_.lower() in self.motion_verbs and \
                 root.tag_ in ("VBZ", "VBP"):
             return True  # a motion's clause: "- insists that practices must ..."
+        words = [t for t in sent if not t.is_space]
+        if len(words) > 1 and words[0].text in ("-", "\u2013", "\u2022", "*") and \
+                words[1].lower_ in self.motion_forms:
+            return True  # the same, however the parser reads "- demands the removal ..."
         if root.lemma_.lower() not in self.report_verbs or any(
                 c.dep_ == "aux" and c.tag_ == "MD" for c in root.children):
             return False  # "networks must tell their ICB" is a duty, not a claim
@@ -953,6 +966,55 @@ class EventExtractor:
                         and lo <= c.i < hi), None)
         return {t.lower_ for t in subject.subtree} if subject is not None else set()
 
+    def _asked_duties(self, sent: Span, actors: Sequence[Span],
+                      found: Sequence[CueMatch]) -> list[CueMatch]:
+        """A policy maker asking or telling practices or networks to do something lays a
+        duty on them, however long their name ("NHS England has asked primary care networks
+        (PCNs) to start delivering the reviews"): the asking verb is a require trigger."""
+        taken = {i for m in found for i in range(m.start, m.end)}
+        named = [s for s in actors if sent.start <= s.start and s.end <= sent.end
+                 and self.is_policy_maker(s.kb_id_, s.label_)]
+        makers = {i for s in named for i in range(s.start, s.end)}
+        out = []
+        for tok in sent:
+            if tok.lemma_.lower() not in self.asking_verbs or tok.i in taken or \
+                    tok.pos_ != "VERB":
+                continue
+            told = next((c for c in tok.children if c.dep_ == "dobj"), None)
+            todo = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+            subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+            if told is None or todo is None or (
+                    (subject is None or subject.i not in makers)
+                    and self._opening_subject(named, {tok.i}) is None):
+                continue
+            if told.lemma_.lower() in self.duty_holders or \
+                    told.lemma_.lower().rstrip("s") in self.duty_holders:
+                out.append(CueMatch(tok.i, tok.i + 1, tok.lower_, ("require", "verbs")))
+        return out
+
+    def _said_by_draft(self, head: Token) -> bool:
+        """The act is what a draft, proposal or consultation says ("the draft document
+        stipulates that GPs will have to ...", "requirements in the draft that said practices
+        must ...", "the draft plans will ask networks to ..."): proposed, not yet laid down."""
+        lo, hi = self._bounds
+        tok = head
+        for _ in range(6):
+            for child in tok.children:
+                if child.dep_ in ("nsubj", "nsubjpass") and lo <= child.i < hi and any(
+                        t.lower_ in self.draft_words for t in child.subtree):
+                    return True
+            if tok.head is tok or not lo <= tok.head.i < hi:
+                return False
+            if tok.dep_ in ("relcl", "acl"):
+                # "the draft that said ...", "requirements in the draft DES that said ..."
+                clause = {t.i for t in tok.subtree}
+                words = {t.lower_ for t in tok.head.subtree if t.i not in clause}
+                return bool(words & self.draft_words)
+            if tok.dep_ not in ("ccomp", "xcomp", "conj", "aux", "auxpass", "advcl", "acomp"):
+                return False
+            tok = tok.head
+        return False
+
     def _duty_holder_receives(self, head: Token) -> bool:
         words = self._subject_words(head)
         return any(w in self.duty_holders or w.rstrip("s") in self.duty_holders for w in words)
@@ -1090,7 +1152,8 @@ class EventExtractor:
         "under pressure to cut"), or asked for by someone who cannot do it ("GP leaders
         called on NHS England to scrap"); a policy maker asking is requiring."""
         tok = head
-        for _ in range(4):
+        # a noun sits deeper: "asking for reassurance on the future of the funding"
+        for _ in range(7 if head.pos_ in ("NOUN", "PROPN") else 4):
             if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS:
                 return False
             tok = tok.head
@@ -1203,6 +1266,9 @@ class EventExtractor:
                 subjects.append(span.kb_id_)
         if subjects:
             return subjects
+        opening = self._opening_subject(named, chain)
+        if opening is not None:
+            return [opening.kb_id_]
         own_subject = any(c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN")
                           for t in self._chain(head) for c in t.children)
         if own_subject and all(self._is_subject(s) for s in named):
@@ -1211,6 +1277,21 @@ class EventExtractor:
             return []
         actor_id = self._actor(named, head)
         return [actor_id] if actor_id else []
+
+    def _opening_subject(self, named: Sequence[Span], verbs: set[int]) -> Span | None:
+        """The body that opens a paragraph and comes straight before its verb ("NHS England
+        has asked networks ..."), where the parser ran the paragraph into the one before and
+        hung the name there: it is the verb's subject all the same."""
+        lo, hi = self._bounds
+        for span in named:
+            if span.start != lo or lo <= span.root.head.i < hi:
+                continue
+            nxt = span.end
+            while nxt < hi and span.doc[nxt].dep_ in ("aux", "auxpass", "neg", "advmod"):
+                nxt += 1
+            if nxt < hi and nxt in verbs:
+                return span
+        return None
 
     def _actor(self, named: Sequence[Span], head: Token) -> str | None:
         if not named:
@@ -1267,6 +1348,8 @@ class EventExtractor:
         tok = verb
         while tok.head is not tok and (
                 tok.dep_ in ("ccomp", "xcomp", "conj", "advcl", "aux", "auxpass") or (
+                # "ministers are due to announce": the subject of "are" does the announcing
+                tok.dep_ == "acomp" and tok.head.pos_ in ("VERB", "AUX")) or (
                 tok.dep_ in ("pcomp", "prep") and tok.head.pos_ in ("VERB", "AUX", "ADP"))):
             tok = tok.head  # "by expanding the role of pharmacies, ... said Sunak"
             out.add(tok.i)
