@@ -314,7 +314,8 @@ class EventExtractor:
                 head = self._trigger_head(trigger)
                 described = self._describes_policy_thing(head)
                 if claimed and not described and not (
-                        kind == "nouns" and action != "fund" and self._presupposed(head)):
+                        kind == "nouns" and action != "fund" and self._presupposed(head)) \
+                        and not self._decided(head):
                     continue
                 if kind == "verbs" and not any(t.pos_ in ("VERB", "AUX") for t in trigger) \
                         and head.pos_ not in ("VERB", "AUX", "ADJ") \
@@ -485,6 +486,21 @@ class EventExtractor:
         proposals in January"."""
         return any(c.dep_ in ("det", "poss", "compound", "nummod", "amod") for c in
                    head.children) or head.dep_ in ("pobj", "compound")
+
+    def _decided(self, head: Token) -> bool:
+        """An act named as a policy maker's decision ("we welcome the Government's decision
+        to free up money"): whoever welcomes or attacks it takes it as done."""
+        if head.tag_ != "VB" or not any(c.lower_ == "to" for c in head.children):
+            return False
+        if head.dep_ in ("acl", "xcomp"):
+            nouns = [head.head]
+        elif head.dep_ == "advcl":
+            # the parser may hang the infinitive on the verb the decision is the object of
+            nouns = [c for c in head.head.children if c.dep_ == "dobj" and c.i < head.i]
+        else:
+            return False
+        return any(n.lemma_.lower() in self.intention_nouns
+                   and any(c.dep_ == "poss" for c in n.children) for n in nouns)
 
     def _describes_policy_thing(self, head: Token) -> bool:
         """A trigger in a clause that describes a policy thing ("a contract that forces
