@@ -572,8 +572,8 @@ def test_events_a_written_answer_leaves_unnamed_acts_unnamed():
     doc = _full_events(
         "Primary Care: Pharmacists\n\n"
         "Question to the Department of Health and Social Care:\n\n"
-        "To ask the Secretary of State for Health and Social Care, how many pharmacists work "
-        "in primary care networks.\n\n"
+        "To ask the Secretary of State for Health and Social Care, what support his department "
+        "gives to pharmacists in primary care networks.\n\n"
         "Answered by\nJane Doe\nThis question was answered on 3rd March 2026\n\n"
         "The network contract, published in January 2026, set out a new scheme for "
         "pharmacists in primary care networks. The scheme will provide funding for up to "
@@ -658,7 +658,7 @@ def test_events_a_motion_line_is_the_conference_s_claim_however_it_is_parsed(eve
 def test_events_the_body_opening_a_paragraph_acts_in_it(before):
     # "Ministers are due to announce ...": a plan stated as fact, made by the ministers,
     # through the "are due to" of the sentence and however the paragraph is parsed
-    doc = _full_events(before + "Ministers are due to announce a new pay uplift to the "
+    doc = _full_events(before + "Ministers are due to announce extra money for the "
                        "practice contract.", date(2024, 7, 28))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {
         ("government", "fund")}
@@ -666,11 +666,11 @@ def test_events_the_body_opening_a_paragraph_acts_in_it(before):
 
 @pytest.mark.parametrize(("text", "expected"), [
     # a policy maker asking networks, by however long a name, to do something lays a duty
-    ("NHS England has asked primary care networks (PCNs) in every region to start offering "
+    ("NHS England has asked the primary care networks (PCNs) of each region to begin offering "
      "blood pressure checks from August.", {("nhs-england", "require")}),
     # a local committee asking the same changes nothing practices must do
-    ("The local medical committee has asked primary care networks (PCNs) in every region to "
-     "stop offering blood pressure checks from August.", set()),
+    ("The local medical committee has asked the primary care networks (PCNs) of each region "
+     "to stop offering blood pressure checks from August.", set()),
 ])
 def test_events_a_policy_maker_asking_networks_to_act_requires_it(text, expected):
     doc = _full_events(text, date(2020, 7, 31))

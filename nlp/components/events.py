@@ -985,8 +985,8 @@ class EventExtractor:
     def _asked_duties(self, sent: Span, actors: Sequence[Span],
                       found: Sequence[CueMatch]) -> list[CueMatch]:
         """A policy maker asking or telling practices or networks to do something lays a
-        duty on them, however long their name ("NHS England has asked primary care networks
-        (PCNs) to start delivering the reviews"): the asking verb is a require trigger."""
+        duty on them, however long their name ("NHS England has asked the primary care networks
+        (PCNs) of each region to begin the reviews"): the asking verb is a require trigger."""
         taken = {i for m in found for i in range(m.start, m.end)}
         named = [s for s in actors if sent.start <= s.start and s.end <= sent.end
                  and self.is_policy_maker(s.kb_id_, s.label_)]
@@ -1168,7 +1168,7 @@ class EventExtractor:
         "under pressure to cut"), or asked for by someone who cannot do it ("GP leaders
         called on NHS England to scrap"); a policy maker asking is requiring."""
         tok = head
-        # a noun sits deeper: "asking for reassurance on the future of the funding"
+        # a noun sits deeper: "seeking assurance about what happens to the funding"
         for _ in range(7 if head.pos_ in ("NOUN", "PROPN") else 4):
             if tok.head is tok or tok.dep_ not in _EMBEDDING_DEPS:
                 return False
