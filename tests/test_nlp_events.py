@@ -680,8 +680,8 @@ def test_events_a_policy_maker_asking_networks_to_act_requires_it(text, expected
 def test_events_a_decision_welcomed_by_another_body_is_taken_as_made():
     # What the BMA says is its claim, but the decision it welcomes is named as the
     # Government's: the welcome takes the act as done.
-    doc = _full_events("The BMA welcomed the Government's decision today to free up money in "
-                       "the roles scheme so networks can hire newly qualified GPs.",
+    doc = _full_events("The BMA welcomed the Government's decision this week to free up extra "
+                       "cash for the roles scheme so networks can hire newly qualified GPs.",
                        date(2026, 11, 3))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == \
         {("government", "fund")}

@@ -175,7 +175,7 @@ def home_body(doc: Doc, actors: Iterable[Span],
                     (p_start, p_end) in sign_offs and _acts(span)):
                 return span
     if voiced >= 3:
-        # "The Patients Association recognises the pressure on GPs, but our focus must be on
+        # "The Patients Forum understands why GPs are angry, but our job is to speak for
         # patients": a body that names itself as subject and goes on as "we" or "our" in the
         # same sentence is the voice of the page.
         for span in actors:
