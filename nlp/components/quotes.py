@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..registry import Registry, load_registry
 from ._data import make_data_file_reader, read_component_data, write_component_data
+from ._syntax import misparsed_main_verb, name_root, phrasal_lemma
 
 VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
@@ -179,7 +180,8 @@ def home_body(doc: Doc, actors: Iterable[Span],
         # patients": a body that names itself as subject and goes on as "we" or "our" in the
         # same sentence is the voice of the page.
         for span in actors:
-            if span.label_ == "media" or quoted(span.start_char) or not _is_subject(span):
+            if span.label_ == "media" or quoted(span.start_char) or \
+                    name_root(span).dep_ != "nsubj":
                 continue
             if any(_speaks_as_we(t) and t.i >= span.end and not quoted(t.idx)
                    for t in span.sent):
@@ -195,20 +197,11 @@ def _speaks_as_we(tok: Token) -> bool:
     return tok.lower_ == "our" and tok.head.dep_ in _SUBJECT_DEPS
 
 
-def _is_subject(span: Span) -> bool:
-    root = span.root
-    while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
-        root = root.head
-    return root.dep_ == "nsubj"
-
-
 def _acts(span: Span) -> bool:
     """"NHS England has published four procedures": a line that tells what a body did (an
     excerpt cut off after it leaves it short) is news of the body, not a sign-off."""
-    root = span.root
-    while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
-        root = root.head
-    return root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX")
+    root = name_root(span)
+    return root.dep_ in _SUBJECT_DEPS and root.head.pos_ in ("VERB", "AUX")
 
 
 def _plural_possessive(text: str, i: int) -> bool:
@@ -770,18 +763,14 @@ class QuoteFinder:
             for tok in sent:
                 if tok.pos_ not in ("VERB", "AUX") or (
                         tok.lemma_.lower() not in self.report_lemmas
-                        and _phrasal(tok) not in self.report_lemmas):
+                        and phrasal_lemma(tok) not in self.report_lemmas):
                     continue
                 if opens or ctx.in_quote(tok.idx):
                     continue
                 subject = _inverted_subject(tok, sent, ctx) or next(
                     (c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
-                if subject is None and tok.dep_ == "acl" and tok.head.dep_ == "ROOT" and \
-                        tok.tag_ in ("VBD", "VBN", "VBZ", "VBP") and tok.head.i < tok.i and \
-                        not any(c.dep_ == "agent" for c in tok.children):
-                    # "The BMA hit out at the targets" misparsed as a noun phrase with a
-                    # reduced relative clause: a finite verb's subject is the noun before it.
-                    subject = tok.head
+                if subject is None and misparsed_main_verb(tok):
+                    subject = tok.head  # "The BMA hit out at the targets", read as a noun phrase
                 if subject is None and tok.dep_ == "conj":
                     subject = next((c for c in tok.head.children if c.dep_ in _SUBJECT_DEPS),
                                    None)
@@ -1273,12 +1262,6 @@ class _Context:
             if actor_id:
                 return actor_id
         return None
-
-
-def _phrasal(verb: Token) -> str:
-    """The verb with its particle, as the report lemmas list phrasal verbs: "hit out"."""
-    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
-    return f"{verb.lemma_.lower()} {particle}" if particle else verb.lemma_.lower()
 
 
 def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:

@@ -41,6 +41,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ._data import read_component_data, write_component_data
+from ._syntax import misparsed_main_verb, name_root, phrasal_lemma
 
 __all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
 
@@ -769,12 +770,6 @@ class StanceJudge:
         return judgement, hits
 
 
-def _phrasal(verb: Token) -> str:
-    """The verb with its particle, as the position verbs list phrasal verbs: "hit out"."""
-    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
-    return f"{verb.lemma_.lower()} {particle}" if particle else verb.lemma_.lower()
-
-
 def _token_range(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
@@ -920,17 +915,13 @@ class StanceTagger:
     def _is_position_subject(self, span: Span, actor_id: str | None = None) -> bool:
         if span.sent.text.rstrip().endswith("?"):
             return False  # a question put to a body is not its position
-        root = span.root
-        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
-            root = root.head
+        root = name_root(span)
         if root.dep_ == "ROOT" and root.pos_ in ("PROPN", "NOUN"):
-            # "The BMA hit out at the targets" misparsed as a noun phrase with a reduced
-            # relative clause: a sentence with no main verb but the body's.
-            verb = next((c for c in root.rights if c.dep_ == "acl"
-                         and c.tag_ in ("VBD", "VBN", "VBZ", "VBP")
-                         and not any(g.dep_ == "agent" for g in c.children)), None)
+            # "The BMA hit out at the targets", read as a noun phrase: the body's verb is
+            # the sentence's only one.
+            verb = next((c for c in root.rights if misparsed_main_verb(c)), None)
             return verb is not None and (verb.lemma_.lower() in self.judge.position_verbs
-                                         or _phrasal(verb) in self.judge.position_verbs)
+                                         or phrasal_lemma(verb) in self.judge.position_verbs)
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
@@ -944,7 +935,7 @@ class StanceTagger:
             # seen as a welcome step"), unless the verb names its own state ("the LMC was
             # alarmed by", "the BMA is opposed to").
             return lemma in self.judge.holder_passives
-        if lemma in self.judge.position_verbs or _phrasal(head) in self.judge.position_verbs:
+        if lemma in self.judge.position_verbs or phrasal_lemma(head) in self.judge.position_verbs:
             return True
         if lemma in self.judge.policy_statement_verbs and self.judge.is_policy_maker(actor_id):
             return True
@@ -1130,9 +1121,7 @@ class StanceTagger:
     def _announcement_of(self, span: Span) -> Token | None:
         """The announcement noun a body is the maker of: "X's announcement", "the
         announcement by X"."""
-        root = span.root
-        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
-            root = root.head
+        root = name_root(span)
         if root.dep_ == "poss":
             noun = root.head
         elif root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.dep_ == "prep":

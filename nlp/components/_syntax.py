@@ -1,0 +1,31 @@
+"""Readings of the dependency parse that the quotes and stance components share, kept in
+one place so that both read a sentence the same way."""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+_FINITE_TAGS = ("VBD", "VBN", "VBZ", "VBP")
+
+
+def name_root(span: Span) -> Token:
+    """The token a body's name stands for in the sentence: its root, climbed past the
+    words of a longer name ("the BMA's GP committee", "NHS England and the Government")."""
+    root = span.root
+    while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+        root = root.head
+    return root
+
+
+def phrasal_lemma(verb: Token) -> str:
+    """The verb's lemma with its particle, as the data files list phrasal verbs: "hit out"."""
+    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+    return f"{verb.lemma_.lower()} {particle}" if particle else verb.lemma_.lower()
+
+
+def misparsed_main_verb(tok: Token) -> bool:
+    """True for the main verb of a sentence the parser read as one noun phrase with a
+    reduced relative clause ("The BMA hit out at the targets"): a finite verb, with no
+    "by" agent, hung as a clause after the noun at the root; the noun is its subject."""
+    return (tok.dep_ == "acl" and tok.head.dep_ == "ROOT" and tok.head.i < tok.i
+            and tok.tag_ in _FINITE_TAGS and not any(c.dep_ == "agent" for c in tok.children))
