@@ -277,15 +277,15 @@ class EventExtractor:
                 self._reported_by_other_subject(sent)
             if self._imperative(sent.root, sent):
                 continue  # advice to the reader
+            in_sent = [s for s in actors if sent.start <= s.start and s.end <= sent.end]
+            named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
+            makers = {i for s in named for i in range(s.start, s.end)}
             matches = self.triggers.find(forms, sent.start, sent.end)
-            matches += self._asked_duties(sent, actors, matches)
+            matches += self._asked_duties(sent, named, makers, matches)
             if not matches:
                 continue
             if not self.policy_terms.find(forms, sent.start, sent.end):
                 continue
-            in_sent = [s for s in actors if sent.start <= s.start and s.end <= sent.end]
-            named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
-            makers = {i for s in named for i in range(s.start, s.end)}
             others = [s for s in in_sent if self._is_subject(s)
                       and not self.is_policy_maker(s.kb_id_, s.label_)
                       and s.label_ not in _REPORTING_KINDS]
@@ -953,8 +953,7 @@ class EventExtractor:
         if action in ("delay", "withdraw", "reduce") and any(
                 c.dep_ == "nsubjpass" for c in head.children):
             return True  # "anticipatory care has been delayed": the thing acted on
-        return action == "require" and any(
-            w in self.duty_holders or w.rstrip("s") in self.duty_holders for w in words[:3])
+        return action == "require" and any(self._is_duty_holder(w) for w in words[:3])
 
     def _retarget(self, action: str, trigger: Span, obj: str, subject: set[str]) -> str:
         """Some triggers name another act by what they act on or who does it: a deadline
@@ -982,15 +981,13 @@ class EventExtractor:
                         and lo <= c.i < hi), None)
         return {t.lower_ for t in subject.subtree} if subject is not None else set()
 
-    def _asked_duties(self, sent: Span, actors: Sequence[Span],
+    def _asked_duties(self, sent: Span, named: Sequence[Span], makers: set[int],
                       found: Sequence[CueMatch]) -> list[CueMatch]:
-        """A policy maker asking or telling practices or networks to do something lays a
-        duty on them, however long their name ("NHS England has asked the primary care networks
-        (PCNs) of each region to begin the reviews"): the asking verb is a require trigger."""
+        """A policy maker (one of `named`, whose tokens are `makers`) asking or telling
+        practices or networks to do something lays a duty on them, however long their name
+        ("NHS England has asked the primary care networks (PCNs) of each region to begin the
+        reviews"): the asking verb is a require trigger."""
         taken = {i for m in found for i in range(m.start, m.end)}
-        named = [s for s in actors if sent.start <= s.start and s.end <= sent.end
-                 and self.is_policy_maker(s.kb_id_, s.label_)]
-        makers = {i for s in named for i in range(s.start, s.end)}
         out = []
         for tok in sent:
             if tok.lemma_.lower() not in self.asking_verbs or tok.i in taken or \
@@ -1003,8 +1000,7 @@ class EventExtractor:
                     (subject is None or subject.i not in makers)
                     and self._opening_subject(named, {tok.i}) is None):
                 continue
-            if told.lemma_.lower() in self.duty_holders or \
-                    told.lemma_.lower().rstrip("s") in self.duty_holders:
+            if self._is_duty_holder(told.lemma_.lower()):
                 out.append(CueMatch(tok.i, tok.i + 1, tok.lower_, ("require", "verbs")))
         return out
 
@@ -1031,9 +1027,12 @@ class EventExtractor:
             tok = tok.head
         return False
 
+    def _is_duty_holder(self, word: str) -> bool:
+        """A word naming those a duty can fall on ("practice", "networks"), one or many."""
+        return word in self.duty_holders or word.rstrip("s") in self.duty_holders
+
     def _duty_holder_receives(self, head: Token) -> bool:
-        words = self._subject_words(head)
-        return any(w in self.duty_holders or w.rstrip("s") in self.duty_holders for w in words)
+        return any(self._is_duty_holder(w) for w in self._subject_words(head))
 
     def _antecedent(self, doc: Doc, sent: Span, trigger: Span) -> str | None:
         """For a relative or pronoun subject ("which", "the first of which", "they"): the
