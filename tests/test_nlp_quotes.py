@@ -194,5 +194,5 @@ def test_quotes_min_words_is_configurable():
     ("Kent LMC said the contract was late.\n\nWe have written to every network about it. "
      "We will share our reply soon, and we thank you.", None),
 ])
-def test_a_first_person_page_speaks_for_the_body_that_signs_it(nlp, text, home):
+def test_a_first_person_page_speaks_for_its_body(nlp, text, home):
     assert nlp(text)._.pcnwatch_home == home

@@ -138,8 +138,10 @@ _OPENING_LINES = 8
 def home_body(doc: Doc, actors: Iterable[Span],
               quotations: list[Quotation] | None = None) -> Span | None:
     """The body a first-person piece speaks for ("we" of an LMC newsletter, a think-tank
-    blog, a letter): a body named in a short sign-off or heading paragraph of a text that
-    says "we" or "our" outside quotations at least three times; None otherwise."""
+    blog, a letter), or None. Outside quotations the text must say "we", "our" or "us";
+    the body is one named in a short sign-off paragraph that does not tell what the body
+    did, or, where the text speaks so three times or more, in a short heading line before
+    its running text, or as the subject of a sentence that goes on as "we" or "our"."""
     text = doc.text
     if quotations is None:
         quotations = find_quotations(text)
