@@ -1084,11 +1084,12 @@ class StanceTagger:
                     "cues": ["its own page, no judgement in its own voice"]})
 
     def _announcers(self, doc: Doc, out: list[dict[str, Any]],
-                    mentions: Sequence[tuple[int, int, str, str]] = (),
-                    forms: Sequence[tuple[str, str]] = ()) -> None:
-        """A policy maker reported making its own policy (announcing, funding, requiring)
-        and saying nothing more is neutral toward it (contract section 4); one only
-        proposing or deferring takes no position at all."""
+                    mentions: Sequence[tuple[int, int, str, str]],
+                    forms: Sequence[tuple[str, str]]) -> None:
+        """A policy maker reported making its own policy (an announcing, funding or
+        requiring event, or an announcement noun among its `mentions`) and saying nothing
+        more is neutral toward it (contract section 4); one only proposing or deferring
+        takes no position at all."""
         have = {item["actor_id"] for item in out}
         stating = set(self.judge.settings_actions)
         for event in _ext(doc, "pcnwatch_events") or []:
