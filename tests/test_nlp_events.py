@@ -571,9 +571,9 @@ def test_events_a_written_answer_leaves_unnamed_acts_unnamed():
     # so they keep no maker, as the text leaves them.
     doc = _full_events(
         "Primary Care: Pharmacists\n\n"
-        "Question to the Department of Health and Social Care:\n\n"
-        "To ask the Secretary of State for Health and Social Care, what support his department "
-        "gives to pharmacists in primary care networks.\n\n"
+        "Department of Health and Social Care: written question\n\n"
+        "To ask the Secretary of State for Health and Social Care, whether his department "
+        "gives support to pharmacists in primary care networks.\n\n"
         "Answered by\nJane Doe\nThis question was answered on 3rd March 2026\n\n"
         "The network contract, published in January 2026, set out a new scheme for "
         "pharmacists in primary care networks. The scheme will provide funding for up to "
