@@ -610,6 +610,13 @@ def test_a_body_takes_a_side_inside_a_relative_clause():
     assert stances.get("rcgp") == "oppose"
 
 
+def stances_read_from(text: str) -> dict[str, str]:
+    """Each actor's stance, by id, as the shipped pipeline reads `text`."""
+    from nlp.pipeline import default_pipeline
+
+    return {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
+
+
 @pytest.mark.parametrize(("text", "actor", "expected"), [
     # LABELLING.md: a body reported as having campaigned for a measure supports it
     ("The RCGP campaigned for the additional roles scheme to include GPs.", "rcgp", "support"),
@@ -617,10 +624,7 @@ def test_a_body_takes_a_side_inside_a_relative_clause():
     ("The BMA has called for the network targets to be scrapped.", "bma", "oppose"),
 ])
 def test_reported_positions_without_a_quote(text, actor, expected):
-    from nlp.pipeline import default_pipeline
-
-    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
-    assert stances.get(actor) == expected
+    assert stances_read_from(text).get(actor) == expected
 
 
 def test_a_question_put_to_a_body_is_not_its_position():
@@ -642,10 +646,7 @@ def test_a_question_put_to_a_body_is_not_its_position():
     ("The BMA is planning a ballot of GPs on the network contract.", "bma", None),
 ])
 def test_a_policy_maker_stating_its_plan_is_neutral(text, actor, expected):
-    from nlp.pipeline import default_pipeline
-
-    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
-    assert stances.get(actor) == expected
+    assert stances_read_from(text).get(actor) == expected
 
 
 @pytest.mark.parametrize(("text", "actor", "expected"), [
@@ -659,10 +660,7 @@ def test_a_policy_maker_stating_its_plan_is_neutral(text, actor, expected):
     ("The BMA remains deeply concerned about the network targets.", "bma", "oppose"),
 ])
 def test_who_holds_a_position_in_a_passive_or_linking_clause(text, actor, expected):
-    from nlp.pipeline import default_pipeline
-
-    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
-    assert stances.get(actor) == expected
+    assert stances_read_from(text).get(actor) == expected
 
 
 @pytest.mark.parametrize(("text", "actor", "expected"), [
@@ -674,10 +672,7 @@ def test_who_holds_a_position_in_a_passive_or_linking_clause(text, actor, expect
     ("The BMA hit out at the network targets.", "bma", "oppose"),
 ])
 def test_a_reporting_verb_that_takes_a_side(text, actor, expected):
-    from nlp.pipeline import default_pipeline
-
-    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
-    assert stances.get(actor) == expected
+    assert stances_read_from(text).get(actor) == expected
 
 
 def test_a_body_writing_as_we_after_naming_itself_holds_what_it_welcomes():
@@ -703,10 +698,7 @@ def test_a_body_writing_as_we_after_naming_itself_holds_what_it_welcomes():
     ("Practices ignored the BMA's statement on the network contract.", "bma", None),
 ])
 def test_a_policy_makers_announcement_told_as_a_noun(text, actor, expected):
-    from nlp.pipeline import default_pipeline
-
-    stances = {s["actor_id"]: s["stance"] for s in default_pipeline()(text)._.pcnwatch_stances}
-    assert stances.get(actor) == expected
+    assert stances_read_from(text).get(actor) == expected
 
 
 def test_the_words_that_bring_in_a_quote_say_how_its_speaker_stands():
