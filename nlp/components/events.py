@@ -217,6 +217,7 @@ class EventExtractor:
         self.motion_verbs = set(settings.get("motion_verbs", []))
         self.motion_forms = {v + ("es" if v.endswith(("s", "sh", "ch")) else "s")
                              for v in self.motion_verbs}
+        self.motion_marks = set(settings.get("motion_marks", []))
         self.intention_nouns = set(settings.get("intention_nouns", []))
         self.closing_verbs = set(settings.get("closing_verbs", []))
         self.history_adverbs = set(settings.get("history_adverbs", []))
@@ -651,7 +652,7 @@ class EventExtractor:
                 root.tag_ in ("VBZ", "VBP"):
             return True  # a motion's clause: "- insists that practices must ..."
         words = [t for t in sent if not t.is_space]
-        if len(words) > 1 and words[0].text in ("-", "\u2013", "\u2022", "*") and \
+        if len(words) > 1 and words[0].text in self.motion_marks and \
                 words[1].lower_ in self.motion_forms:
             return True  # the same, however the parser reads "- demands the removal ..."
         if root.lemma_.lower() not in self.report_verbs or any(
