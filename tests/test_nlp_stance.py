@@ -735,3 +735,27 @@ def test_a_bodys_own_page_that_judges_nothing_is_neutral_not_silent():
     stances = {s["actor_id"]: s for s in default_pipeline()(page)._.pcnwatch_stances}
     assert stances["lmc-kent"]["stance"] == "neutral"
     assert stances["lmc-kent"]["evidence"][0].startswith("Kent LMC update")
+
+
+def test_bodies_named_together_each_take_a_joint_statement():
+    # Two CCGs share one plural head and one spokesperson: what she says is said for both.
+    from nlp.pipeline import default_pipeline
+
+    text = ("Priya Holt, director of Ashby and Coalford Vale CCGs, said: \u201cThe new evening "
+            "clinics give patients more choice, and we will review how they are used.\u201d")
+    doc = default_pipeline()(text)
+    named = {s.kb_id_ for s in doc.spans["pcnwatch_actors"]}
+    assert {"ccg-ashby", "ccg-coalford-vale"} <= named
+    stances = {s["actor_id"]: s["stance"] for s in doc._.pcnwatch_stances}
+    assert stances.get("ccg-ashby") is not None
+    assert stances.get("ccg-ashby") == stances.get("ccg-coalford-vale")
+
+
+def test_a_body_also_named_on_its_own_keeps_its_own_voice():
+    # Coalford Vale CCG is named alone later, so the pair's speaker is not taken as its voice.
+    from nlp.pipeline import default_pipeline
+
+    text = ("Priya Holt, director of Ashby and Coalford Vale CCGs, said: \u201cWe will review "
+            "how the evening clinics are used.\u201d Coalford Vale CCG later ran a survey.")
+    doc = default_pipeline()(text)
+    assert doc._.pcnwatch_joint == {}

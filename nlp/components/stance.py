@@ -986,9 +986,17 @@ class StanceTagger:
         statements: dict[str, list[tuple[list[tuple[int, int]], str]]] = defaultdict(list)
         seen: dict[str, set[tuple[int, int]]] = defaultdict(set)
 
+        joint = _ext(doc, "pcnwatch_joint") or {}
+
         def add(actor_id: str | None, ranges: list[tuple[int, int]], text: str) -> None:
             if not actor_id or kinds.get(actor_id) in self.judge.silent_kinds:
                 return
+            # Bodies named only together speak together: each takes the statement.
+            for other in joint.get(actor_id, ()):
+                add_one(other, ranges, text)
+            add_one(actor_id, ranges, text)
+
+        def add_one(actor_id: str, ranges: list[tuple[int, int]], text: str) -> None:
             ranges = [r for r in ranges if r not in seen[actor_id] and r[1] > r[0]]
             if not ranges:
                 return
