@@ -47,6 +47,10 @@ def test_actors_labelled_sentences(nlp, row):
     # With one "and", commas list the places.
     ("Ashby, Dene and Fell CCGs met.",
      [("Ashby", "ccg-ashby"), ("Dene", "ccg-dene"), ("Fell CCGs", "ccg-fell")]),
+    # A compass point in lower case still belongs to the place it qualifies.
+    ("Funding for south-east Ashby CCG fell.",
+     [("south-east Ashby CCG", "ccg-south-east-ashby")]),
+    ("The north CCG met.", []),
     # An LMC's own name may be plural, so "LMCs" does not split the place.
     ("Ashby and Dene LMCs met.", [("Ashby and Dene LMCs", "lmc-ashby-and-dene")]),
 ])

@@ -132,6 +132,7 @@ class ActorRecognizer:
         self._family = PhraseMatcher(vocab, attr="ORTH")
         self._head_ends: set[str] = set()
         self._of_heads = frozenset(self.registry.source.get("stop", {}).get("of_heads", ()))
+        self._compass = frozenset(self.registry.source.get("stop", {}).get("compass", ()))
         for i, family in enumerate(self.registry.families):
             key = f"family:{i}"
             self._keys[vocab.strings.add(key)] = family
@@ -280,7 +281,8 @@ class ActorRecognizer:
                     and any(t.lower_ == "and" for t in doc[i:head_start])):
                 i -= 1
                 continue
-            if not (_PLACE_WORD.match(prev.text) or prev.lower_ in _PLACE_JOINER):
+            if not (_PLACE_WORD.match(prev.text) or prev.lower_ in _PLACE_JOINER
+                    or prev.text in self._compass):
                 break
             # "Dr Ann Ode LMC": a title or an opener is not part of the place.
             if prev.lower_ in self.registry.stop_words and prev.lower_ not in _PLACE_JOINER:
@@ -290,10 +292,14 @@ class ActorRecognizer:
                 break
             i -= 1
         stop = self.registry.stop_words
-        while i < head_start and (doc[i].lower_ in stop or doc[i].lower_ in _PLACE_JOINER
-                                  or not doc[i].text[:1].isupper()
-                                  or doc[i].pos_ in _NOT_PLACE_POS):
+        while i < head_start and doc[i].text not in self._compass and (
+                doc[i].lower_ in stop or doc[i].lower_ in _PLACE_JOINER
+                or not doc[i].text[:1].isupper() or doc[i].pos_ in _NOT_PLACE_POS):
             i += 1
+        # A compass point alone is no place ("the west CCGs").
+        if all(t.text in self._compass or t.lower_ in _PLACE_JOINER
+               for t in doc[i:head_start]):
+            return None
         if i >= head_start or doc[head_start - 1].lower_ in _PLACE_JOINER:
             return None
         return i
