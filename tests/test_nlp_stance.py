@@ -759,3 +759,25 @@ def test_a_body_also_named_on_its_own_keeps_its_own_voice():
             "how the evening clinics are used.\u201d Coalford Vale CCG later ran a survey.")
     doc = default_pipeline()(text)
     assert doc._.pcnwatch_joint == {}
+
+
+def test_a_papers_leader_is_its_own_stance():
+    # A paper only reports elsewhere, but a page headed as its own view is its own voice.
+    from nlp.pipeline import default_pipeline
+
+    text = ("The Guardian view on family doctors: targets will not mend general practice\n\n"
+            "Ministers keep adding appointment targets for GP practices. The targets are "
+            "unworkable and the extra funding falls far short of what practices need. "
+            "Patients will not be served by yet more targets.")
+    stances = {s["actor_id"]: s for s in default_pipeline()(text)._.pcnwatch_stances}
+    assert stances["guardian"]["stance"] == "oppose"
+    assert stances["guardian"]["evidence"]
+
+
+def test_a_paper_that_reports_takes_no_stance():
+    from nlp.pipeline import default_pipeline
+
+    text = ("GP practices face new appointment targets, the Guardian reports. Dr Ann Ode, "
+            "chair of Ashby LMC, said: \u201cThe targets are unworkable and unfunded.\u201d")
+    stances = {s["actor_id"] for s in default_pipeline()(text)._.pcnwatch_stances}
+    assert "guardian" not in stances
