@@ -53,6 +53,8 @@ _MAX_GAP = 3
 _NORMAL = {"n't": "not", "ca": "can", "wo": "will", "\u2019s": "'s", "cannot": "can"}
 # How far into a page its heading may come, after a line or two of page furniture.
 _EDITORIAL_OPENING = 300
+# Pronouns that stand for people, never for a policy, as what is backed or helped.
+_PEOPLE_PRONOUNS = frozenset({"they", "them", "us", "me"})
 _QUOTE_MARKS = {'"', "'", "\u2018", "\u2019", "\u201c", "\u201d"}
 _COMPLEMENT_DEPS = {"acomp", "attr", "advmod", "xcomp", "amod", "npadvmod", "oprd"}
 # Links a cue climbs to reach the verb whose negation covers it ("is not workable",
@@ -624,9 +626,10 @@ class StanceJudge:
                 if subject.lemma_.lower() in self.policy_words:
                     return False
         # In the passive the people helped are the subject: "patients are supported to
-        # manage their own care" tells what a service does for them.
+        # manage their own care" tells what a service does for them. "Back us" asks for
+        # backing of the speaker; it endorses nothing.
         return any(c.dep_ in ("dobj", "nsubjpass") and (
-            c.lemma_.lower() in self.beneficiaries or c.lower_ == "they")
+            c.lemma_.lower() in self.beneficiaries or c.lower_ in _PEOPLE_PRONOUNS)
             for c in tok.children)
 
     def on_target(self, forms: Sequence[tuple[str, str]],
