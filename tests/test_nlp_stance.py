@@ -116,8 +116,8 @@ def test_faint_praise_is_mixed(stance_nlp, text, expected):
     # a policy that is supported is still endorsed
     ("The network targets are supported by most local practices.", "support"),
     # asking the audience to back the speaker endorses nothing
-    ("Should the clinics close, the contract money must go to urgent care, and I hope "
-     "you will back us on that.", "neutral"),
+    ("Should the clinics close, the contract money must go to urgent care, and we ask "
+     "every member to back us.", "neutral"),
 ])
 def test_people_being_supported_is_not_endorsement(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
