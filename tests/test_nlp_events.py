@@ -689,3 +689,21 @@ def test_events_a_decision_welcomed_by_another_body_is_taken_as_made():
     doc = _full_events("The BMA said the Government should free up money in the roles scheme.",
                        date(2026, 11, 3))
     assert doc._.pcnwatch_events == []
+
+
+@pytest.mark.parametrize(("second", "expected"), [
+    # what the plan goes on to promise is the plan's maker's act, not its presenter's
+    ("The plan also promises \u00a320m for network pharmacists.",
+     {("government", "announce"), ("government", "fund")}),
+    # a maker shown acting in a sentence of its own takes the acts after it
+    ("NHS England said on Tuesday that it would write to every network. The plan also "
+     "promises \u00a320m for network pharmacists.",
+     {("government", "announce"), ("nhs-england", "fund")}),
+])
+def test_events_a_plan_s_later_promises_belong_to_its_maker_not_its_presenter(
+        events_nlp, second, expected):
+    text = ("the Government set out new plans for general practice, presented by DHSC on "
+            "Monday. " + second)
+    actors = [GOV, DHSC] + ([NE] if NE[0] in second else [])
+    events = run(events_nlp, text, actors)
+    assert {(e["actor_id"], e["action"]) for e in events} == expected

@@ -424,8 +424,14 @@ class EventExtractor:
         # An act whose maker the sentence does not name belongs to the policy maker last
         # shown acting before it ("NHS England has written to practices. Networks will get
         # £43m ..."); with none before it, the actor stays null, as the text leaves it.
-        acting = sorted([(e["start"], e["actor_id"]) for e in events if e["via"] == "named"]
-                        + self._acting_makers(doc, actors))
+        # A body that only presents another maker's act in the same sentence ("the
+        # Government's plans, set out by the minister") is not the maker of what follows.
+        named_acts = [(e["start"], e["end"], e["actor_id"]) for e in events
+                      if e["via"] == "named"]
+        acting = sorted([(a, actor) for a, _, actor in named_acts] + [
+            (at, actor) for at, actor, agent in self._acting_makers(doc, actors)
+            if not (agent and any(a <= at < b and actor != other
+                                  for a, b, other in named_acts))])
         home = _ext(doc, "pcnwatch_home")
         if home and self.is_policy_maker(home, _registry_kind(home)):
             # A policy maker's own page ("I am pleased to announce that agreement has been
@@ -569,7 +575,7 @@ class EventExtractor:
         spans.sort(key=lambda s: s.start)
         return spans
 
-    def _acting_makers(self, doc: Doc, actors: Sequence[Span]) -> list[tuple[int, str]]:
+    def _acting_makers(self, doc: Doc, actors: Sequence[Span]) -> list[tuple[int, str, bool]]:
         """Where the article shows a policy maker acting: as the subject of a verb ("NHS
         England has written to practices"), as its agent ("set by NHS England"), or
         reported saying something."""
@@ -589,13 +595,14 @@ class EventExtractor:
                     root.dep_ == "pobj" and root.head.lower_ == "from"
                     and root.head.head.pos_ in ("VERB", "AUX")):
                 # "the contract is NHS England's", "the guidance comes from NHS England"
-                acting.append((span.start_char, span.kb_id_))
+                acting.append((span.start_char, span.kb_id_, root.dep_ == "pobj"
+                               and root.head.dep_ == "agent"))
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id")
             if rep.get("verb") == "answer":
                 continue  # a minister's written answer explains policy; it shows no one acting
             if actor_id and self.is_policy_maker(actor_id):
-                acting.append((rep["start"], actor_id))
+                acting.append((rep["start"], actor_id, False))
         return acting
 
     @staticmethod
