@@ -707,3 +707,17 @@ def test_events_a_plan_s_later_promises_belong_to_its_maker_not_its_presenter(
     actors = [GOV, DHSC] + ([NE] if NE[0] in second else [])
     events = run(events_nlp, text, actors)
     assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+@pytest.mark.parametrize(("opening", "expected"), [
+    # a body acting years before the article is history: the plan's unnamed acts stay null
+    ("In 2015 NHS England wrote to every practice about networks. ", {(None, "fund")}),
+    # acting now, it is the maker of what follows
+    ("This week NHS England wrote to every practice about networks. ",
+     {("nhs-england", "fund")}),
+])
+def test_events_a_body_acting_long_ago_is_not_the_maker_of_today_s_acts(
+        events_nlp, opening, expected):
+    text = opening + "Networks will get an extra \u00a3300m for pharmacists under the plan."
+    events = run(events_nlp, text, [NE], published=date(2021, 6, 1))
+    assert {(e["actor_id"], e["action"]) for e in events} == expected

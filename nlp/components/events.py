@@ -429,7 +429,7 @@ class EventExtractor:
         named_acts = [(e["start"], e["end"], e["actor_id"]) for e in events
                       if e["via"] == "named"]
         acting = sorted([(a, actor) for a, _, actor in named_acts] + [
-            (at, actor) for at, actor, agent in self._acting_makers(doc, actors)
+            (at, actor) for at, actor, agent in self._acting_makers(doc, actors, published)
             if not (agent and any(a <= at < b and actor != other
                                   for a, b, other in named_acts))])
         home = _ext(doc, "pcnwatch_home")
@@ -575,7 +575,8 @@ class EventExtractor:
         spans.sort(key=lambda s: s.start)
         return spans
 
-    def _acting_makers(self, doc: Doc, actors: Sequence[Span]) -> list[tuple[int, str, bool]]:
+    def _acting_makers(self, doc: Doc, actors: Sequence[Span],
+                       published: Any = None) -> list[tuple[int, str, bool]]:
         """Where the article shows a policy maker acting: as the subject of a verb ("NHS
         England has written to practices"), as its agent ("set by NHS England"), or
         reported saying something."""
@@ -595,6 +596,8 @@ class EventExtractor:
                     root.dep_ == "pobj" and root.head.lower_ == "from"
                     and root.head.head.pos_ in ("VERB", "AUX")):
                 # "the contract is NHS England's", "the guidance comes from NHS England"
+                if self._acted_in_past_year(root.head, published):
+                    continue  # "in 2014 NHS England set out ...": history, not today's maker
                 acting.append((span.start_char, span.kb_id_, root.dep_ == "pobj"
                                and root.head.dep_ == "agent"))
         for rep in _ext(doc, "pcnwatch_reported") or []:
@@ -604,6 +607,21 @@ class EventExtractor:
             if actor_id and self.is_policy_maker(actor_id):
                 acting.append((rep["start"], actor_id, False))
         return acting
+
+    def _acted_in_past_year(self, verb: Token, published: Any) -> bool:
+        """The verb is dated by a year of its own ("in 2014 ... set out") long before the
+        article: a body acting then is history, not the maker of the acts reported now. A
+        year inside its object ("began talks on the deal agreed in 2019") does not count."""
+        if published is None:
+            return False
+        for child in verb.children:
+            if child.dep_ != "prep" or child.lower_ not in ("in", "during"):
+                continue
+            for tok in child.children:
+                if tok.dep_ == "pobj" and re.fullmatch(r"(?:19|20)\d\d", tok.text) and \
+                        (published - date(int(tok.text), 12, 31)).days > self.background_days:
+                    return True
+        return False
 
     @staticmethod
     def _segments(doc: Doc) -> Iterable[Span]:
