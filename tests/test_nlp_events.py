@@ -721,3 +721,17 @@ def test_events_a_body_acting_long_ago_is_not_the_maker_of_today_s_acts(
     text = opening + "Networks will get an extra \u00a3300m for pharmacists under the plan."
     events = run(events_nlp, text, [NE], published=date(2021, 6, 1))
     assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the Government here is handed a row, not shown making the contract
+    ("Practices object to a contract that requires networks to run clinics on Sundays, "
+     "handing the Government a new row.", {(None, "require")}),
+    # named as the contract's owner, it is the maker
+    ("Practices object to the Government's contract that requires networks to run clinics "
+     "on Sundays.", {("government", "require")}),
+])
+def test_events_a_body_handed_something_in_the_act_s_phrase_is_not_its_maker(
+        events_nlp, text, expected):
+    events = run(events_nlp, text, [GOV])
+    assert {(e["actor_id"], e["action"]) for e in events} == expected

@@ -1364,10 +1364,21 @@ class EventExtractor:
             inside |= {t.i for c in top.head.children if c.dep_ in ("dobj", "nsubjpass")
                        and c.lemma_.lower() in self.intention_nouns
                        for t in c.subtree if lo <= t.i < hi}
-        linked = [s for s in named if s.root.i in inside]
+        linked = [s for s in named if s.root.i in inside and not self._receiver(s, head)]
         if linked:
             return min(linked, key=lambda s: abs(s.root.i - head.i)).kb_id_
         return None
+
+    @staticmethod
+    def _receiver(span: Span, head: Token) -> bool:
+        """The body is what another verb in the act's phrase acts on ("a contract that
+        binds practices, handing the Government a fresh fight"): it receives, it does not
+        make the act."""
+        root = span.root
+        while root.dep_ in _NAME_LINKS and root.head is not root:
+            root = root.head
+        return root.dep_ == "dative" and root.head.pos_ == "VERB" and \
+            root.head.i != head.i
 
     @staticmethod
     def _clause_ancestors(head: Token) -> set[int]:
