@@ -735,3 +735,14 @@ def test_events_a_body_handed_something_in_the_act_s_phrase_is_not_its_maker(
         events_nlp, text, expected):
     events = run(events_nlp, text, [GOV])
     assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a wish is no act: nothing has changed for practices yet
+    ("This year the Government wants to free up money for network pharmacists.", set()),
+    ("This year the Government has freed up money for network pharmacists.",
+     {("government", "fund")}),
+])
+def test_events_what_a_policy_maker_wants_to_do_is_not_yet_done(events_nlp, text, expected):
+    events = run(events_nlp, text, [GOV])
+    assert {(e["actor_id"], e["action"]) for e in events} == expected
