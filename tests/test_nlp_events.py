@@ -746,3 +746,17 @@ def test_events_a_body_handed_something_in_the_act_s_phrase_is_not_its_maker(
 def test_events_what_a_policy_maker_wants_to_do_is_not_yet_done(events_nlp, text, expected):
     events = run(events_nlp, text, [GOV])
     assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+def test_events_headlines_of_other_stories_listed_as_links_are_not_this_story_s_acts(
+        events_nlp):
+    text = ("Practices in the county had a hard winter, with long queues on the phone.\n"
+            "Read more:\n"
+            "NHS England has scrapped the weekend targets for networks\n"
+            "Ministers pledge extra cash for practices\n"
+            "Local GPs say the winter was the hardest in a decade.")
+    assert run(events_nlp, text, [NE]) == []
+    # the same words as the story's own line are its news
+    own = "NHS England has scrapped the weekend targets for networks.\nPractices welcomed it."
+    assert {(e["actor_id"], e["action"]) for e in run(events_nlp, own, [NE])} == {
+        ("nhs-england", "withdraw")}

@@ -223,6 +223,9 @@ class EventExtractor:
         self.event_nouns = set(settings.get("event_nouns", []))
         self.policy_people = set(settings.get("policy_people", []))
         self.question_openers = tuple(settings.get("question_openers", []))
+        labels = "|".join(re.escape(w) for w in settings.get("link_labels", ()))
+        self._link_label = re.compile(rf"(?im)^[ \t]*(?:{labels})[ \t]*(?::|$)") if labels \
+            else None
         self.singular_only = set(settings.get("singular_only", []))
         self.money_given = set(settings.get("money_given", []))
         self.money_not_given = set(settings.get("money_not_given", []))
@@ -269,7 +272,10 @@ class EventExtractor:
         reported_other = self._reported_by_others(doc)
         events: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str]] = set()
+        links = self._link_lines(doc.text)
         for sent in self._segments(doc):
+            if any(a <= sent.start_char < b for a, b in links):
+                continue  # another story's headline, listed as a link
             self._bounds = (sent.start, sent.end)
             # "the LMC chair said the requirement had been introduced ...": a claim by
             # someone else; only what it says of a policy thing as fact stands
@@ -607,6 +613,30 @@ class EventExtractor:
             if actor_id and self.is_policy_maker(actor_id):
                 acting.append((rep["start"], actor_id, False))
         return acting
+
+    def _link_lines(self, text: str) -> list[tuple[int, int]]:
+        """Character ranges of other stories' headlines: the rest of a "Related:" line, and
+        the lines after a bare "Read more:" that end with no full stop (a title), up to the
+        first line of running text or a blank line."""
+        if self._link_label is None:
+            return []
+        ranges = []
+        for m in self._link_label.finditer(text):
+            end = text.find("\n", m.end())
+            end = len(text) if end < 0 else end
+            if text[m.end():end].strip():
+                ranges.append((m.end(), end))  # "RELATED: <title>"
+                continue
+            pos = end + 1
+            while pos < len(text):
+                nxt = text.find("\n", pos)
+                nxt = len(text) if nxt < 0 else nxt
+                line = text[pos:nxt].strip()
+                if not line or line[-1] in ".!?\u201d\"'":
+                    break
+                ranges.append((pos, nxt))
+                pos = nxt + 1
+        return ranges
 
     def _acted_in_past_year(self, verb: Token, published: Any) -> bool:
         """The verb is dated by a year of its own ("in 2014 ... set out") long before the
