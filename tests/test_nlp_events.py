@@ -742,6 +742,9 @@ def test_events_a_body_handed_something_in_the_act_s_phrase_is_not_its_maker(
     ("This year the Government wants to free up money for network pharmacists.", set()),
     ("This year the Government has freed up money for network pharmacists.",
      {("government", "fund")}),
+    # wanting networks to do something asks it of them: a duty
+    ("This year the Government wants every network to provide weekend clinics.",
+     {("government", "require")}),
 ])
 def test_events_what_a_policy_maker_wants_to_do_is_not_yet_done(events_nlp, text, expected):
     events = run(events_nlp, text, [GOV])

@@ -760,10 +760,17 @@ class EventExtractor:
         chain = self._chain(head)
         if head.pos_ in ("NOUN", "PROPN"):
             chain = chain[:2] if head.dep_ in ("dobj", "xcomp") else chain[:1]
-        if any(t.lemma_.lower() in self.vague_heads for t in chain[1:]):
+        # "wants networks to offer ...": someone else is to act, so it is a request, not a
+        # wish of the body's own ("wants to free up money")
+        if any(t.lemma_.lower() in self.vague_heads and not self._others_to_act(below)
+               for below, t in zip(chain, chain[1:], strict=False)):
             return True
         return head.lemma_.lower() in self.vague_heads and not any(
-            c.dep_ == "dobj" for c in head.children)
+            c.dep_ == "dobj" or self._others_to_act(c) for c in head.children)
+
+    @staticmethod
+    def _others_to_act(clause: Token) -> bool:
+        return clause.dep_ == "ccomp" and any(c.dep_ == "nsubj" for c in clause.children)
 
     def _unrealised(self, head: Token, trigger: Span) -> bool:
         """Expected, possible or past necessities: "talks are expected to begin", "the
