@@ -689,3 +689,77 @@ def test_events_a_decision_welcomed_by_another_body_is_taken_as_made():
     doc = _full_events("The BMA said the Government should free up money in the roles scheme.",
                        date(2026, 11, 3))
     assert doc._.pcnwatch_events == []
+
+
+@pytest.mark.parametrize(("second", "expected"), [
+    # what the plan goes on to promise is the plan's maker's act, not its presenter's
+    ("The plan also promises \u00a320m for network pharmacists.",
+     {("government", "announce"), ("government", "fund")}),
+    # a maker shown acting in a sentence of its own takes the acts after it
+    ("NHS England said on Tuesday that it would write to every network. The plan also "
+     "promises \u00a320m for network pharmacists.",
+     {("government", "announce"), ("nhs-england", "fund")}),
+])
+def test_events_a_plan_s_later_promises_belong_to_its_maker_not_its_presenter(
+        events_nlp, second, expected):
+    text = ("the Government set out new plans for general practice, presented by DHSC on "
+            "Monday. " + second)
+    actors = [GOV, DHSC] + ([NE] if NE[0] in second else [])
+    events = run(events_nlp, text, actors)
+    assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+@pytest.mark.parametrize(("opening", "expected"), [
+    # a body acting years before the article is history: the plan's unnamed acts stay null
+    ("In 2015 NHS England wrote to every practice about networks. ", {(None, "fund")}),
+    # acting now, it is the maker of what follows
+    ("This week NHS England wrote to every practice about networks. ",
+     {("nhs-england", "fund")}),
+])
+def test_events_a_body_acting_long_ago_is_not_the_maker_of_today_s_acts(
+        events_nlp, opening, expected):
+    text = opening + "Networks will get an extra \u00a3300m for pharmacists under the plan."
+    events = run(events_nlp, text, [NE], published=date(2021, 6, 1))
+    assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the Government here is handed a row, not shown making the contract
+    ("Practices object to a contract that requires networks to run clinics on Sundays, "
+     "handing the Government a new row.", {(None, "require")}),
+    # named as the contract's owner, it is the maker
+    ("Practices object to the Government's contract that requires networks to run clinics "
+     "on Sundays.", {("government", "require")}),
+])
+def test_events_a_body_handed_something_in_the_act_s_phrase_is_not_its_maker(
+        events_nlp, text, expected):
+    events = run(events_nlp, text, [GOV])
+    assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a wish is no act: nothing has changed for practices yet
+    ("This year the Government wants to free up money for network pharmacists.", set()),
+    ("This year the Government has freed up money for network pharmacists.",
+     {("government", "fund")}),
+    # wanting networks to do something asks it of them: a duty
+    ("This year the Government wants every network to provide weekend clinics.",
+     {("government", "require")}),
+])
+def test_events_what_a_policy_maker_wants_to_do_is_not_yet_done(events_nlp, text, expected):
+    events = run(events_nlp, text, [GOV])
+    assert {(e["actor_id"], e["action"]) for e in events} == expected
+
+
+def test_events_headlines_of_other_stories_listed_as_links_are_not_this_story_s_acts(
+        events_nlp):
+    text = ("Practices in the county had a hard winter, with long queues on the phone.\n"
+            "Read more:\n"
+            "NHS England has scrapped the weekend targets for networks\n"
+            "Ministers pledge extra cash for practices\n"
+            "Local GPs say the winter was the hardest in a decade.")
+    assert run(events_nlp, text, [NE]) == []
+    # the same words as the story's own line are its news
+    own = "NHS England has scrapped the weekend targets for networks.\nPractices welcomed it."
+    assert {(e["actor_id"], e["action"]) for e in run(events_nlp, own, [NE])} == {
+        ("nhs-england", "withdraw")}

@@ -224,6 +224,9 @@ class EventExtractor:
         self.event_nouns = set(settings.get("event_nouns", []))
         self.policy_people = set(settings.get("policy_people", []))
         self.question_openers = tuple(settings.get("question_openers", []))
+        labels = "|".join(re.escape(w) for w in settings.get("link_labels", ()))
+        self._link_label = re.compile(rf"(?im)^[ \t]*(?:{labels})[ \t]*(?::|$)") if labels \
+            else None
         self.singular_only = set(settings.get("singular_only", []))
         self.money_given = set(settings.get("money_given", []))
         self.money_not_given = set(settings.get("money_not_given", []))
@@ -270,7 +273,10 @@ class EventExtractor:
         reported_other = self._reported_by_others(doc)
         events: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str]] = set()
+        links = self._link_lines(doc.text)
         for sent in self._segments(doc):
+            if any(a <= sent.start_char < b for a, b in links):
+                continue  # another story's headline, listed as a link
             self._bounds = (sent.start, sent.end)
             # "the LMC chair said the requirement had been introduced ...": a claim by
             # someone else; only what it says of a policy thing as fact stands
@@ -425,8 +431,14 @@ class EventExtractor:
         # An act whose maker the sentence does not name belongs to the policy maker last
         # shown acting before it ("NHS England has written to practices. Networks will get
         # £43m ..."); with none before it, the actor stays null, as the text leaves it.
-        acting = sorted([(e["start"], e["actor_id"]) for e in events if e["via"] == "named"]
-                        + self._acting_makers(doc, actors))
+        # A body that only presents another maker's act in the same sentence ("the
+        # Government's plans, set out by the minister") is not the maker of what follows.
+        named_acts = [(e["start"], e["end"], e["actor_id"]) for e in events
+                      if e["via"] == "named"]
+        acting = sorted([(a, actor) for a, _, actor in named_acts] + [
+            (at, actor) for at, actor, agent in self._acting_makers(doc, actors, published)
+            if not (agent and any(a <= at < b and actor != other
+                                  for a, b, other in named_acts))])
         home = _ext(doc, "pcnwatch_home")
         if home and self.is_policy_maker(home, _registry_kind(home)):
             # A policy maker's own page ("I am pleased to announce that agreement has been
@@ -570,7 +582,8 @@ class EventExtractor:
         spans.sort(key=lambda s: s.start)
         return spans
 
-    def _acting_makers(self, doc: Doc, actors: Sequence[Span]) -> list[tuple[int, str]]:
+    def _acting_makers(self, doc: Doc, actors: Sequence[Span],
+                       published: Any = None) -> list[tuple[int, str, bool]]:
         """Where the article shows a policy maker acting: as the subject of a verb ("NHS
         England has written to practices"), as its agent ("set by NHS England"), or
         reported saying something."""
@@ -590,14 +603,56 @@ class EventExtractor:
                     root.dep_ == "pobj" and root.head.lower_ == "from"
                     and root.head.head.pos_ in ("VERB", "AUX")):
                 # "the contract is NHS England's", "the guidance comes from NHS England"
-                acting.append((span.start_char, span.kb_id_))
+                if self._acted_in_past_year(root.head, published):
+                    continue  # "in 2014 NHS England set out ...": history, not today's maker
+                acting.append((span.start_char, span.kb_id_, root.dep_ == "pobj"
+                               and root.head.dep_ == "agent"))
         for rep in _ext(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id")
             if rep.get("verb") == "answer":
                 continue  # a minister's written answer explains policy; it shows no one acting
             if actor_id and self.is_policy_maker(actor_id):
-                acting.append((rep["start"], actor_id))
+                acting.append((rep["start"], actor_id, False))
         return acting
+
+    def _link_lines(self, text: str) -> list[tuple[int, int]]:
+        """Character ranges of other stories' headlines: the rest of a "Related:" line, and
+        the lines after a bare "Read more:" that end with no full stop (a title), up to the
+        first line of running text or a blank line."""
+        if self._link_label is None:
+            return []
+        ranges = []
+        for m in self._link_label.finditer(text):
+            end = text.find("\n", m.end())
+            end = len(text) if end < 0 else end
+            if text[m.end():end].strip():
+                ranges.append((m.end(), end))  # "RELATED: <title>"
+                continue
+            pos = end + 1
+            while pos < len(text):
+                nxt = text.find("\n", pos)
+                nxt = len(text) if nxt < 0 else nxt
+                line = text[pos:nxt].strip()
+                if not line or line[-1] in ".!?\u201d\"'":
+                    break
+                ranges.append((pos, nxt))
+                pos = nxt + 1
+        return ranges
+
+    def _acted_in_past_year(self, verb: Token, published: Any) -> bool:
+        """The verb is dated by a year of its own ("in 2014 ... set out") long before the
+        article: a body acting then is history, not the maker of the acts reported now. A
+        year inside its object ("began talks on the deal agreed in 2019") does not count."""
+        if published is None:
+            return False
+        for child in verb.children:
+            if child.dep_ != "prep" or child.lower_ not in ("in", "during"):
+                continue
+            for tok in child.children:
+                if tok.dep_ == "pobj" and re.fullmatch(r"(?:19|20)\d\d", tok.text) and \
+                        (published - date(int(tok.text), 12, 31)).days > self.background_days:
+                    return True
+        return False
 
     @staticmethod
     def _segments(doc: Doc) -> Iterable[Span]:
@@ -706,10 +761,17 @@ class EventExtractor:
         chain = self._chain(head)
         if head.pos_ in ("NOUN", "PROPN"):
             chain = chain[:2] if head.dep_ in ("dobj", "xcomp") else chain[:1]
-        if any(t.lemma_.lower() in self.vague_heads for t in chain[1:]):
+        # "wants networks to offer ...": someone else is to act, so it is a request, not a
+        # wish of the body's own ("wants to free up money")
+        if any(t.lemma_.lower() in self.vague_heads and not self._others_to_act(below)
+               for below, t in zip(chain, chain[1:], strict=False)):
             return True
         return head.lemma_.lower() in self.vague_heads and not any(
-            c.dep_ == "dobj" for c in head.children)
+            c.dep_ == "dobj" or self._others_to_act(c) for c in head.children)
+
+    @staticmethod
+    def _others_to_act(clause: Token) -> bool:
+        return clause.dep_ == "ccomp" and any(c.dep_ == "nsubj" for c in clause.children)
 
     def _unrealised(self, head: Token, trigger: Span) -> bool:
         """Expected, possible or past necessities: "talks are expected to begin", "the
@@ -1339,10 +1401,21 @@ class EventExtractor:
             inside |= {t.i for c in top.head.children if c.dep_ in ("dobj", "nsubjpass")
                        and c.lemma_.lower() in self.intention_nouns
                        for t in c.subtree if lo <= t.i < hi}
-        linked = [s for s in named if s.root.i in inside]
+        linked = [s for s in named if s.root.i in inside and not self._receiver(s, head)]
         if linked:
             return min(linked, key=lambda s: abs(s.root.i - head.i)).kb_id_
         return None
+
+    @staticmethod
+    def _receiver(span: Span, head: Token) -> bool:
+        """The body is what another verb in the act's phrase acts on ("a contract that
+        binds practices, handing the Government a fresh fight"): it receives, it does not
+        make the act."""
+        root = span.root
+        while root.dep_ in _NAME_LINKS and root.head is not root:
+            root = root.head
+        return root.dep_ == "dative" and root.head.pos_ == "VERB" and \
+            root.head.i != head.i
 
     @staticmethod
     def _clause_ancestors(head: Token) -> set[int]:
