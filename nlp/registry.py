@@ -67,8 +67,6 @@ class Family:
     parent: str
     heads: tuple[str, ...]
     display: str
-    # Plural heads that name several bodies at once ("Kent and Surrey CCGs").
-    several: tuple[str, ...] = ()
 
     def actor(self, place: str) -> Actor:
         return Actor(id=self.prefix + slugify(place), kind=self.kind,
@@ -123,8 +121,7 @@ class Registry:
                     f"use one of {', '.join(sorted(KINDS))}")
             actors[actor.id] = actor
         families = [Family(kind=f["kind"], prefix=f["prefix"], parent=f.get("parent", ""),
-                           heads=tuple(f["heads"]), display=f["display"],
-                           several=tuple(f.get("several", ())))
+                           heads=tuple(f["heads"]), display=f["display"])
                     for f in data.get("family", [])]
         short_forms = [ShortForm(phrases=tuple(s["phrases"]), candidates=tuple(s["candidates"]),
                                  default=s.get("default", ""))

@@ -37,22 +37,6 @@ def test_actors_labelled_sentences(nlp, row):
      [("GPC", "bma-gpc"), ("Kent LMC", "lmc-kent"), ("The committee", "lmc-kent")]),
     # The alias "PCN Network" wins over the short form "the PCN" it overlaps.
     ("The PCN Network surveyed directors.", [("PCN Network", "nhs-confederation")]),
-    # A plural CCG head after places joined by "and" names one CCG per place; the last
-    # "and" joins the last place when an earlier name has its own "and".
-    ("The boards of Ashby and Coalford Vale CCGs met.",
-     [("Ashby", "ccg-ashby"), ("Coalford Vale CCGs", "ccg-coalford-vale")]),
-    ("Upper Dene, Marsh and Fell and West Ashby CCGs met.",
-     [("Upper Dene, Marsh and Fell", "ccg-upper-dene-marsh-and-fell"),
-      ("West Ashby CCGs", "ccg-west-ashby")]),
-    # With one "and", commas list the places.
-    ("Ashby, Dene and Fell CCGs met.",
-     [("Ashby", "ccg-ashby"), ("Dene", "ccg-dene"), ("Fell CCGs", "ccg-fell")]),
-    # A compass point in lower case still belongs to the place it qualifies.
-    ("Funding for south-east Ashby CCG fell.",
-     [("south-east Ashby CCG", "ccg-south-east-ashby")]),
-    ("The north CCG met.", []),
-    # An LMC's own name may be plural, so "LMCs" does not split the place.
-    ("Ashby and Dene LMCs met.", [("Ashby and Dene LMCs", "lmc-ashby-and-dene")]),
 ])
 def test_actors_spans_in_order(nlp, text, expected):
     doc = nlp(text)

@@ -39,10 +39,6 @@ _PLACE_JOINER = {"and", "&", "-", "on", "upon", "under", "le", "in", "of"}
 
 if not Doc.has_extension("pcnwatch_actor_names"):
     Doc.set_extension("pcnwatch_actor_names", default=None)
-# Ids of bodies named only together under one plural head ("Ashby and Coalford CCGs"):
-# each id maps to the others of its group.
-if not Doc.has_extension("pcnwatch_joint"):
-    Doc.set_extension("pcnwatch_joint", default=None)
 
 
 @registry.misc("pcnwatch.actor_registry.v1")
@@ -132,7 +128,6 @@ class ActorRecognizer:
         self._family = PhraseMatcher(vocab, attr="ORTH")
         self._head_ends: set[str] = set()
         self._of_heads = frozenset(self.registry.source.get("stop", {}).get("of_heads", ()))
-        self._compass = frozenset(self.registry.source.get("stop", {}).get("compass", ()))
         for i, family in enumerate(self.registry.families):
             key = f"family:{i}"
             self._keys[vocab.strings.add(key)] = family
@@ -155,27 +150,16 @@ class ActorRecognizer:
         names: dict[str, str] = {}
         family_names: dict[tuple[int, int], str] = {}
         taken = {i for span in found for i in range(span.start, span.end)}
-        groups: list[list[Span]] = []
         for key, start, end in self._family(doc):
             family = self._keys[key]
-            several = doc[start:end].text in family.several
-            place_start = self._place_start(doc, start, taken, several)
+            place_start = self._place_start(doc, start, taken)
             if place_start is None:
                 continue
-            group = []
-            places = self._places(doc, place_start, start) if several else [(place_start, start)]
-            for a, b in places:
-                actor = family.actor(doc[a:b].text)
-                # The last place carries the head, so its span reaches it.
-                b = end if b == start else b
-                family_names[(a, b)] = actor.name
-                group.append(Span(doc, a, b, label=actor.kind, kb_id=actor.id))
-            found.extend(group)
-            if len(group) > 1:
-                groups.append(group)
+            actor = family.actor(doc[place_start:start].text)
+            family_names[(place_start, end)] = actor.name
+            found.append(Span(doc, place_start, end, label=actor.kind, kb_id=actor.id))
         spans = filter_spans(found)
         spans = filter_spans(spans + self._abbreviations(doc, spans))
-        doc._.pcnwatch_joint = self._joint(groups, spans)
         # Short forms only fill gaps: "the PCN Network" is the alias, not "the PCN".
         used = {i for span in spans for i in range(span.start, span.end)}
         short_at: dict[int, Any] = {}
@@ -231,46 +215,12 @@ class ActorRecognizer:
             return True
         return bool(actor.not_after and start > 0 and doc[start - 1].text in actor.not_after)
 
-    @staticmethod
-    def _places(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
-        """The places named together before a plural head, as token ranges.
-
-        The last "and" joins the last place ("Ashby, Coalford and Dene and West Fell"
-        is two); with one "and", commas list the others ("Ashby, Coalford and Dene")."""
-        ands = [i for i in range(start + 1, end - 1)
-                if doc[i].lower_ == "and" and doc[i + 1].text[:1].isupper()]
-        if not ands:
-            return [(start, end)]
-        cuts = [ands[-1]]
-        if len(ands) == 1:
-            cuts = [i for i in range(start + 1, ands[0]) if doc[i].text == ","] + cuts
-        bounds = [start] + [c for cut in cuts for c in (cut, cut + 1)] + [end]
-        return [(a, b) for a, b in zip(bounds[::2], bounds[1::2], strict=True) if b > a]
-
-    @staticmethod
-    def _joint(groups: list[list[Span]], spans: list[Span]) -> dict[str, list[str]]:
-        """Groups whose bodies are never named on their own: what is said for one of
-        them is said for all (a joint statement, contract section 4)."""
-        joint: dict[str, list[str]] = {}
-        for group in groups:
-            ids = {span.kb_id_ for span in group}
-            inside = {(span.start, span.end) for span in group}
-            if len(ids) < 2 or any(span.kb_id_ in ids and (span.start, span.end) not in inside
-                                   for span in spans):
-                continue
-            for actor_id in ids:
-                joint[actor_id] = sorted(ids - {actor_id})
-        return joint
-
-    def _place_start(self, doc: Doc, head_start: int, taken: set[int],
-                     several: bool = False) -> int | None:
+    def _place_start(self, doc: Doc, head_start: int, taken: set[int]) -> int | None:
         """Where the place name before a family head starts, or None when there is none."""
         i = head_start
-        # Several places run longer than one.
-        longest = _MAX_PLACE_TOKENS * (2 if several else 1)
         # Walk back over capitalised words and joiners; a registered actor, another
         # family head or a sentence start ends the place.
-        while i > 0 and head_start - i < longest:
+        while i > 0 and head_start - i < _MAX_PLACE_TOKENS:
             prev = doc[i - 1]
             if (i - 1) in taken or prev.text in self._head_ends or doc[i].is_sent_start:
                 break
@@ -281,8 +231,7 @@ class ActorRecognizer:
                     and any(t.lower_ == "and" for t in doc[i:head_start])):
                 i -= 1
                 continue
-            if not (_PLACE_WORD.match(prev.text) or prev.lower_ in _PLACE_JOINER
-                    or prev.text in self._compass):
+            if not (_PLACE_WORD.match(prev.text) or prev.lower_ in _PLACE_JOINER):
                 break
             # "Dr Ann Ode LMC": a title or an opener is not part of the place.
             if prev.lower_ in self.registry.stop_words and prev.lower_ not in _PLACE_JOINER:
@@ -292,14 +241,10 @@ class ActorRecognizer:
                 break
             i -= 1
         stop = self.registry.stop_words
-        while i < head_start and doc[i].text not in self._compass and (
-                doc[i].lower_ in stop or doc[i].lower_ in _PLACE_JOINER
-                or not doc[i].text[:1].isupper() or doc[i].pos_ in _NOT_PLACE_POS):
+        while i < head_start and (doc[i].lower_ in stop or doc[i].lower_ in _PLACE_JOINER
+                                  or not doc[i].text[:1].isupper()
+                                  or doc[i].pos_ in _NOT_PLACE_POS):
             i += 1
-        # A compass point alone is no place ("the west CCGs").
-        if all(t.text in self._compass or t.lower_ in _PLACE_JOINER
-               for t in doc[i:head_start]):
-            return None
         if i >= head_start or doc[head_start - 1].lower_ in _PLACE_JOINER:
             return None
         return i
@@ -330,7 +275,7 @@ def _is_subject(span: Span) -> bool:
 
 @Language.factory(
     "pcnwatch_actors",
-    assigns=["doc.spans", "doc._.pcnwatch_actor_names", "doc._.pcnwatch_joint"],
+    assigns=["doc.spans", "doc._.pcnwatch_actor_names"],
     requires=["token.dep", "token.is_sent_start"],
     default_config={"spans_key": DEFAULT_SPANS_KEY,
                     "registry_reader": {"@misc": "pcnwatch.actor_registry.v1", "path": None}},

@@ -52,10 +52,6 @@ STANCES = ("support", "oppose", "mixed", "neutral")
 _GAP = "*"
 _MAX_GAP = 3
 _NORMAL = {"n't": "not", "ca": "can", "wo": "will", "\u2019s": "'s", "cannot": "can"}
-# How far into a page its heading may come, after a line or two of page furniture.
-_EDITORIAL_OPENING = 300
-# Pronouns that stand for people, never for a policy, as what is backed or helped.
-_PEOPLE_PRONOUNS = frozenset({"they", "them", "us", "me"})
 _QUOTE_MARKS = {'"', "'", "\u2018", "\u2019", "\u201c", "\u201d"}
 _COMPLEMENT_DEPS = {"acomp", "attr", "advmod", "xcomp", "amod", "npadvmod", "oprd"}
 # Links a cue climbs to reach the verb whose negation covers it ("is not workable",
@@ -250,7 +246,6 @@ class StanceJudge:
         self.settings_actions = tuple(actors.get("stating_actions", ()))
         self.policy_prefixes = tuple(actors["policy_maker_prefixes"])
         self.silent_kinds = set(actors["silent_kinds"])
-        self.editorial_heads = set(actors.get("editorial_heads", ()))
         self.position_verbs = set(actors["position_verbs"])
         self.taking_sides = set(actors.get("taking_sides", ()))
         self.policy_statement_verbs = set(actors.get("policy_statement_verbs", ()))
@@ -627,10 +622,9 @@ class StanceJudge:
                 if subject.lemma_.lower() in self.policy_words:
                     return False
         # In the passive the people helped are the subject: "patients are supported to
-        # manage their own care" tells what a service does for them. "Back us" asks for
-        # backing of the speaker; it endorses nothing.
+        # manage their own care" tells what a service does for them.
         return any(c.dep_ in ("dobj", "nsubjpass") and (
-            c.lemma_.lower() in self.beneficiaries or c.lower_ in _PEOPLE_PRONOUNS)
+            c.lemma_.lower() in self.beneficiaries or c.lower_ == "they")
             for c in tok.children)
 
     def on_target(self, forms: Sequence[tuple[str, str]],
@@ -983,17 +977,9 @@ class StanceTagger:
         statements: dict[str, list[tuple[list[tuple[int, int]], str]]] = defaultdict(list)
         seen: dict[str, set[tuple[int, int]]] = defaultdict(set)
 
-        joint = _ext(doc, "pcnwatch_joint") or {}
-
         def add(actor_id: str | None, ranges: list[tuple[int, int]], text: str) -> None:
             if not actor_id or kinds.get(actor_id) in self.judge.silent_kinds:
                 return
-            # Bodies named only together speak together: each takes the statement.
-            for other in joint.get(actor_id, ()):
-                add_one(other, ranges, text)
-            add_one(actor_id, ranges, text)
-
-        def add_one(actor_id: str, ranges: list[tuple[int, int]], text: str) -> None:
             ranges = [r for r in ranges if r not in seen[actor_id] and r[1] > r[0]]
             if not ranges:
                 return
@@ -1073,32 +1059,7 @@ class StanceTagger:
             })
         self._announcers(doc, out, mentions, forms)
         self._page_owner(doc, out, forms, holes)
-        self._editorial(doc, out, forms, holes)
         return out
-
-    def _editorial(self, doc: Doc, out: list[dict[str, Any]],
-                   forms: Sequence[tuple[str, str]], holes: Sequence[tuple[int, int]]) -> None:
-        """A paper's leader ("The Courier view on ..." as its heading) is the paper's own
-        statement: all of it but the quotations is what the paper says, so the paper, which
-        only reports elsewhere, takes a stance here."""
-        heads = self.judge.editorial_heads
-        opening = doc.char_span(0, min(len(doc.text), _EDITORIAL_OPENING),
-                                alignment_mode="contract")
-        if opening is None or not heads:
-            return
-        paper = next((s for s in doc.spans.get("pcnwatch_actors", [])
-                      if s.label_ in self.judge.silent_kinds and s.end < opening.end
-                      and s.end < len(doc) and doc[s.end].lower_ in heads), None)
-        if paper is None or any(item["actor_id"] == paper.kb_id_ for item in out):
-            return
-        ranges = _subtract((0, len(doc)), holes)
-        hits = self.judge.hits(doc, forms, ranges)
-        judgement = self.judge.decide(hits, on_target=self.judge.on_target(forms, ranges, doc))
-        out.append({"actor_id": paper.kb_id_, "stance": judgement.stance,
-                    "confidence": judgement.confidence,
-                    "evidence": list(dict.fromkeys(doc[h.sentence].sent.text.strip()
-                                                   for h in hits))[:self.max_evidence],
-                    "cues": ["its own leader", *judgement.cues]})
 
     def _page_owner(self, doc: Doc, out: list[dict[str, Any]],
                     forms: Sequence[tuple[str, str]], holes: Sequence[tuple[int, int]]) -> None:
