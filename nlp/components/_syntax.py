@@ -8,11 +8,15 @@ from spacy.tokens import Span, Token
 _FINITE_TAGS = ("VBD", "VBN", "VBZ", "VBP")
 
 
-def name_root(span: Span) -> Token:
+_NAME_LINKS = ("compound", "appos", "conj")
+
+
+def name_root(span: Span, links: tuple[str, ...] = _NAME_LINKS) -> Token:
     """The token a body's name stands for in the sentence: its root, climbed past the
-    words of a longer name ("the BMA's GP committee", "NHS England and the Government")."""
+    words of a longer name ("the BMA's GP committee", "NHS England and the Government");
+    `links` are the dependencies climbed."""
     root = span.root
-    while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+    while root.dep_ in links and root.head is not root:
         root = root.head
     return root
 
@@ -21,6 +25,11 @@ def phrasal_lemma(verb: Token) -> str:
     """The verb's lemma with its particle, as the data files list phrasal verbs: "hit out"."""
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
     return f"{verb.lemma_.lower()} {particle}" if particle else verb.lemma_.lower()
+
+
+def lemma_in(verb: Token, words: set[str] | frozenset[str]) -> bool:
+    """True when the verb, alone or with its particle ("hit out"), is one of `words`."""
+    return verb.lemma_.lower() in words or phrasal_lemma(verb) in words
 
 
 def misparsed_main_verb(tok: Token) -> bool:

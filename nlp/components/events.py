@@ -48,6 +48,7 @@ from spacy.tokens import Doc, Span, Token
 from ..dates import dateline, find_dates
 from ..registry import load_registry
 from ._data import read_component_data, write_component_data
+from ._syntax import name_root
 from .stance import CueMatch, CuePhrases
 
 __all__ = ["EventExtractor", "load_event_triggers"]
@@ -398,7 +399,10 @@ class EventExtractor:
                         continue  # "cut avoidable admissions", "get the care they need"
                 action = self._retarget(action, trigger, obj, self._subject_words(head))
                 if action == "announce" and self._said_by_draft(head):
-                    action = "propose"  # "the draft states that GPs will have to ...": proposed
+                    # "the draft plans will introduce ...": launched only as a proposal. A
+                    # draft's duties stay `require`: the timeline files them under the draft
+                    # and the digest tells practice managers they are only proposed.
+                    action = "propose"
                 last_object = obj
                 if dates is None:
                     dates = find_dates(sent.text, published)
@@ -606,9 +610,7 @@ class EventExtractor:
         for span in actors:
             if not span.kb_id_ or not self.is_policy_maker(span.kb_id_, span.label_):
                 continue
-            root = span.root
-            while root.dep_ in _NAME_LINKS and root.head is not root:
-                root = root.head
+            root = name_root(span, _NAME_LINKS)
             # a subject of a clause of time or condition ("once the government responds")
             # is not shown acting
             if root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ in ("VERB", "AUX") and \
@@ -1083,9 +1085,9 @@ class EventExtractor:
         return out
 
     def _said_by_draft(self, head: Token) -> bool:
-        """The act is what a draft, proposal or consultation says ("the draft document
-        stipulates that GPs will have to ...", "requirements in the draft that said practices
-        must ...", "the draft plans will ask networks to ..."): proposed, not yet laid down."""
+        """The act is what a draft, proposal or consultation says (its subject names one:
+        "the draft plans will introduce ..."; or it sits in a clause on one: "the draft that
+        said ..."): proposed, not yet laid down."""
         lo, hi = self._bounds
         tok = head
         for _ in range(6):
@@ -1336,9 +1338,7 @@ class EventExtractor:
 
     @staticmethod
     def _is_subject(span: Span) -> bool:
-        root = span.root
-        while root.dep_ in _NAME_LINKS and root.head is not root:
-            root = root.head
+        root = name_root(span, _NAME_LINKS)
         return root.dep_ in ("nsubj", "nsubjpass") or (
             root.dep_ == "poss" and root.head.dep_ in ("nsubj", "nsubjpass")
         )
@@ -1351,9 +1351,7 @@ class EventExtractor:
         # over the deal agreed in 2019" is not an agreement by whoever began the talks)
         chain = self._clause_ancestors(head)
         for span in named:
-            root = span.root
-            while root.dep_ in _NAME_LINKS and root.head is not root:
-                root = root.head
+            root = name_root(span, _NAME_LINKS)
             if self._is_subject(span) and root.head.i in chain and \
                     span.kb_id_ not in subjects:
                 subjects.append(span.kb_id_)
@@ -1392,9 +1390,7 @@ class EventExtractor:
         # "NHS England said networks must ...": the subject of a clause that holds the act
         ancestors = self._clause_ancestors(head)
         for span in named:
-            root = span.root
-            while root.dep_ in _NAME_LINKS and root.head is not root:
-                root = root.head
+            root = name_root(span, _NAME_LINKS)
             if self._is_subject(span) and root.head.i in ancestors:
                 return span.kb_id_
         # "set by NHS England", "guidance from NHS England", "NHS England's plan": a body
@@ -1426,9 +1422,7 @@ class EventExtractor:
         """The body is what another verb in the act's phrase acts on ("a contract that
         binds practices, handing the Government a fresh fight"): it receives, it does not
         make the act."""
-        root = span.root
-        while root.dep_ in _NAME_LINKS and root.head is not root:
-            root = root.head
+        root = name_root(span, _NAME_LINKS)
         return root.dep_ == "dative" and root.head.pos_ == "VERB" and \
             root.head.i != head.i
 
