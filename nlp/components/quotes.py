@@ -34,7 +34,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..registry import Registry, load_registry
 from ._data import make_data_file_reader, read_component_data, write_component_data
-from ._syntax import misparsed_main_verb, name_root, phrasal_lemma
+from ._syntax import lemma_in, misparsed_main_verb, name_root
 
 VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
@@ -763,9 +763,7 @@ class QuoteFinder:
                 continue  # "Do the Government accept …?": asked of a body, not said by it
             opens = ctx.opens_quote(sent)
             for tok in sent:
-                if tok.pos_ not in ("VERB", "AUX") or (
-                        tok.lemma_.lower() not in self.report_lemmas
-                        and phrasal_lemma(tok) not in self.report_lemmas):
+                if tok.pos_ not in ("VERB", "AUX") or not lemma_in(tok, self.report_lemmas):
                     continue
                 if opens or ctx.in_quote(tok.idx):
                     continue

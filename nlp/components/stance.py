@@ -41,7 +41,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ._data import read_component_data, write_component_data
-from ._syntax import misparsed_main_verb, name_root, phrasal_lemma
+from ._syntax import lemma_in, misparsed_main_verb, name_root
 
 __all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
 
@@ -920,8 +920,7 @@ class StanceTagger:
             # "The BMA hit out at the targets", read as a noun phrase: the body's verb is
             # the sentence's only one.
             verb = next((c for c in root.rights if misparsed_main_verb(c)), None)
-            return verb is not None and (verb.lemma_.lower() in self.judge.position_verbs
-                                         or phrasal_lemma(verb) in self.judge.position_verbs)
+            return verb is not None and lemma_in(verb, self.judge.position_verbs)
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
@@ -935,7 +934,7 @@ class StanceTagger:
             # seen as a welcome step"), unless the verb names its own state ("the LMC was
             # alarmed by", "the BMA is opposed to").
             return lemma in self.judge.holder_passives
-        if lemma in self.judge.position_verbs or phrasal_lemma(head) in self.judge.position_verbs:
+        if lemma_in(head, self.judge.position_verbs):
             return True
         if lemma in self.judge.policy_statement_verbs and self.judge.is_policy_maker(actor_id):
             return True
