@@ -38,6 +38,30 @@ def test_a_long_line_cut_by_a_break_runs_on_into_the_next():
     assert len(list(doc.sents)) == 1
 
 
+def test_a_blank_line_ends_a_long_headline_that_has_no_full_stop():
+    # A headline or standfirst is often a long line with no full stop; the blank line after
+    # it ends a paragraph, so the story's first sentence is a sentence of its own.
+    doc = default_pipeline()("Practices in the north face a tight deadline to join networks before "
+                             "the end of the summer\n\nNHS England said the plan would work.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "Practices in the north face a tight deadline to join networks before the end of the "
+        "summer", "NHS England said the plan would work."]
+
+
+def test_a_long_caption_on_its_own_line_is_not_run_into_the_next_sentence():
+    doc = default_pipeline()("Ministers expect the new contract to bring back the family doctor "
+                             "for patients\nGPs in the north say the deal comes too late.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "Ministers expect the new contract to bring back the family doctor for patients",
+        "GPs in the north say the deal comes too late."]
+
+
+def test_a_sentence_cut_by_page_furniture_runs_on_across_a_blank_line():
+    doc = default_pipeline()("The network deadline was moved back by three\n\nmonths after the "
+                             "committee asked for more time.")
+    assert len(list(doc.sents)) == 1
+
+
 def test_a_line_break_ends_a_sentence_but_a_wrapped_line_does_not():
     doc = default_pipeline()("Latest news\nNHS England said the plan would work.\nThe BMA said\n"
                              "the plan was late.")

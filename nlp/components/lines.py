@@ -4,7 +4,11 @@ Pages come as lines: headings, menu items, bylines, captions and paragraphs. The
 reads on across a break ("In conversation with Ann Cole\\nAnn Cole is director of …" as one
 sentence), which hangs names and verbs on the wrong clause. A break is kept inside a
 sentence only where the text plainly runs on: the line before does not end a sentence and
-the next line starts in lower case (a wrapped line of one paragraph).
+the next line starts in lower case, or a long line is cut by a single break before a word
+that is not capitalised ("… as falling\n“well short …"): a wrapped line of one paragraph.
+A headline, standfirst or caption has no full stop either, and the line after it starts
+with a capital; a blank line ends a paragraph, so only a lower-case start runs on across it
+(a sentence cut by page furniture).
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ def mark_line_starts(doc: Doc) -> Doc:
         last = tok
         while last.is_space and last.i > 0:
             last = doc[last.i - 1]
-        if last.text[-1:] not in _ENDS and (nxt.text[:1].islower() or _long_line(doc, last)):
+        if last.text[-1:] not in _ENDS and (
+                nxt.text[:1].islower()
+                or (not nxt.text[:1].isupper() and not _blank_line_between(doc, last, nxt)
+                    and _long_line(doc, last))):
             continue  # a wrapped line: the sentence runs on ("… summed it up as falling\n“well")
         nxt.is_sent_start = True
         # The parser, given a start, sometimes draws another right after it ("NHS" |
@@ -39,6 +46,11 @@ def mark_line_starts(doc: Doc) -> Doc:
         if after is not None and not after.is_space and after.is_sent_start is None:
             after.is_sent_start = False
     return doc
+
+
+def _blank_line_between(doc: Doc, last: Token, nxt: Token) -> bool:
+    gap = last.whitespace_ + "".join(t.text_with_ws for t in doc[last.i + 1:nxt.i])
+    return gap.count("\n") >= 2
 
 
 def _long_line(doc: Doc, last: Token) -> bool:
