@@ -325,6 +325,10 @@ class PeopleFinder:
                 # "X, a GP in Bradford who chairs the confederation's network,"
                 actor_id = self._who_clause(doc, segment[1], actor_at)[1]
             if role and actor_id is None:
+                # "X, chief executive, NHS Confederation, said": witness lists and press
+                # copy give the body as a second apposition after the role.
+                actor_id = _second_apposition(doc, segment[1], actor_at)
+            if role and actor_id is None:
                 actor_id = self._fronted_body(doc, name, actor_at)
             if role is None and actor_id is not None:
                 # "Clinical director Dr X, of Eastgate PCN,": the role is before the name.
@@ -613,6 +617,26 @@ class PeopleFinder:
             # "Dr X of the BMA": the body without a role word still says whom they speak for.
             return None, actor_id
         return role, actor_id
+
+
+def _second_apposition(doc: Doc, end: int, actor_at: dict[int, Span]) -> str | None:
+    """The body named alone between the commas after a role ("X, chief executive, NHS
+    Confederation, said"); a body that goes on into a clause ("X, chair, NHS England has
+    ...") is the next sentence's subject, not X's body."""
+    if end >= len(doc) or doc[end].text != ",":
+        return None
+    i = end + 1
+    if i < len(doc) and doc[i].lower_ == "the":
+        i += 1
+    span = actor_at.get(i)
+    if span is None or span.start != i:
+        return None
+    if span.end == len(doc) or "\n" in doc[span.end - 1].text_with_ws:
+        return span.kb_id_
+    after = doc[span.end]
+    if after.text in (",", ";", ")", ".", ":") or after.is_space:
+        return span.kb_id_
+    return None
 
 
 def _subject_body(doc: Doc, start: int, before: list[Span]) -> Span | None:
