@@ -49,8 +49,8 @@ def mark_line_starts(doc: Doc) -> Doc:
 
 
 def _blank_line_between(doc: Doc, last: Token, nxt: Token) -> bool:
-    gap = last.whitespace_ + "".join(t.text_with_ws for t in doc[last.i + 1:nxt.i])
-    return gap.count("\n") >= 2
+    # Line breaks are space tokens of their own; a word's trailing whitespace holds none.
+    return sum(t.text.count("\n") for t in doc[last.i + 1:nxt.i]) >= 2
 
 
 def _long_line(doc: Doc, last: Token) -> bool:
