@@ -631,10 +631,9 @@ def _second_apposition(doc: Doc, end: int, actor_at: dict[int, Span]) -> str | N
     span = actor_at.get(i)
     if span is None or span.start != i:
         return None
-    if span.end == len(doc) or "\n" in doc[span.end - 1].text_with_ws:
-        return span.kb_id_
-    after = doc[span.end]
-    if after.text in (",", ";", ")", ".", ":") or after.is_space:
+    # The body ends the phrase: punctuation, a line break (a space token) or the text's end.
+    if span.end == len(doc) or doc[span.end].is_space or doc[span.end].text in (
+            ",", ";", ")", ".", ":"):
         return span.kb_id_
     return None
 
