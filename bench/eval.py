@@ -33,6 +33,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: bench/ is not on the import path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.intervals import LEVEL, ROUNDS, intervals  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 DEVSET = REPO.parent / "shared" / "devset"
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -216,17 +221,30 @@ def corpora() -> list[tuple[str, Path]]:
     return [(name, path) for name, path in found if path.exists()]
 
 
+def table_values(metrics: dict) -> dict[str, float]:
+    """The summary table's rows, read from score.py's JSON."""
+    return {label: float(metrics[key][index] if index is not None else metrics[key])
+            for label, key, index in TABLE}
+
+
 def print_table(results: dict[str, dict]) -> None:
     names = list(results)
-    heads = ["metric", *names]
-    rows = []
-    for label, key, index in TABLE:
-        cells = []
-        for name in names:
-            value = results[name][key]
-            cells.append(f"{float(value[index] if index is not None else value):.3f}")
-        rows.append([label, *cells])
+    rows = [[label, *[f"{table_values(results[n])[label]:.3f}" for n in names]]
+            for label, _, _ in TABLE]
     rows.append(["articles", *[str(results[n]["articles"]) for n in names]])
+    _print_rows(["metric", *names], rows)
+
+
+def print_intervals(spreads: dict[str, dict[str, tuple[float, float]]]) -> None:
+    print(f"{LEVEL:.0%} intervals from {ROUNDS} resamples of whole articles "
+          "(bench/intervals.py): the spread of each figure from the draw of pages alone")
+    names = list(spreads)
+    rows = [[label, *[f"{spreads[n][label][0]:.3f}-{spreads[n][label][1]:.3f}" for n in names]]
+            for label, _, _ in TABLE]
+    _print_rows(["metric", *names], rows)
+
+
+def _print_rows(heads: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(len(heads))]
     for row in [heads, ["-" * w for w in widths], *rows]:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
@@ -247,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     floors = json.loads(FLOORS.read_text()) if FLOORS.exists() else {}
     failures: list[str] = []
     results: dict[str, dict] = {}
+    spreads: dict[str, dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -265,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {name}: {where} ({metrics['articles']} articles; analysed by {how})")
             for key, value in metrics.items():
                 print(f"  {key:24} {value}")
+            if name.startswith("realdev-"):
+                spreads[name] = intervals(gold, pred, table_values)
             values = gated_values(metrics)
             pinned = floors.get(name)
             if pinned is None:
@@ -283,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print()
         print_table(results)
+    if spreads:
+        print()
+        print_intervals(spreads)
     if args.update:
         FLOORS.write_text(json.dumps(floors, indent=2, sort_keys=True) + "\n")
         print(f"floors written to {FLOORS.relative_to(REPO)}")

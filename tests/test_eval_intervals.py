@@ -1,0 +1,83 @@
+"""`make eval`'s intervals: how far a real-text figure moves with the draw of pages.
+
+Each resample is scored by the shared score.py, whole articles at a time. The rows here
+are labels only (score.py needs no text to score them).
+"""
+
+import json
+
+import pytest
+
+from bench.eval import table_values
+from bench.intervals import intervals, percentile_intervals, resamples
+
+
+def article(key, stance_gold, stance_said):
+    """A page where the BMA is named and takes ``stance_gold``; the analysis says
+    ``stance_said`` (None: it gives no stance)."""
+    gold = {"id": key, "actors": ["bma"], "quotes": [], "stances": {"bma": stance_gold},
+            "events": []}
+    said = [{"actor_id": "bma", "stance": stance_said}] if stance_said else []
+    pred = {"id": key, "actors": [{"id": "bma"}], "quotes": [], "stances": said,
+            "events": []}
+    return gold, pred
+
+
+def write(tmp_path, pairs, *, drop=()):
+    gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold.write_text("".join(json.dumps(g) + "\n" for g, _ in pairs))
+    pred.write_text("".join(json.dumps(p) + "\n" for _, p in pairs if p["id"] not in drop))
+    return gold, pred
+
+
+def stance_interval(gold, pred, **kw):
+    return intervals(gold, pred, table_values, **kw)["actor stance accuracy"]
+
+
+def test_every_page_right_leaves_no_spread(tmp_path):
+    gold, pred = write(tmp_path, [article(f"p{n}", "oppose", "oppose") for n in range(6)])
+    assert stance_interval(gold, pred, rounds=200) == (1.0, 1.0)
+
+
+def test_the_interval_holds_the_full_score_and_widens_as_pages_get_fewer(tmp_path):
+    # Half the pages right: the full score is 0.5 whatever the number of pages.
+    def spread(n):
+        pairs = [article(f"p{i}", "oppose", "oppose" if i % 2 else "support")
+                 for i in range(n)]
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        low, high = stance_interval(*write(folder, pairs), rounds=400)
+        assert low <= 0.5 <= high
+        return high - low
+
+    assert spread(40) < spread(10)
+
+
+def test_a_page_left_unanalysed_stays_in_the_draw_as_missing(tmp_path):
+    pairs = [article("p1", "oppose", "oppose"), article("p2", "oppose", "oppose")]
+    gold, pred = write(tmp_path, pairs, drop={"p2"})
+    scores = {m["actor_stance_acc"] for m in resamples(gold, pred, rounds=200)}
+    # p2 drawn twice scores 0, once 0.5, not at all 1; dropping it would give only 1.0.
+    assert scores == {0.0, 0.5, 1.0}
+
+
+def test_a_page_drawn_twice_counts_twice(tmp_path):
+    pairs = [article("right", "oppose", "oppose"), article("wrong", "oppose", "support"),
+             article("wrong2", "oppose", "support")]
+    gold, pred = write(tmp_path, pairs)
+    scores = {round(m["actor_stance_acc"], 3) for m in resamples(gold, pred, rounds=300)}
+    # Three draws of three pages: 0, 1, 2 or 3 of them the right one.
+    assert scores == {0.0, 0.333, 0.667, 1.0}
+
+
+def test_the_same_seed_gives_the_same_interval(tmp_path):
+    pairs = [article(f"p{i}", "oppose", "oppose" if i % 3 else None) for i in range(12)]
+    gold, pred = write(tmp_path, pairs)
+    assert stance_interval(gold, pred, rounds=100, seed=4) == \
+        stance_interval(gold, pred, rounds=100, seed=4)
+
+
+@pytest.mark.parametrize("level, expected", [(0.5, (25, 75)), (0.9, (5, 95))])
+def test_percentiles_cut_the_tails_evenly(level, expected):
+    samples = [{"m": float(v)} for v in range(101)]
+    assert percentile_intervals(samples, level=level)["m"] == expected
