@@ -1,7 +1,9 @@
-"""`make eval`'s intervals: how far a real-text figure moves with the draw of pages.
+"""What `make eval` reports beside score.py's figures.
 
-Each resample is scored by the shared score.py, whole articles at a time. The rows here
-are labels only (score.py needs no text to score them).
+Intervals: how far a real-text figure moves with the draw of pages; each resample is scored
+by the shared score.py, whole articles at a time. Event dates: whether the events found
+carry the gold's date, or leave it null where the gold does. The rows here are labels only
+(score.py needs no text to score them).
 """
 
 import json
@@ -9,6 +11,7 @@ import json
 import pytest
 
 from bench.eval import table_values
+from bench.event_dates import count_dates
 from bench.intervals import intervals, percentile_intervals, resamples
 
 
@@ -81,3 +84,39 @@ def test_the_same_seed_gives_the_same_interval(tmp_path):
 def test_percentiles_cut_the_tails_evenly(level, expected):
     samples = [{"m": float(v)} for v in range(101)]
     assert percentile_intervals(samples, level=level)["m"] == expected
+
+
+def dated(key, events_gold, events_found):
+    gold = {"id": key, "actors": [], "quotes": [], "stances": {}, "events": events_gold}
+    pred = {"id": key, "actors": [], "quotes": [], "stances": [], "events": events_found}
+    return gold, pred
+
+
+def test_event_dates_count_only_events_found_and_split_dated_from_left_null(tmp_path):
+    delay = {"actor_id": "nhs-england", "action": "delay"}
+    fund = {"actor_id": "dhsc", "action": "fund"}
+    pairs = [
+        # dated in the gold and found with that date: right
+        dated("a", [{**delay, "date": "2021-04-01"}],
+              [{**delay, "date": "2021-04-01"}]),
+        # dated in the gold, found with no date: wrong
+        dated("b", [{**delay, "date": "2021-04-01"}], [{**delay, "date": None}]),
+        # undated in the gold: a guessed date is wrong, a null right
+        dated("c", [{**fund, "date": None}], [{**fund, "date": "2020-01-01"}]),
+        dated("d", [{**fund, "date": None}], [{**fund, "date": None}]),
+        # not found at all: not a date question (events F1 counts it)
+        dated("e", [{**fund, "date": "2019-01-01"}], []),
+        # found twice, once with the gold date: right
+        dated("f", [{**delay, "date": "2022-10-01"}],
+              [{**delay, "date": None}, {**delay, "date": "2022-10-01"}]),
+    ]
+    counts = count_dates(*write(tmp_path, pairs))
+    assert (counts.dated, counts.dated_right, counts.undated, counts.left_null) == (3, 2, 2, 1)
+    assert counts.line().startswith("event dates right 3/5 (0.600)")
+
+
+def test_event_dates_skip_gold_that_labels_no_dates(tmp_path):
+    pairs = [dated("a", [{"actor_id": "dhsc", "action": "fund"}],
+                   [{"actor_id": "dhsc", "action": "fund", "date": "2020-01-01"}])]
+    assert count_dates(*write(tmp_path, pairs)).line() == \
+        "event dates: none labelled among the events found"
