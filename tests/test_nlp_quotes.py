@@ -48,6 +48,15 @@ def _contents(text):
     ("Stray\u201d mark here.", []),
     # A mistyped opening mark used to close.
     ("He said: \u201cWe will do it.\u201c Then he left.", ["We will do it."]),
+    # A mark after a plural s closes the quotation when nothing later in the paragraph
+    # could: "some \u2018locum GPs\u2019 joined", not a possessive running to the end.
+    ("There are 40 \u2018locum GPs\u2019 working in the area this winter.", ["locum GPs"]),
+    # ... but stays a possessive when the quotation closes later,
+    ("\u2018The partners\u2019 hours are too long for anyone,\u2019 she said.",
+     ["The partners\u2019 hours are too long for anyone,"]),
+    # ... or goes on into the next paragraph.
+    ("X said: \u2018The partners\u2019 hours are long.\n\n\u2018Too long.\u2019",
+     ["The partners\u2019 hours are long.\n\n\u2018Too long."]),
     ("", []),
 ])
 def test_find_quotations(text, expected):

@@ -95,6 +95,9 @@ def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
         i = p_start
         if kind is not None:
             i += 1  # the opening mark that continues the quotation
+        following = paragraphs[p_index + 1] if p_index + 1 < len(paragraphs) else None
+        # A quotation open at the paragraph's end may go on into the next.
+        runs_on = following is not None and text[following[0]] in (_OPEN_SINGLE, "'")
         while i < p_end:
             ch = text[i]
             prev = text[i - 1] if i > 0 else " "
@@ -111,13 +114,16 @@ def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
                         or (ch in _OPEN_DOUBLE and not prev.isspace() and not nxt.isalnum())):
                     out.append(Quotation(q_open, q_start, i, i, para_start, used > 1))
                     kind = None
-            elif kind == "single" and (ch in (_CLOSE_SINGLE, "'") and not prev.isspace()
-                    and not _is_word_char(nxt) and not _plural_possessive(text, i)):
-                out.append(Quotation(q_open, q_start, i, i, para_start, used > 1))
-                kind = None
+            elif (kind == "single" and ch in (_CLOSE_SINGLE, "'") and not prev.isspace()
+                    and not _is_word_char(nxt)):
+                # "GPs’ time" is a possessive only if the quotation can still close later.
+                possessive = _plural_possessive(text, i) and (
+                    runs_on or _closes_later(text, i, p_end))
+                if not possessive:
+                    out.append(Quotation(q_open, q_start, i, i, para_start, used > 1))
+                    kind = None
             i += 1
         if kind is not None:
-            following = paragraphs[p_index + 1] if p_index + 1 < len(paragraphs) else None
             opener = text[following[0]] if following else ""
             continues = (following is not None and used < max_paragraphs
                          and ((kind == "double" and (opener in _OPEN_DOUBLE or opener == '"'))
@@ -210,6 +216,18 @@ def _plural_possessive(text: str, i: int) -> bool:
     """``GPs’ time``: an apostrophe after a plural s, followed by a lower-case word."""
     return (text[i - 1:i] == "s" and text[i + 1:i + 2] == " "
             and text[i + 2:i + 3].islower())
+
+
+def _closes_later(text: str, i: int, end: int) -> bool:
+    """Whether a single closing mark follows ``i`` in its paragraph. ``‘other GPs’ working
+    at networks.`` has none, so the mark after "GPs" closes the quotation (unless the next
+    paragraph goes on with the quotation); in ``‘The GPs’ time is short,’ she said`` one
+    does, so it is a possessive."""
+    for j in range(i + 1, end):
+        if text[j] in (_CLOSE_SINGLE, "'") and not text[j - 1].isspace() and not (
+                _is_word_char(text[j + 1] if j + 1 < len(text) else " ")):
+            return True
+    return False
 
 
 class QuoteFinder:
