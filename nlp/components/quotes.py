@@ -44,6 +44,14 @@ _OPEN_SINGLE = "\u2018"
 _CLOSE_SINGLE = "\u2019"
 _BACK_TO_SPEAKER = frozenset({"him", "her", "them", "me", "us"})
 _SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
+# Words that stand for "one/another of them" with the noun left out.
+_ELLIPTIC = ("another", "one")
+# Where a speaker's noun ends and what is said of it begins.
+_NOUN_END = re.compile(r",| (?:in|at|from|of|for|with|who|which|that) ")
+# Words that mark a plural noun as a group some of whom speak next ("some GPs", "many
+# partners"), so "one" or "another" after it is one of them.
+_GROUP_WORDS = frozenset({"some", "many", "several", "other", "most", "few", "two", "three",
+                          "four", "both", "all"})
 _POSSESSIVE = ("'s", "\u2019s", "'", "\u2019")
 _PAIR_MARKS = _OPEN_DOUBLE + _CLOSE_DOUBLE + _OPEN_SINGLE + _CLOSE_SINGLE + "\"'"
 # The end of a sentence inside an attribution fragment.
@@ -1061,6 +1069,32 @@ class _Context:
             return speaker, item.get("actor_id")
         return None
 
+    def elided_noun(self, subject: Token, at_char: int) -> tuple[str, str | None] | None:
+        """The noun a bare "another" or "one" leaves out, and its body: that of a group of
+        people named in this sentence or the one before ("clinical directors were divided.
+        One said …"), else, for "another", that of the last unnamed speaker ("one
+        patient")."""
+        sent = subject.sent
+        lo = self.doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+        for tok in reversed(self.doc[lo:subject.i]):
+            if tok.tag_ != "NNS" or tok.lower_ not in self.finder.speaker_nouns or (
+                    self.in_quote(tok.idx)):
+                continue
+            if tok.dep_ in _SUBJECT_DEPS or any(
+                    c.lower_ in _GROUP_WORDS for c in tok.children if c.i < tok.i):
+                words = [c for c in tok.lefts if c.dep_ in ("compound", "amod")]
+                noun = " ".join([*(t.text if t.pos_ == "PROPN" else t.lower_ for t in words),
+                                 tok.lemma_.lower()])
+                return noun, None
+        if subject.lower_ != "another":
+            return None
+        earlier = self.last_unnamed_speaker(at_char)
+        if earlier is None or earlier[0].split()[0].lower() not in ("one", "a", "an"):
+            return None
+        # "One clinical director in the Midlands": the noun, not where that one works.
+        noun = _NOUN_END.split(earlier[0].split(None, 1)[1] if " " in earlier[0] else "")[0]
+        return (noun.strip(), earlier[1]) if noun.strip() else None
+
     def strong(self, found: tuple[str | None, str | None] | None, subject: Token) -> bool:
         """Whether a resolved speaker is someone the text names: a person, or a body
         named directly or by a pronoun, not an unnamed voice or a document."""
@@ -1226,7 +1260,13 @@ class _Context:
             earlier = self.last_unnamed_speaker(at_char)
             if earlier is not None:
                 return earlier
-        if subject.pos_ == "PRON" and word not in ("another", "one"):
+        if word in _ELLIPTIC and len(phrase) == 1:
+            # "One patient said: …. Another added: …": the noun left out is the one of the
+            # group just spoken of.
+            elided = self.elided_noun(subject, at_char)
+            if elided is not None:
+                return f"{subject.text} {elided[0]}", elided[1]
+        if subject.pos_ == "PRON" and word not in _ELLIPTIC:
             return None if strict else (subject.text, None)
         words = _trim_phrase(phrase)
         if not words:
