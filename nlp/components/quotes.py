@@ -761,6 +761,12 @@ class QuoteFinder:
             if head.dep_ == "acl" and head.head.i < head.i and lo <= head.head.i:
                 # "The chair, Dr X, called it …": the verb hangs off the noun it describes.
                 return head.head
+            if head.dep_ == "xcomp":
+                # "It led other GPs to say: …": the object of the verb above says it.
+                obj = next((c for c in head.head.children if c.dep_ == "dobj"
+                            and c.i < head.i and lo <= c.i < hi), None)
+                if obj is not None:
+                    return obj
             if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
                 head = head.head
             else:
@@ -1163,6 +1169,11 @@ class _Context:
                 strict: bool = False) -> tuple[str | None, str | None] | None:
         """(speaker, actor_id) named by a subject token; ``strict`` drops unknown nouns."""
         doc = self.doc
+        if subject.tag_ == "WDT" and subject.head.dep_ == "relcl" and (
+                lo <= subject.head.head.i < subject.i):
+            # "a report which said …": the relative pronoun stands for the noun it follows
+            # ("who" is left to the person rules, which already follow it to its name).
+            return self.resolve(subject.head.head, lo, subject.i, at_char, strict)
         left = max(subject.left_edge.i, lo)
         right = min(subject.right_edge.i + 1, hi)
         # The parser sometimes splits one subject in two ("a Department of Health
