@@ -479,6 +479,13 @@ class QuoteFinder:
                 break
             if ctx.in_quote(tok.idx) or tok.pos_ not in ("VERB", "AUX"):
                 continue
+            if tok.lower_ not in self.quote_forms and any(
+                    a.lower_ in self.quote_forms and lo <= a.i < hi and not ctx.in_quote(a.idx)
+                    for a in tok.ancestors):
+                # "It added that NHS England's timescales will be '…'": a clause reported
+                # by a speech verb above is what the speaker said, and its subject only
+                # what it is about.
+                continue
             subject = self._subject(tok, lo, hi, guess=False)
             if subject is None or ctx.in_quote(subject.idx) or subject.i > first.i:
                 continue
@@ -740,7 +747,8 @@ class QuoteFinder:
         seq = reversed(tokens) if prefer_last else iter(tokens)
         for tok in seq:
             if tok.lower_ in self.quote_forms and tok.pos_ in ("VERB", "AUX", "NOUN", "ADJ",
-                                                                "PROPN"):
+                                                                "PROPN") and not (
+                    _attributive(tok)):
                 return tok
         return None
 
@@ -1350,6 +1358,15 @@ def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
 
 _MINOR_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at",
                           "by", "with", "from", "as", "into", "&"})
+
+
+def _attributive(tok: Token) -> bool:
+    """A participle used as an adjective between a determiner or possessive and its noun
+    ("NHS England's suggested timescales", "the proposed changes"): no one speaks."""
+    doc = tok.doc
+    if tok.i == 0 or tok.i + 1 >= len(doc) or tok.tag_ not in ("VBN", "VBD", "JJ"):
+        return False
+    return doc[tok.i - 1].tag_ in ("POS", "DT", "PRP$") and doc[tok.i + 1].pos_ == "NOUN"
 
 
 def _is_title(content: str) -> bool:
