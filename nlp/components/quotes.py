@@ -1045,6 +1045,19 @@ class _Context:
                 best = (start, (speaker, item["actor_id"]))
         return best[1] if best else None
 
+    def role_holder(self, subject: Token, phrase: list[Token], at_char: int,
+                    body: str | None) -> tuple[str, str | None] | None:
+        """Who a definite role ("the chair", "the GPC chair", "the prime minister") points
+        back to, by ``earlier_speaker``. When the phrase names a body, only a person of
+        that body will do, not a speaker who merely had the same word in their name."""
+        if phrase[0].lower_ != "the" or subject.lower_ not in self.finder.speaker_nouns:
+            return None
+        earlier = self.earlier_speaker(subject, at_char)
+        if earlier is None or (body is not None and (
+                earlier[1] != body or not self.is_person_name(earlier[0]))):
+            return None
+        return earlier
+
     def document_owner(self, noun: Token, at_char: int) -> Span | None:
         """"The report finds …" after "The committee published its report": the body
         whose earlier mention of the same document was its own (a possessor, or the subject
@@ -1234,6 +1247,10 @@ class _Context:
             return (person["name"], person.get("actor_id")) if person else (subject.text, None)
         head_actor = self.actor_at.get(subject.i)
         if head_actor is not None:
+            # "The prime minister said", an office standing for its body.
+            holder = self.role_holder(subject, phrase, at_char, head_actor.kb_id_)
+            if holder is not None:
+                return holder
             # "A Department of Health spokesperson said", misparsed with the body as head:
             # the speaker is the whole phrase, which the body's name does not cover.
             after = [t for t in phrase if t.i >= head_actor.end]
@@ -1263,11 +1280,12 @@ class _Context:
         if strict and inner is None and bare is None and (
                 subject.lower_ not in self.finder.speaker_nouns):
             return None
-        if (inner is None and bare is None and phrase[0].lower_ == "the"
-                and subject.lower_ in self.finder.speaker_nouns):
-            earlier = self.earlier_speaker(subject, at_char)
-            if earlier is not None:
-                return earlier
+        if bare is None:
+            # "The chair said", "the GPC chair said".
+            holder = self.role_holder(subject, phrase, at_char,
+                                      inner.kb_id_ if inner is not None else None)
+            if holder is not None:
+                return holder
         if (not strict and inner is None and bare is None
                 and subject.lemma_.lower() in self.finder.document_nouns):
             body = self.document_owner(subject, at_char) or self.last_body(at_char)
