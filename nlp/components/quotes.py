@@ -555,9 +555,22 @@ class QuoteFinder:
                 _start, item = max(items, key=lambda pair: pair[0])
                 return item["speaker"], item.get("actor_id")
             if len(ctx.text[prev[0]:prev[1]].split()) > 8:
-                return None  # narrative between: the voice has changed
+                # Narrative between, so the voice has changed, unless the paragraph is the
+                # statement a "X said:" line introduced with its opening mark lost.
+                return self._introduced(ctx, prev)
             p_start = prev[0]
         return None
+
+    def _introduced(self, ctx: _Context,
+                    paragraph: tuple[int, int]) -> tuple[str | None, str | None] | None:
+        """The speaker of a line ending in a colon just before ``paragraph``."""
+        intro = ctx.previous_paragraph(paragraph[0])
+        if intro is None or not ctx.text[intro[0]:intro[1]].rstrip().endswith(":"):
+            return None
+        items = [r for r in ctx.reported if intro[0] <= r["start"] < intro[1]
+                 and r.get("speaker") and (r.get("actor_id")
+                                           or ctx.is_person_name(r["speaker"]))]
+        return (items[-1]["speaker"], items[-1].get("actor_id")) if items else None
 
     def _from_next_sentence(self, ctx: _Context,
                             q: Quotation) -> tuple[str | None, str | None] | None:
