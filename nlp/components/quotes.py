@@ -361,11 +361,12 @@ class QuoteFinder:
             gap = text[(previous_q.close or previous_q.end) + 1:q.open]
             if "\n" in gap and len(gap.strip()) < 3:
                 return previous["speaker"], previous["actor_id"]
+        # A reaction round-up ("Dr X, chair of Y:" alone on the line before), or a headline
+        # ("Dr X: ‘…’").
+        found = self._from_heading(ctx, q)
+        if found is not None:
+            return found
         if q.open == q.paragraph_start:
-            # A reaction round-up: "Dr X, chair of Y:" alone on the line before.
-            found = self._from_heading(ctx, q)
-            if found is not None:
-                return found
             # '…,' she said. / '…': a paragraph that is only a quotation, after a paragraph
             # in which someone spoke, goes on with the last speaker there.
             found = self._last_speaker_before(ctx, q)
@@ -505,8 +506,12 @@ class QuoteFinder:
 
     def _from_heading(self, ctx: _Context,
                       q: Quotation) -> tuple[str | None, str | None] | None:
-        """"Dr Ann Cole, chair of Kent LMC:" alone on its line, then the quotation."""
-        prev = ctx.previous_paragraph(q.paragraph_start)
+        """"Dr Ann Cole, chair of Kent LMC:" alone on its line, then the quotation; or
+        before it on the same line, as headlines put it ("Ann Cole: ‘…’")."""
+        if q.open == q.paragraph_start:
+            prev = ctx.previous_paragraph(q.paragraph_start)
+        else:
+            prev = (q.paragraph_start, q.open)
         if prev is None:
             return None
         line = ctx.text[prev[0]:prev[1]].rstrip()
