@@ -54,9 +54,15 @@ def _contents(text):
     # ... but stays a possessive when the quotation closes later,
     ("\u2018The partners\u2019 hours are too long for anyone,\u2019 she said.",
      ["The partners\u2019 hours are too long for anyone,"]),
+    # ... but not when what follows cannot be owned, or the word is no plural.
+    ("A \u2018number of issues\u2019 for GPs, say the partners\u2019 leaders \u2018in full\u2019.",
+     ["number of issues", "in full"]),
+    ("The \u2018disastrous\u2019 plan can be \u2018saved\u2019 yet.", ["disastrous", "saved"]),
     # ... or goes on into the next paragraph.
     ("X said: \u2018The partners\u2019 hours are long.\n\n\u2018Too long.\u2019",
      ["The partners\u2019 hours are long.\n\n\u2018Too long."]),
+    # A closing mark lost to bad encoding (U+FFFD) after a word closes the quotation.
+    ("A \u201cbold new package\ufffd of measures.", ["bold new package"]),
     ("", []),
 ])
 def test_find_quotations(text, expected):

@@ -40,10 +40,19 @@ VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 _OPEN_DOUBLE = "\u201c\u201e"
 _CLOSE_DOUBLE = "\u201d"
+_LOST_MARK = "\ufffd"
 _OPEN_SINGLE = "\u2018"
 _CLOSE_SINGLE = "\u2019"
 _BACK_TO_SPEAKER = frozenset({"him", "her", "them", "me", "us"})
 _SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
+# Endings of words in s that are no plurals ("disastrous", "process", "status", "analysis").
+_SINGULAR_S = ("ous", "ss", "us", "is")
+# Words after "GPs’ " that show the mark closed a quotation rather than made a possessive.
+_NOT_OWNED = frozenset({"for", "to", "and", "or", "but", "in", "on", "at", "of", "with", "by",
+                        "from", "as", "is", "are", "was", "were", "will", "would", "could",
+                        "should", "has", "have", "had", "that", "which", "who", "than",
+                        "because", "if", "when", "while", "unless", "so", "it", "they",
+                        "he", "she", "we", "after", "before", "into", "over", "about"})
 # Words that stand for "one/another of them" with the noun left out.
 _ELLIPTIC = ("another", "one")
 # Where a speaker's noun ends and what is said of it begins.
@@ -117,9 +126,11 @@ def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
                       and _is_word_char(nxt)):
                     kind, q_open, q_start, para_start, used = "single", i, i + 1, p_start, 1
             elif kind == "double":
-                # A second opening curly mark after a word is a mistyped closing mark.
+                # A second opening curly mark after a word is a mistyped closing mark, and
+                # so is a replacement character there (a closing mark lost to bad encoding).
                 if (ch in _CLOSE_DOUBLE or ch == '"'
-                        or (ch in _OPEN_DOUBLE and not prev.isspace() and not nxt.isalnum())):
+                        or (ch in _OPEN_DOUBLE + _LOST_MARK and not prev.isspace()
+                            and not nxt.isalnum())):
                     out.append(Quotation(q_open, q_start, i, i, para_start, used > 1))
                     kind = None
             elif (kind == "single" and ch in (_CLOSE_SINGLE, "'") and not prev.isspace()
@@ -221,9 +232,15 @@ def _acts(span: Span) -> bool:
 
 
 def _plural_possessive(text: str, i: int) -> bool:
-    """``GPs’ time``: an apostrophe after a plural s, followed by a lower-case word."""
-    return (text[i - 1:i] == "s" and text[i + 1:i + 2] == " "
-            and text[i + 2:i + 3].islower())
+    """``GPs’ time``: an apostrophe after a plural s, followed by a lower-case word that
+    can be what they own. ``‘disastrous’ plan`` ends in s but is no plural, and in
+    ``‘a number of issues’ for GPs`` a preposition follows, not a noun."""
+    if not (text[i - 1:i] == "s" and text[i + 1:i + 2] == " "
+            and text[i + 2:i + 3].islower()):
+        return False
+    word = re.match(r"[A-Za-z]*", text[i + 2:i + 20]).group(0)
+    before = re.search(r"[A-Za-z]*$", text[max(0, i - 20):i]).group(0).lower()
+    return word not in _NOT_OWNED and not before.endswith(_SINGULAR_S)
 
 
 def _closes_later(text: str, i: int, end: int) -> bool:
