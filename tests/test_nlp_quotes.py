@@ -95,6 +95,18 @@ def test_quotes_labelled_examples(nlp, row):
                    for s in doc._.pcnwatch_scare_quotes)
 
 
+def test_a_quotation_inside_a_condition_is_not_said_by_the_conditions_subject(nlp):
+    # "Unless ICBs can ‘…’ it ‘…’": the words are the LMC's, whose advice sets the
+    # condition; the ICBs are only who it is about. (The parser reads "The LMC advised
+    # members" as one noun phrase here, so only the body is asserted.)
+    doc = nlp("Kent LMC wrote to its members on Friday.\n\nThe LMC advised members to stay "
+              "out of the board’s ‘hopeless’ scheme unless ICBs can ‘reshape’ it ‘into a "
+              "scheme that a busy practice would choose to join’.")
+    [quote] = doc._.pcnwatch_quotes
+    assert quote["text"].startswith("into a scheme")
+    assert quote["actor_id"] == "lmc-kent"
+
+
 def test_a_title_in_quotation_marks_is_no_quote(nlp):
     doc = nlp("Practices should read the ‘Delivery Plan for Recovering Access to Primary Care’ "
               "before April.")

@@ -45,6 +45,10 @@ _OPEN_SINGLE = "\u2018"
 _CLOSE_SINGLE = "\u2019"
 _BACK_TO_SPEAKER = frozenset({"him", "her", "them", "me", "us"})
 _SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
+# Words that open a condition or reason clause ("unless", "if"): a quotation inside one is
+# the words of whoever sets the condition, not of the clause's subject.
+_CONDITIONS = frozenset({"unless", "if", "until", "because", "although", "though", "while",
+                         "whereas", "once", "when"})
 # Endings of words in s that are no plurals ("disastrous", "process", "status", "analysis").
 _SINGULAR_S = ("ous", "ss", "us", "is")
 # Words after "GPs’ " that show the mark closed a quotation rather than made a possessive.
@@ -503,6 +507,11 @@ class QuoteFinder:
                 # "It added that NHS England's timescales will be '…'": a clause reported
                 # by a speech verb above is what the speaker said, and its subject only
                 # what it is about.
+                continue
+            if tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _CONDITIONS
+                                           for c in tok.children):
+                # "X urged practices to wait unless CCGs can ‘…’": the condition is X's
+                # words; its subject is who it is about.
                 continue
             subject = self._subject(tok, lo, hi, guess=False)
             if subject is None or ctx.in_quote(subject.idx) or subject.i > first.i:
