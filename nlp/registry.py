@@ -184,6 +184,15 @@ class Registry:
                 return short.default
         return None
 
+    def resolve_later(self, word: str, after: list[str]) -> str | None:
+        """The actor an indefinite short form ("an LMC") names: the first one of its kind
+        named after it, as a news lede names the body only in the next lines."""
+        for actor_id in after:
+            if any(short.accepts(actor_id) for short in self.short_form_heads().get(
+                    word.lower(), ())):
+                return actor_id
+        return None
+
     def family_of(self, actor_id: str) -> Family | None:
         for family in self.families:
             if actor_id.startswith(family.prefix) and len(actor_id) > len(family.prefix):

@@ -119,3 +119,13 @@ def test_registry_missing_file_is_a_clear_error(tmp_path):
 ])
 def test_registry_resolve_bare(word, before, expected):
     assert load_registry().resolve_bare(word, before) == expected
+
+
+@pytest.mark.parametrize("word, after, expected", [
+    ("LMC", ["nhs-england", "lmc-kent", "lmc-surrey"], "lmc-kent"),  # the first of its kind
+    ("LMC", ["nhs-england", "bma"], None),                           # none of its kind
+    ("CCG", ["lmc-kent", "ccg-north-kent"], "ccg-north-kent"),
+    ("Confederation", [], None),      # no default, unlike a bare "Confederation"
+])
+def test_registry_resolve_later(word, after, expected):
+    assert load_registry().resolve_later(word, after) == expected

@@ -976,6 +976,11 @@ class _Context:
                 return p_start
         return 0
 
+    def next_paragraph_end(self, char: int) -> int:
+        """Where the paragraph after the one holding ``char`` ends (or the text ends)."""
+        later = [p_end for p_start, p_end in self.paragraphs if p_end >= char]
+        return later[1] if len(later) > 1 else len(self.text)
+
     def previous_paragraph(self, p_start: int) -> tuple[int, int] | None:
         prev = None
         for par in self.paragraphs:
@@ -1321,6 +1326,12 @@ class _Context:
             return person["name"], person.get("actor_id")
         inner = self.phrase_body(phrase, subject)
         bare = None if inner is not None else self.bare_short_form(phrase, at_char)
+        if inner is None and any(t.lower_ in ("a", "an") for t in phrase[:2]):
+            # "An LMC has advised practices ‘…’", the LMC named in the lines after (a
+            # label such as "Exclusive" may come first).
+            later = self.named_later(phrase)
+            if later is not None:
+                return self.full_name(later), later
         if strict and inner is None and bare is None and (
                 subject.lower_ not in self.finder.speaker_nouns):
             return None
@@ -1391,6 +1402,19 @@ class _Context:
         spans = owned or spans
         before = [s for s in spans if s.start <= head.i]
         return before[-1] if before else spans[0]
+
+    def named_later(self, phrase: list[Token]) -> str | None:
+        """The body an indefinite short form stands for, named by the end of the next
+        paragraph."""
+        end = phrase[-1].idx
+        stop = self.next_paragraph_end(end)
+        after = [s.kb_id_ for s in self.actors if end < s.start_char < stop]
+        registry = self.finder.registry()
+        for tok in phrase:
+            actor_id = registry.resolve_later(tok.text, after)
+            if actor_id:
+                return actor_id
+        return None
 
     def bare_short_form(self, phrase: list[Token], at_char: int) -> str | None:
         """"An ICB spokesperson": a short-form word without its article names the last one."""
