@@ -49,6 +49,9 @@ _SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
 # the words of whoever sets the condition, not of the clause's subject.
 _CONDITIONS = frozenset({"unless", "if", "until", "because", "although", "though", "while",
                          "whereas", "once", "when"})
+# Words that open a new clause after a quotation, so what follows attributes something else.
+_NEW_CLAUSE = frozenset({"while", "whereas", "but", "and", "although", "though", "because",
+                         "whilst", "yet"})
 # Endings of words in s that are no plurals ("disastrous", "process", "status", "analysis").
 _SINGULAR_S = ("ous", "ss", "us", "is")
 # Words after "GPs’ " that show the mark closed a quotation rather than made a possessive.
@@ -700,6 +703,10 @@ class QuoteFinder:
                     break
             if match is not None and match.start() < hi:
                 hi = match.start() + 1
+            first = text[lo:hi].lstrip(" ,;\u2013\u2014-").split(maxsplit=1)[:1]
+            if first and first[0].lower() in _NEW_CLAUSE:
+                # "“…”, while another said …": a new clause with its own speaker.
+                return None
         if hi <= lo:
             return None
         span = ctx.doc.char_span(lo, hi, alignment_mode="contract")
