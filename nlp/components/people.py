@@ -76,6 +76,7 @@ class PeopleFinder:
         self.implied = {k.lower(): v for k, v in data.get("implied_actor", {}).items()}
         self.leading_verbs: dict[str, str] = dict(data.get("leading_verbs", {}))
         self.venue_words = frozenset(w.lower() for w in data.get("venue_words", ()))
+        self.event_nouns = frozenset(data.get("event_nouns", ()))
         self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
         self.copular_verbs = frozenset(data.get("copular_verbs", ("be",)))
         self.press_roles = frozenset(data.get("press_roles", ()))
@@ -402,6 +403,13 @@ class PeopleFinder:
             return self._read_segment(doc, (at + 1, end), actor_at)
         if verb.lemma_ in self.leading_verbs:
             actor_id = self._read_segment(doc, (at + 1, end), actor_at)[1]
+            spans = {id(span): span for i, span in actor_at.items()
+                     if at < i < end and span.kb_id_ == actor_id}.values()
+            if spans and all(span.root.dep_ == "compound" and span.root.head.lemma_.lower()
+                             in self.event_nouns for span in spans):
+                # "who sat in on GPC meetings": the body only names what the person
+                # attended, not whom they serve ("who sits on the RCGP council" does).
+                return None, None
             return (self.leading_verbs[verb.lemma_] or None if actor_id else None), actor_id
         return None, None
 
