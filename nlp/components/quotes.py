@@ -297,6 +297,8 @@ class QuoteFinder:
         self.person_pronouns = frozenset(data["person_pronouns"])
         self.body_pronouns = frozenset(data["body_pronouns"])
         self.document_nouns = frozenset(data.get("document_nouns", ()))
+        self.policy_documents = frozenset(data.get("policy_documents", ()))
+        self.policy_author_kinds = frozenset(data.get("policy_author_kinds", ()))
         self.source_nouns = frozenset(data.get("source_nouns", ()))
         self.body_voices = frozenset(data.get("body_voices", ()))
         self.listener_verbs = frozenset(data.get("listener_verbs", ()))
@@ -1209,6 +1211,10 @@ class _Context:
             return self.full_name(item["actor_id"]), item["actor_id"]
         return None
 
+    def kind_of(self, actor_id: str) -> str | None:
+        registry = self.finder.registry()
+        return registry.get(actor_id).kind if registry.is_known(actor_id) else None
+
     def last_body(self, before: int) -> Span | None:
         """The body in focus: the last one named as a subject, else the last one named;
         media only when no other body was named."""
@@ -1350,7 +1356,13 @@ class _Context:
                 return holder
         if (not strict and inner is None and bare is None
                 and subject.lemma_.lower() in self.finder.document_nouns):
-            body = self.document_owner(subject, at_char) or self.last_body(at_char)
+            body = self.document_owner(subject, at_char)
+            if body is None:
+                body = self.last_body(at_char)
+                if body is not None and subject.lemma_.lower() in self.finder.policy_documents \
+                        and self.kind_of(body.kb_id_) not in self.finder.policy_author_kinds:
+                    # "The plan says: …" after a union was named: not the union's plan.
+                    body = None
             if body is not None:
                 return self.full_name(body.kb_id_), body.kb_id_
         if word == "they" and not strict:
