@@ -187,9 +187,9 @@ class Registry:
     def resolve_later(self, word: str, after: list[str]) -> str | None:
         """The actor an indefinite short form ("an LMC") names: the first one of its kind
         named after it, as a news lede names the body only in the next lines."""
+        shorts = self.short_form_heads().get(word.lower(), ())
         for actor_id in after:
-            if any(short.accepts(actor_id) for short in self.short_form_heads().get(
-                    word.lower(), ())):
+            if any(short.accepts(actor_id) for short in shorts):
                 return actor_id
         return None
 

@@ -403,8 +403,8 @@ class PeopleFinder:
             return self._read_segment(doc, (at + 1, end), actor_at)
         if verb.lemma_ in self.leading_verbs:
             actor_id = self._read_segment(doc, (at + 1, end), actor_at)[1]
-            spans = {id(span): span for i, span in actor_at.items()
-                     if at < i < end and span.kb_id_ == actor_id}.values()
+            spans = {span for i, span in actor_at.items()
+                     if at < i < end and span.kb_id_ == actor_id}
             if spans and all(span.root.dep_ == "compound" and span.root.head.lemma_.lower()
                              in self.event_nouns for span in spans):
                 # "who sat in on GPC meetings": the body only names what the person

@@ -565,14 +565,7 @@ class QuoteFinder:
         before it."""
         prev = ctx.previous_paragraph(q.paragraph_start)
         floor = prev[0] if prev is not None else q.paragraph_start
-        items = [(start, item) for start, item in ctx.attributed if floor <= start < q.open]
-        items += [(r["start"], r) for r in ctx.reported if floor <= r["start"] < q.open]
-        items = [(start, item) for start, item in items if item.get("speaker")
-                 and (item.get("actor_id") or ctx.is_person_name(item["speaker"]))]
-        if not items:
-            return None
-        _start, item = max(items, key=lambda pair: pair[0])
-        return item["speaker"], item.get("actor_id")
+        return ctx.last_named_speaker(floor, q.open)
 
     def _last_speaker_before(self, ctx: _Context,
                              q: Quotation) -> tuple[str | None, str | None] | None:
@@ -583,13 +576,9 @@ class QuoteFinder:
             prev = ctx.previous_paragraph(p_start)
             if prev is None:
                 return None
-            items = [(start, item) for start, item in ctx.attributed if prev[0] <= start < prev[1]]
-            items += [(r["start"], r) for r in ctx.reported if prev[0] <= r["start"] < prev[1]]
-            items = [(start, item) for start, item in items if item.get("speaker")
-                     and (item.get("actor_id") or ctx.is_person_name(item["speaker"]))]
-            if items:
-                _start, item = max(items, key=lambda pair: pair[0])
-                return item["speaker"], item.get("actor_id")
+            found = ctx.last_named_speaker(prev[0], prev[1])
+            if found is not None:
+                return found
             if len(ctx.text[prev[0]:prev[1]].split()) > 8:
                 # Narrative between, so the voice has changed, unless the paragraph is the
                 # statement a "X said:" line introduced with its opening mark lost.
@@ -603,10 +592,7 @@ class QuoteFinder:
         intro = ctx.previous_paragraph(paragraph[0])
         if intro is None or not ctx.text[intro[0]:intro[1]].rstrip().endswith(":"):
             return None
-        items = [r for r in ctx.reported if intro[0] <= r["start"] < intro[1]
-                 and r.get("speaker") and (r.get("actor_id")
-                                           or ctx.is_person_name(r["speaker"]))]
-        return (items[-1]["speaker"], items[-1].get("actor_id")) if items else None
+        return ctx.last_named_speaker(intro[0], intro[1], quotes=False)
 
     def _from_next_sentence(self, ctx: _Context,
                             q: Quotation) -> tuple[str | None, str | None] | None:
@@ -1137,6 +1123,20 @@ class _Context:
                             return span
         return None
 
+    def last_named_speaker(self, lo: int, hi: int, *,
+                           quotes: bool = True) -> tuple[str, str | None] | None:
+        """The last speaker between ``lo`` and ``hi`` (of a quotation, unless ``quotes`` is
+        False, or of reported speech) who is a named person or speaks for a body."""
+        items = [(start, item) for start, item in self.attributed
+                 if lo <= start < hi] if quotes else []
+        items += [(r["start"], r) for r in self.reported if lo <= r["start"] < hi]
+        items = [(start, item) for start, item in items if item.get("speaker")
+                 and (item.get("actor_id") or self.is_person_name(item["speaker"]))]
+        if not items:
+            return None
+        _start, item = max(items, key=lambda pair: pair[0])
+        return item["speaker"], item.get("actor_id")
+
     def last_unnamed_speaker(self, at_char: int) -> tuple[str, str | None] | None:
         """The last speaker before ``at_char``, in this paragraph or the one before, when
         it is one unnamed person ("one GP", "another senior figure")."""
@@ -1210,10 +1210,6 @@ class _Context:
             # the body behind the last speaker, whether it spoke itself or through a person.
             return self.full_name(item["actor_id"]), item["actor_id"]
         return None
-
-    def kind_of(self, actor_id: str) -> str | None:
-        registry = self.finder.registry()
-        return registry.get(actor_id).kind if registry.is_known(actor_id) else None
 
     def last_body(self, before: int) -> Span | None:
         """The body in focus: the last one named as a subject, else the last one named;
@@ -1360,7 +1356,7 @@ class _Context:
             if body is None:
                 body = self.last_body(at_char)
                 if body is not None and subject.lemma_.lower() in self.finder.policy_documents \
-                        and self.kind_of(body.kb_id_) not in self.finder.policy_author_kinds:
+                        and body.label_ not in self.finder.policy_author_kinds:
                     # "The plan says: …" after a union was named: not the union's plan.
                     body = None
             if body is not None:
@@ -1428,22 +1424,23 @@ class _Context:
         end = phrase[-1].idx
         stop = self.next_paragraph_end(end)
         after = [s.kb_id_ for s in self.actors if end < s.start_char < stop]
-        registry = self.finder.registry()
-        for tok in phrase:
-            actor_id = registry.resolve_later(tok.text, after)
-            if actor_id:
-                return actor_id
-        return None
+        resolve = self.finder.registry().resolve_later
+        return _first_actor(phrase, lambda word: resolve(word, after))
 
     def bare_short_form(self, phrase: list[Token], at_char: int) -> str | None:
         """"An ICB spokesperson": a short-form word without its article names the last one."""
         before = [s.kb_id_ for s in self.actors if s.start_char < at_char]
-        registry = self.finder.registry()
-        for tok in phrase:
-            actor_id = registry.resolve_bare(tok.text, before)
-            if actor_id:
-                return actor_id
-        return None
+        resolve = self.finder.registry().resolve_bare
+        return _first_actor(phrase, lambda word: resolve(word, before))
+
+
+def _first_actor(phrase: list[Token], resolve: Callable[[str], str | None]) -> str | None:
+    """The actor the first word of ``phrase`` that ``resolve`` knows stands for."""
+    for tok in phrase:
+        actor_id = resolve(tok.text)
+        if actor_id:
+            return actor_id
+    return None
 
 
 def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
