@@ -189,12 +189,14 @@ def score(gold: Path, pred: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def _metric(metrics: dict, key: str, index: int | None) -> float:
+    """One figure of score.py's JSON: a value, or one of a (p, r, f1) triple."""
+    value = metrics[key]
+    return float(value[index] if index is not None else value)
+
+
 def gated_values(metrics: dict) -> dict[str, float]:
-    out = {}
-    for name, (key, index) in GATED.items():
-        value = metrics[key]
-        out[name] = float(value[index] if index is not None else value)
-    return out
+    return {name: _metric(metrics, key, index) for name, (key, index) in GATED.items()}
 
 
 def check_floors(values: dict[str, float], floors: dict[str, float]) -> list[str]:
@@ -224,8 +226,7 @@ def corpora() -> list[tuple[str, Path]]:
 
 def table_values(metrics: dict) -> dict[str, float]:
     """The summary table's rows, read from score.py's JSON."""
-    return {label: float(metrics[key][index] if index is not None else metrics[key])
-            for label, key, index in TABLE}
+    return {label: _metric(metrics, key, index) for label, key, index in TABLE}
 
 
 def print_table(results: dict[str, dict]) -> None:

@@ -11,7 +11,6 @@ has the gold date.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,16 +34,12 @@ class DateCounts:
                 f"{self.left_null}/{self.undated}")
 
 
-def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def count_dates(gold: Path, pred: Path) -> DateCounts:
-    root = load_scorer().root
-    found = {row.get("id"): row for row in _rows(pred)}
+    scorer = load_scorer()
+    root = scorer.root
+    found = {row.get("id"): row for row in scorer.read_jsonl(pred)}
     dated = dated_right = undated = left_null = 0
-    for article in _rows(gold):
+    for article in scorer.read_jsonl(gold):
         events = (found.get(article["id"]) or {}).get("events") or []
         for want in article.get("events", []):
             key = (root(want["actor_id"]), want["action"])

@@ -35,11 +35,6 @@ def load_scorer(path: Path = SCORER) -> ModuleType:
     return module
 
 
-def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def resamples(gold: Path, pred: Path, *, rounds: int = ROUNDS, seed: int = 0,
               scorer: ModuleType | None = None) -> Iterator[dict]:
     """score.py's metrics on ``rounds`` resamples of the gold articles.
@@ -49,8 +44,8 @@ def resamples(gold: Path, pred: Path, *, rounds: int = ROUNDS, seed: int = 0,
     scored as missing, as in the full score.
     """
     scorer = scorer or load_scorer()
-    gold_rows = _rows(gold)
-    by_id = {row.get("id"): row for row in _rows(pred)}
+    gold_rows = scorer.read_jsonl(gold)
+    by_id = {row.get("id"): row for row in scorer.read_jsonl(pred)}
     draw = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         gold_out, pred_out = Path(tmp) / "gold.jsonl", Path(tmp) / "pred.jsonl"
