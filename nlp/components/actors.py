@@ -31,7 +31,7 @@ DEFAULT_SPANS_KEY = "pcnwatch_actors"
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 # A capitalised word, or a joiner inside a place name ("Kent and Medway", "Stoke-on-Trent").
 _PLACE_WORD = re.compile(r"^[A-Z][A-Za-z'\u2019.]*$")
-_MAX_PLACE_TOKENS = 7
+_MAX_PLACE_TOKENS = 10
 # Closed-class openers the tagger knows are not names ("Then Kent LMC"); open classes are
 # left alone because the tagger takes a place for a verb at times ("Leeds LMC said").
 _NOT_PLACE_POS = frozenset({"ADV", "DET", "ADP", "PRON", "CCONJ", "SCONJ", "INTJ"})
@@ -127,7 +127,9 @@ class ActorRecognizer:
             self._short.add(key, [make_doc(v) for v in sorted(variants)])
         self._family = PhraseMatcher(vocab, attr="ORTH")
         self._head_ends: set[str] = set()
-        self._of_heads = frozenset(self.registry.source.get("stop", {}).get("of_heads", ()))
+        stop = self.registry.source.get("stop", {})
+        self._of_heads = frozenset(stop.get("of_heads", ()))
+        self._place_prefixes = frozenset(stop.get("place_prefixes", ()))
         for i, family in enumerate(self.registry.families):
             key = f"family:{i}"
             self._keys[vocab.strings.add(key)] = family
@@ -155,9 +157,10 @@ class ActorRecognizer:
             place_start = self._place_start(doc, start, taken)
             if place_start is None:
                 continue
-            actor = family.actor(doc[place_start:start].text)
-            family_names[(place_start, end)] = actor.name
-            found.append(Span(doc, place_start, end, label=actor.kind, kb_id=actor.id))
+            for first, last in self._places(doc, place_start, start, end):
+                actor = family.actor(doc[first:min(last, start)].text)
+                family_names[(first, last)] = actor.name
+                found.append(Span(doc, first, last, label=actor.kind, kb_id=actor.id))
         spans = filter_spans(found)
         spans = filter_spans(spans + self._abbreviations(doc, spans))
         # Short forms only fill gaps: "the PCN Network" is the alias, not "the PCN".
@@ -215,6 +218,23 @@ class ActorRecognizer:
             return True
         return bool(actor.not_after and start > 0 and doc[start - 1].text in actor.not_after)
 
+    @staticmethod
+    def _places(doc: Doc, place_start: int, head_start: int,
+                end: int) -> list[tuple[int, int]]:
+        """The spans one family mention names: usually one, the place and its head.
+
+        A plural head after places joined twice names two bodies, split at the last "and":
+        "Fareham & Gosport and South East Hants CCGs", "Durham Dales, Easington and
+        Sedgefield and North Durham CCGs". With one joiner the plural is often the body's
+        own name ("Surrey and Sussex LMCs"), so that stays one body.
+        """
+        joins = [i for i in range(place_start + 1, head_start - 1)
+                 if doc[i].lower_ in ("and", "&")]
+        plural = doc[end - 1].text.endswith("s")
+        if not plural or len(joins) < 2 or doc[joins[-1]].lower_ != "and":
+            return [(place_start, end)]
+        return [(place_start, joins[-1]), (joins[-1] + 1, end)]
+
     def _place_start(self, doc: Doc, head_start: int, taken: set[int]) -> int | None:
         """Where the place name before a family head starts, or None when there is none."""
         i = head_start
@@ -247,6 +267,16 @@ class ActorRecognizer:
             i += 1
         if i >= head_start or doc[head_start - 1].lower_ in _PLACE_JOINER:
             return None
+        # "south-west London CCGs": a compass point in lower case still belongs to the place.
+        prefixes = self._place_prefixes
+        while i > 0 and (i - 1) not in taken and not doc[i].is_sent_start:
+            prev = doc[i - 1]
+            if prev.lower_ in prefixes:
+                i -= 1
+            elif prev.text == "-" and i >= 2 and doc[i - 2].lower_ in prefixes:
+                i -= 2
+            else:
+                break
         return i
 
     def _resolve_short(self, short: Any, before: list[Span]) -> Actor | None:
