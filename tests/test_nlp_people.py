@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import tomllib
+from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from nlp.pipeline import build_pipeline
+from nlp.registry import load_registry
 
 ROWS = [json.loads(line) for line in
         (Path(__file__).parent / "data" / "nlp_people.jsonl").read_text().splitlines() if line]
@@ -52,3 +56,52 @@ def test_people_round_trip_to_disk(nlp, tmp_path):
                                                 "pcnwatch_events", "pcnwatch_topics")})
     other.get_pipe("pcnwatch_people").from_disk(tmp_path / "people")
     assert other.get_pipe("pcnwatch_people").data == finder.data
+
+
+def _people_on(nlp, text, published):
+    doc = nlp.make_doc(text)
+    doc._.pcnwatch_published = published
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return [(p["name"], p["actor_id"]) for p in doc._.pcnwatch_people]
+
+
+def test_people_known_office_holder_speaks_for_the_office_of_the_day(nlp):
+    # The text gives no office; the registry of office holders places him by the date.
+    text = "Mr Streeting told MPs that the new contract would be fair to practices."
+    assert _people_on(nlp, text, date(2025, 3, 1)) == [("Mr Streeting", "dhsc")]
+    assert _people_on(nlp, text, date(2023, 3, 1)) == [("Mr Streeting", "labour")]
+    # Before any office he held, and with no date while he has held two, nobody is guessed.
+    assert _people_on(nlp, text, date(2019, 3, 1)) == [("Mr Streeting", None)]
+    assert _people_on(nlp, text, None) == [("Mr Streeting", None)]
+
+
+def test_people_known_office_holder_with_one_body_needs_no_date(nlp):
+    text = "Dame Thérèse Coffey said appointments within two weeks were the aim."
+    assert _people_on(nlp, text, None) == [("Dame Thérèse Coffey", "dhsc")]
+
+
+def test_people_office_named_in_the_text_wins_over_the_office_holders(nlp):
+    # In October 2023 Jeremy Hunt was chancellor; the text says so, and the text decides.
+    text = "Jeremy Hunt, chair of the Royal College of General Practitioners, disagreed."
+    assert _people_on(nlp, text, date(2023, 10, 1)) == [("Jeremy Hunt", "rcgp")]
+
+
+def test_people_unknown_person_and_shared_surname_stay_without_body(nlp):
+    # Two office holders are called Johnson: a surname alone names neither.
+    text = "Mr Johnson said the surgery was full. Dr Ada Quill said the same."
+    assert _people_on(nlp, text, date(2020, 6, 1)) == [("Mr Johnson", None),
+                                                       ("Dr Ada Quill", None)]
+
+
+def test_people_office_holders_name_registered_bodies_in_date_order():
+    data = tomllib.loads(resources.files("nlp.data").joinpath("roles.toml").read_text("utf-8"))
+    registry = load_registry()
+    for holder in data["office_holder"]:
+        ends = []
+        for term in holder["terms"]:
+            assert registry.is_known(term["actor"]), (holder["name"], term["actor"])
+            start = date.fromisoformat(term["from"])
+            end = date.fromisoformat(term["to"]) if "to" in term else date.max
+            assert start <= end and all(e <= start for e in ends), holder["name"]
+            ends.append(end)

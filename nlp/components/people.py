@@ -15,6 +15,7 @@ mention, ``mentions`` the ``[start, end]`` of every mention, full or surname.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -28,7 +29,10 @@ from ._data import read_component_data, write_component_data
 from .quotes import home_body
 
 VERSION = "pcnwatch.people.v1"
-_NAME_WORD = re.compile(r"^[A-Z][a-z]*(?:['\u2019][A-Z]?[a-z]+|[A-Z][a-z]+)*[a-z]?$|^[A-Z]\.?$")
+# Latin-1 letters too: "Thérèse", "Seán", "Zoë".
+_UP, _LOW = "A-Z\u00c0-\u00d6\u00d8-\u00de", "a-z\u00df-\u00f6\u00f8-\u00ff"
+_NAME_WORD = re.compile(rf"^[{_UP}][{_LOW}]*(?:['\u2019][{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
+                        rf"[{_LOW}]?$|^[{_UP}]\.?$")
 _MAX_NAME_TOKENS = 5
 _MAX_PREMODIFIER = 10
 _MAX_APPOSITION = 18
@@ -78,6 +82,14 @@ class PeopleFinder:
         self.venue_words = frozenset(w.lower() for w in data.get("venue_words", ()))
         self.event_nouns = frozenset(data.get("event_nouns", ()))
         self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
+        self.office_holders: dict[str, list[dict[str, Any]]] = {}
+        self.holders_by_surname: dict[str, list[list[dict[str, Any]]]] = {}
+        for holder in data.get("office_holder", ()):
+            terms = holder["terms"]
+            for name in (holder["name"], *holder.get("aliases", ())):
+                words = _folded_name(name, self.titles)
+                self.office_holders[" ".join(words)] = terms
+                self.holders_by_surname.setdefault(words[-1], []).append(terms)
         self.copular_verbs = frozenset(data.get("copular_verbs", ("be",)))
         self.press_roles = frozenset(data.get("press_roles", ()))
 
@@ -168,9 +180,35 @@ class PeopleFinder:
         for person in people:
             person.pop("_first")
             person["mentions"].sort()
+            if person["actor_id"] is None:
+                person["actor_id"] = self._office_of(person["name"],
+                                                     doc._.pcnwatch_published)
         doc._.pcnwatch_people = people
         self._home_of = None
         return doc
+
+    def _office_of(self, name: str, published: date | None) -> str | None:
+        """The body a known office holder spoke for on the article's date (``office_holder``
+        in ``roles.toml``), for a person the text gives no body: "Mr Streeting told MPs"."""
+        words = _folded_name(name, self.titles)
+        if not words:
+            return None
+        terms = self.office_holders.get(" ".join(words)) if len(words) >= 2 else None
+        if terms is None and len(words) == 1:
+            # "Mr Streeting": a surname alone only when one holder has it.
+            found = self.holders_by_surname.get(words[0], [])
+            terms = found[0] if len(found) == 1 else None
+        if not terms:
+            return None
+        if published is None:
+            bodies = {term["actor"] for term in terms}
+            return bodies.pop() if len(bodies) == 1 else None
+        for term in terms:
+            start = date.fromisoformat(str(term["from"]))
+            end = date.fromisoformat(str(term["to"])) if term.get("to") else None
+            if start <= published and (end is None or published <= end):
+                return term["actor"]
+        return None
 
     def _implied(self, role: str, doc: Doc) -> str | None:
         """The body a role names by itself; an opposition office changes hands with the
@@ -724,3 +762,11 @@ def _clean_name(span: Span) -> str:
 def make_people_finder(nlp: Language, name: str, *, spans_key: str,
                        data_reader: Callable[[], dict[str, Any]]) -> PeopleFinder:
     return PeopleFinder(nlp, name, spans_key=spans_key, data_reader=data_reader)
+
+
+def _folded_name(name: str, titles: frozenset[str]) -> list[str]:
+    """A name's words in lower case without accents, titles or a trailing "MP", so
+    "Ms Thérèse Coffey MP" and "Therese Coffey" are one name."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name)
+                    if not unicodedata.combining(c)).replace("\u2019", "'")
+    return [w.lower() for w in plain.split() if w not in titles and w != "MP"]
