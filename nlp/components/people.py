@@ -82,6 +82,7 @@ class PeopleFinder:
         self.venue_words = frozenset(w.lower() for w in data.get("venue_words", ()))
         self.event_nouns = frozenset(data.get("event_nouns", ()))
         self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
+        self.post_nominals = frozenset(data.get("post_nominals", ()))
         self.office_holders: dict[str, list[dict[str, Any]]] = {}
         self.holders_by_surname: dict[str, list[list[dict[str, Any]]]] = {}
         for holder in data.get("office_holder", ()):
@@ -289,6 +290,9 @@ class PeopleFinder:
                 start += 1
             if end <= start:
                 continue
+            # "Dr Ann Cole MBE": letters after a name are not part of it.
+            while end - start > 1 and doc[end - 1].text in self.post_nominals:
+                end -= 1
             span = doc[start:end]
             # A name ends at a line break ("Dr Jo Wren\nClinical director, …").
             cut = next((t.i + (not t.is_space) for t in span
@@ -519,6 +523,10 @@ class PeopleFinder:
 
     def _apposition(self, doc: Doc, name: Span) -> tuple[int, int] | None:
         i = name.end
+        # "James Morris MP, Minister for Primary Care,": letters after a name come before
+        # the apposition.
+        while i < len(doc) and doc[i].text in self.post_nominals:
+            i += 1
         if i >= len(doc):
             return None
         # A sign-off: the name alone on its line, the role and body on the next
@@ -720,7 +728,10 @@ def _definite_body(words: list[Token], before: list[Span]) -> str | None:
 def _tidy_role(words: list[Token]) -> str:
     """"Clinical director , , and GP partner" (a body taken out) reads "Clinical director
     and GP partner"; "union 's chair" reads "union's chair"."""
-    role = " ".join(w.text for w in words)
+    # Words next to each other keep the text's own spacing ("Under-Secretary", not
+    # "Under - Secretary"); a gap where a body was taken out reads as one space.
+    role = "".join(w.text + ((w.whitespace_ if nxt.i == w.i + 1 else " ") if nxt else "")
+                   for w, nxt in zip(words, [*words[1:], None], strict=True))
     role = re.sub(r"(?:\s*,)+\s*(and|or)\b", r" \1", role)
     role = re.sub(r"(?:\s*,){2,}", ",", role)
     role = re.sub(r"\s+(,|'s|\u2019s)", r"\1", role)
