@@ -132,6 +132,10 @@ class PeopleFinder:
                     people.append(person)
                 elif person["_first"] == "":
                     person.update(name=_clean_name(span), _first=first)
+                elif len(_clean_name(span)) > len(person["name"]):
+                    # "Kamila Hawthorne" in a heading, "Professor Kamila Hawthorne" below:
+                    # the same first name and surname, and the fuller form names her.
+                    person["name"] = _clean_name(span)
                 by_surname[surname] = person
                 if "-" in surname:
                     # "Stokes-Lampard" alone later is tokenised in parts; its last part
@@ -266,9 +270,20 @@ class PeopleFinder:
         taken = {i for s in spans.values() for i in range(s.start, s.end)}
         i = 0
         while i < len(doc):
+            if doc[i].lower_ in self.role_words and doc[i].text not in self.titles:
+                # "Chair Kamila Hawthorne": a role in title case opens no name.
+                i += 1
+                continue
             j = i
-            while (j < len(doc) and j - i < 3 and doc[j].pos_ == "PROPN"
-                   and _NAME_WORD.match(doc[j].text) and j not in taken and j not in actor_at):
+            # After the first word the tagger may take a surname for a noun when the role
+            # before it is in title case ("College Chair Kamila Hawthorne"): a capital
+            # inside the sentence still marks it.
+            while (j < len(doc) and j - i < 3
+                   and (doc[j].pos_ == "PROPN" or (j > i and doc[j].pos_ == "NOUN"
+                                                   and not doc[j].is_sent_start))
+                   and _NAME_WORD.match(doc[j].text)
+                   and (doc[j].lower_ not in self.role_words or doc[j].text in self.titles)
+                   and j not in taken and j not in actor_at):
                 j += 1
             if j - i >= 2 and (
                     (i > 0 and (doc[i - 1].lower_ in self.role_words
@@ -290,6 +305,10 @@ class PeopleFinder:
                 start += 1
             if end <= start:
                 continue
+            # "Chair Ann Field": the model sometimes takes a title-case role into the name.
+            while (end - start > 2 and doc[start].lower_ in self.role_words
+                   and doc[start].text not in self.titles):
+                start += 1
             # "Dr Ann Cole MBE": letters after a name are not part of it.
             while end - start > 1 and doc[end - 1].text in self.post_nominals:
                 end -= 1
