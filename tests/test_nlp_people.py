@@ -105,3 +105,10 @@ def test_people_office_holders_name_registered_bodies_in_date_order():
             end = date.fromisoformat(term["to"]) if "to" in term else date.max
             assert start <= end and all(e <= start for e in ends), holder["name"]
             ends.append(end)
+
+
+def test_people_known_office_holder_is_found_where_the_model_misses_the_name(nlp):
+    # The small model reads "Therese" as a nationality; the list of office holders knows
+    # the name, written with or without its accents.
+    text = "Therese Coffey will set out her plan for patients on Thursday."
+    assert _people_on(nlp, text, date(2022, 9, 21)) == [("Therese Coffey", "dhsc")]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from ..registry import Registry, load_registry
@@ -85,12 +86,17 @@ class PeopleFinder:
         self.post_nominals = frozenset(data.get("post_nominals", ()))
         self.office_holders: dict[str, list[dict[str, Any]]] = {}
         self.holders_by_surname: dict[str, list[list[dict[str, Any]]]] = {}
+        # Their names are found even where the statistical model misses them ("Therese
+        # Coffey" read as a nationality), with or without accents.
+        self.known_names = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         for holder in data.get("office_holder", ()):
             terms = holder["terms"]
             for name in (holder["name"], *holder.get("aliases", ())):
                 words = _folded_name(name, self.titles)
                 self.office_holders[" ".join(words)] = terms
                 self.holders_by_surname.setdefault(words[-1], []).append(terms)
+                forms = {name, _unaccented(name)}
+                self.known_names.add("known", [self.nlp.make_doc(f) for f in sorted(forms)])
         self.copular_verbs = frozenset(data.get("copular_verbs", ("be",)))
         self.press_roles = frozenset(data.get("press_roles", ()))
 
@@ -251,6 +257,15 @@ class PeopleFinder:
                 if span is not None:
                     spans[span.start] = span
         owner = {i: s.start for s in spans.values() for i in range(s.start, s.end)}
+        for _, start, end in self.known_names(doc):
+            if any(i in actor_at for i in range(start, end)):
+                continue
+            # A known name widens an overlapping part the model found ("Coffey").
+            for key in {owner[i] for i in range(start, end) if i in owner}:
+                other = spans.pop(key)
+                start, end = min(start, other.start), max(end, other.end)
+            spans[start] = doc[start:end]
+            owner.update({i: start for i in range(start, end)})
         for token in doc:
             if token.text in self.titles and (token.i == 0 or doc[token.i - 1].text
                                                not in self.titles):
@@ -794,9 +809,13 @@ def make_people_finder(nlp: Language, name: str, *, spans_key: str,
     return PeopleFinder(nlp, name, spans_key=spans_key, data_reader=data_reader)
 
 
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
 def _folded_name(name: str, titles: frozenset[str]) -> list[str]:
     """A name's words in lower case without accents, titles or a trailing "MP", so
     "Ms Thérèse Coffey MP" and "Therese Coffey" are one name."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", name)
-                    if not unicodedata.combining(c)).replace("\u2019", "'")
+    plain = _unaccented(name).replace("\u2019", "'")
     return [w.lower() for w in plain.split() if w not in titles and w != "MP"]
