@@ -92,6 +92,8 @@ class Registry:
     short_forms: list[ShortForm]
     stop_words: frozenset[str] = field(default_factory=frozenset)
     source: dict[str, Any] = field(default_factory=dict, repr=False)
+    _heads: dict[str, list[ShortForm]] | None = field(default=None, init=False, repr=False,
+                                                      compare=False)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Registry:
@@ -150,7 +152,11 @@ class Registry:
                         f"{cand!r}")
 
     def short_form_heads(self) -> dict[str, list[ShortForm]]:
-        """Short forms by their bare head word ("lmc" for "the LMC"), for "LMC chair Dr X"."""
+        """Short forms by their bare head word ("lmc" for "the LMC"), for "LMC chair Dr X".
+
+        Built once: people and quotes ask it for every capitalised word before a name."""
+        if self._heads is not None:
+            return self._heads
         heads: dict[str, list[ShortForm]] = {}
         for short in self.short_forms:
             for phrase in short.phrases:
@@ -159,6 +165,7 @@ class Registry:
                     forms = heads.setdefault(words[1].lower(), [])
                     if short not in forms:
                         forms.append(short)
+        self._heads = heads
         return heads
 
     def modifier_actor(self, words: list[str]) -> str | None:
