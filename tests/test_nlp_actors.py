@@ -35,6 +35,9 @@ def test_actors_labelled_sentences(nlp, row):
     # "the committee" after an LMC goes to the LMC; after GPC to GPC.
     ("GPC met. Then Kent LMC met. The committee voted.",
      [("GPC", "bma-gpc"), ("Kent LMC", "lmc-kent"), ("The committee", "lmc-kent")]),
+    # "The conference" after the LMCs' conference is named is that conference.
+    ("Delegates met at the UK LMC Conference. The conference backed the motion.",
+     [("UK LMC Conference", "lmcs"), ("The conference", "lmcs")]),
     # The alias "PCN Network" wins over the short form "the PCN" it overlaps.
     ("The PCN Network surveyed directors.", [("PCN Network", "nhs-confederation")]),
 ])
