@@ -4,12 +4,15 @@ Names come from the statistical NER (PERSON) and from titles ("Dr", "Professor" 
 followed by capitalised words; the actor registry wins over NER, so a name that
 overlaps a registered body, or a word in ``not_people``, is not a person. The role and
 body come from an apposition ("Jane Roe, chief executive of NHS England,") or a
-pre-modifier ("NHS England director of primary care Dr Ann Smith"). Later mentions by
-surname ("Smith said") link back to the person.
+pre-modifier ("NHS England director of primary care Dr Ann Smith"); for a person the text
+gives no body, from the dated list of office holders in ``roles.toml`` ("Mr Streeting told
+MPs" in 2025 is DHSC). Later mentions by surname ("Smith said") link back to the person.
 
 ``doc._.pcnwatch_people``: one dict per person, ``{"name", "role", "actor_id", "start",
-"end", "mentions"}``; ``start``/``end`` are the character offsets of the first full
-mention, ``mentions`` the ``[start, end]`` of every mention, full or surname.
+"end", "mentions"}``; ``name`` is the fullest form the text gives ("Professor Kamila
+Hawthorne" below a heading's "Kamila Hawthorne"), ``start``/``end`` are the character
+offsets of the first full mention, ``mentions`` the ``[start, end]`` of every mention, full
+or surname.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ class PeopleFinder:
         for holder in data.get("office_holder", ()):
             terms = holder["terms"]
             for name in (holder["name"], *holder.get("aliases", ())):
-                words = _folded_name(name, self.titles)
+                words = _folded_name(name, self.titles | self.post_nominals)
                 self.office_holders[" ".join(words)] = terms
                 self.holders_by_surname.setdefault(words[-1], []).append(terms)
                 forms = {name, _unaccented(name)}
@@ -201,7 +204,7 @@ class PeopleFinder:
     def _office_of(self, name: str, published: date | None) -> str | None:
         """The body a known office holder spoke for on the article's date (``office_holder``
         in ``roles.toml``), for a person the text gives no body: "Mr Streeting told MPs"."""
-        words = _folded_name(name, self.titles)
+        words = _folded_name(name, self.titles | self.post_nominals)
         if not words:
             return None
         terms = self.office_holders.get(" ".join(words)) if len(words) >= 2 else None
@@ -814,8 +817,8 @@ def _unaccented(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
-def _folded_name(name: str, titles: frozenset[str]) -> list[str]:
-    """A name's words in lower case without accents, titles or a trailing "MP", so
-    "Ms Thérèse Coffey MP" and "Therese Coffey" are one name."""
+def _folded_name(name: str, extras: frozenset[str]) -> list[str]:
+    """A name's words in lower case without accents, titles or letters after it (the
+    ``extras``), so "Ms Thérèse Coffey MP" and "Therese Coffey" are one name."""
     plain = _unaccented(name).replace("\u2019", "'")
-    return [w.lower() for w in plain.split() if w not in titles and w != "MP"]
+    return [w.lower() for w in plain.split() if w not in extras]
