@@ -140,8 +140,7 @@ def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
                             and not nxt.isalnum())):
                     out.append(Quotation(q_open, q_start, i, i, para_start, used > 1))
                     kind = None
-            elif (kind == "single" and ch in (_CLOSE_SINGLE, "'") and not prev.isspace()
-                    and not _is_word_char(nxt)):
+            elif kind == "single" and _closes_single(text, i):
                 # "GPs’ time" is a possessive only if the quotation can still close later.
                 possessive = _plural_possessive(text, i) and (
                     runs_on or _closes_later(text, i, p_end))
@@ -255,11 +254,14 @@ def _closes_later(text: str, i: int, end: int) -> bool:
     at networks.`` has none, so the mark after "GPs" closes the quotation (unless the next
     paragraph goes on with the quotation); in ``‘The GPs’ time is short,’ she said`` one
     does, so it is a possessive."""
-    for j in range(i + 1, end):
-        if text[j] in (_CLOSE_SINGLE, "'") and not text[j - 1].isspace() and not (
-                _is_word_char(text[j + 1] if j + 1 < len(text) else " ")):
-            return True
-    return False
+    return any(_closes_single(text, j) for j in range(i + 1, end))
+
+
+def _closes_single(text: str, i: int) -> bool:
+    """A single mark at ``i`` that can close a quotation: after a word, before none."""
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    return (text[i] in (_CLOSE_SINGLE, "'") and i > 0 and not text[i - 1].isspace()
+            and not _is_word_char(nxt))
 
 
 class QuoteFinder:
