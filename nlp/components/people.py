@@ -49,6 +49,9 @@ _BODY_DETERMINERS = {"its", "their", "our"}
 _CLAUSE_OPENERS = {",", "(", "-", "\u2013", "\u2014"}
 _PERSONAL_POSSESSIVES = {"her", "his", "my", "your"}
 
+# An office holder's term: the body, from, and to (None while it is still held).
+_Term = tuple[str, date, date | None]
+
 if not Doc.has_extension("pcnwatch_people"):
     Doc.set_extension("pcnwatch_people", default=None)
 
@@ -87,19 +90,23 @@ class PeopleFinder:
         self.event_nouns = frozenset(data.get("event_nouns", ()))
         self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
         self.post_nominals = frozenset(data.get("post_nominals", ()))
-        self.office_holders: dict[str, list[dict[str, Any]]] = {}
-        self.holders_by_surname: dict[str, list[list[dict[str, Any]]]] = {}
-        # Their names are found even where the statistical model misses them ("Therese
-        # Coffey" read as a nationality), with or without accents.
-        self.known_names = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        # Each holder's terms as (body, from, to or None), read once.
+        self.office_holders: dict[str, list[_Term]] = {}
+        self.holders_by_surname: dict[str, list[list[_Term]]] = {}
+        names: set[str] = set()
         for holder in data.get("office_holder", ()):
-            terms = holder["terms"]
+            terms = [(t["actor"], date.fromisoformat(str(t["from"])),
+                      date.fromisoformat(str(t["to"])) if t.get("to") else None)
+                     for t in holder["terms"]]
             for name in (holder["name"], *holder.get("aliases", ())):
                 words = _folded_name(name, self.titles | self.post_nominals)
                 self.office_holders[" ".join(words)] = terms
                 self.holders_by_surname.setdefault(words[-1], []).append(terms)
-                forms = {name, _unaccented(name)}
-                self.known_names.add("known", [self.nlp.make_doc(f) for f in sorted(forms)])
+                names.update((name, _unaccented(name)))
+        # Their names are found even where the statistical model misses them ("Therese
+        # Coffey" read as a nationality), with or without accents.
+        self.known_names = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self.known_names.add("known", [self.nlp.make_doc(n) for n in sorted(names)])
         self.copular_verbs = frozenset(data.get("copular_verbs", ("be",)))
         self.press_roles = frozenset(data.get("press_roles", ()))
 
@@ -201,6 +208,10 @@ class PeopleFinder:
         self._home_of = None
         return doc
 
+    def _is_role_word(self, tok: Token) -> bool:
+        """A role word that is no title: "Chair" is a role, "Professor" a title."""
+        return tok.lower_ in self.role_words and tok.text not in self.titles
+
     def _office_of(self, name: str, published: date | None) -> str | None:
         """The body a known office holder spoke for on the article's date (``office_holder``
         in ``roles.toml``), for a person the text gives no body: "Mr Streeting told MPs"."""
@@ -215,14 +226,10 @@ class PeopleFinder:
         if not terms:
             return None
         if published is None:
-            bodies = {term["actor"] for term in terms}
+            bodies = {body for body, _, _ in terms}
             return bodies.pop() if len(bodies) == 1 else None
-        for term in terms:
-            start = date.fromisoformat(str(term["from"]))
-            end = date.fromisoformat(str(term["to"])) if term.get("to") else None
-            if start <= published and (end is None or published <= end):
-                return term["actor"]
-        return None
+        return next((body for body, start, end in terms
+                     if start <= published and (end is None or published <= end)), None)
 
     def _implied(self, role: str, doc: Doc) -> str | None:
         """The body a role names by itself; an opposition office changes hands with the
@@ -288,7 +295,7 @@ class PeopleFinder:
         taken = {i for s in spans.values() for i in range(s.start, s.end)}
         i = 0
         while i < len(doc):
-            if doc[i].lower_ in self.role_words and doc[i].text not in self.titles:
+            if self._is_role_word(doc[i]):
                 # "Chair Kamila Hawthorne": a role in title case opens no name.
                 i += 1
                 continue
@@ -300,7 +307,7 @@ class PeopleFinder:
                    and (doc[j].pos_ == "PROPN" or (j > i and doc[j].pos_ == "NOUN"
                                                    and not doc[j].is_sent_start))
                    and _NAME_WORD.match(doc[j].text)
-                   and (doc[j].lower_ not in self.role_words or doc[j].text in self.titles)
+                   and not self._is_role_word(doc[j])
                    and j not in taken and j not in actor_at):
                 j += 1
             if j - i >= 2 and (
@@ -324,8 +331,7 @@ class PeopleFinder:
             if end <= start:
                 continue
             # "Chair Ann Field": the model sometimes takes a title-case role into the name.
-            while (end - start > 2 and doc[start].lower_ in self.role_words
-                   and doc[start].text not in self.titles):
+            while end - start > 2 and self._is_role_word(doc[start]):
                 start += 1
             # "Dr Ann Cole MBE": letters after a name are not part of it.
             while end - start > 1 and doc[end - 1].text in self.post_nominals:
