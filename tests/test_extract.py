@@ -6,6 +6,7 @@ publication date, a title with the site's name glued on).
 """
 
 import json
+import random
 
 import pytest
 
@@ -176,6 +177,21 @@ def test_extract_failure_says_why(html, reason):
         extract_page(html, "https://news.example.org/x/")
     assert isinstance(info.value, CrawlError)
     assert "https://news.example.org/x/" in str(info.value)
+
+
+@pytest.mark.parametrize("data", [
+    random.Random(7).randbytes(4000),                        # noise trafilatura read as text
+    b"\x89PNG\r\n\x1a\n" + random.Random(1).randbytes(3000),  # an image saved as .html
+    b"\xff\xfe" + random.Random(2).randbytes(3000),         # noise behind a UTF-16 mark
+])
+def test_binary_data_is_not_an_article(data):
+    with pytest.raises(ExtractionFailed, match="binary data"):
+        extract_page(data, "https://news.example.org/x/")
+
+
+def test_a_stray_control_character_does_not_make_a_page_binary():
+    got = extract_page(page().replace("</h1>", "</h1>\x00\x1b"))
+    assert got["text"].startswith(BODY[0])
 
 
 def test_extract_returns_a_short_article_and_says_it_is_short():

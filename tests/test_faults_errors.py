@@ -2,7 +2,7 @@
 never the SQL or its parameters. Real `pcnwatch` processes, real sockets.
 """
 
-import os
+import random
 import socket
 import time
 
@@ -80,7 +80,9 @@ def test_argument_ranges_are_checked_before_anything_starts(pcnwatch, args, frag
 
 
 def test_junk_to_extract_is_one_line_without_library_warnings(pcnwatch, tmp_path):
-    (tmp_path / "junk.html").write_bytes(os.urandom(4000))
+    # Seeded, so the bytes are the same on every run. These are bytes of which trafilatura
+    # took a line for text, as it does for about one random page in nine.
+    (tmp_path / "junk.html").write_bytes(random.Random(7).randbytes(4000))
     result = pcnwatch("extract", "junk.html")
     one_line(result, "no article extracted")
     assert result.returncode == 2
