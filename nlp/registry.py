@@ -58,6 +58,8 @@ class Actor:
     not_after: tuple[str, ...] = ()
     # "Healthwatch Hillingdon": the name followed by a place is a local body, not this one.
     not_before_place: bool = False
+    # Makes the policy practices and networks work under (contract sections 4 and 5).
+    policy_maker: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,12 @@ class Family:
     parent: str
     heads: tuple[str, ...]
     display: str
+    policy_maker: bool = False
 
     def actor(self, place: str) -> Actor:
         return Actor(id=self.prefix + slugify(place), kind=self.kind,
-                     name=self.display.format(place=place), parent=self.parent)
+                     name=self.display.format(place=place), parent=self.parent,
+                     policy_maker=self.policy_maker)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class Registry:
                     not_before=tuple(row.get("not_before", ())),
                     not_after=tuple(row.get("not_after", ())),
                     not_before_place=bool(row.get("not_before_place", False)),
+                    policy_maker=bool(row.get("policy_maker", False)),
                 )
             except KeyError as exc:
                 raise DataFileError(
@@ -123,7 +128,8 @@ class Registry:
                     f"use one of {', '.join(sorted(KINDS))}")
             actors[actor.id] = actor
         families = [Family(kind=f["kind"], prefix=f["prefix"], parent=f.get("parent", ""),
-                           heads=tuple(f["heads"]), display=f["display"])
+                           heads=tuple(f["heads"]), display=f["display"],
+                           policy_maker=bool(f.get("policy_maker", False)))
                     for f in data.get("family", [])]
         short_forms = [ShortForm(phrases=tuple(s["phrases"]), candidates=tuple(s["candidates"]),
                                  default=s.get("default", ""))
@@ -216,6 +222,17 @@ class Registry:
                 f"unknown actor {actor_id!r}: not in {ACTORS_FILE} and not of a family "
                 f"({', '.join(f.prefix + '<place>' for f in self.families)})")
         return family.actor(place_name(actor_id[len(family.prefix):]))
+
+    def is_policy_maker(self, actor_id: str | None) -> bool:
+        """Whether the body makes the policy practices and networks work under: its acts are
+        policy events (contract section 5) and its own words on that policy are neutral
+        unless they praise it (section 4). An unknown id is not one."""
+        if not actor_id:
+            return False
+        if actor_id in self.actors:
+            return self.actors[actor_id].policy_maker
+        family = self.family_of(actor_id)
+        return family is not None and family.policy_maker
 
     def is_known(self, actor_id: str) -> bool:
         try:

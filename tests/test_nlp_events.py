@@ -115,7 +115,6 @@ def test_event_trigger_file_has_every_action():
     data = load_event_triggers()
     for action in ACTIONS:
         assert data[action]["verbs"], action
-    assert data["settings"]["policy_makers"]
 
 
 def test_events_through_full_pipeline_on_seed():

@@ -81,6 +81,21 @@ def test_registry_unknown_actor(actor_id):
         load_registry().get(actor_id)
 
 
+@pytest.mark.parametrize("actor_id, makes_policy", [
+    ("nhs-england", True), ("dhsc", True), ("treasury", True), ("welsh-government", True),
+    ("cqc", True),
+    ("icb-kent-and-medway", True),   # one commissioner commissions
+    ("icbs", False),                 # "ICBs" in general are many bodies, none of which acted
+    ("bma-gpc", False), ("lmc-kent", False), ("kings-fund", False),
+    ("nao", False),                  # audits policy, does not make it
+    ("no-such-body", False), (None, False),
+])
+def test_registry_knows_the_policy_makers(actor_id, makes_policy):
+    # One answer for events (whose acts count), stance (who defends its own policy) and
+    # quotes (who writes a plan), from `policy_maker` in actors.toml.
+    assert load_registry().is_policy_maker(actor_id) is makes_policy
+
+
 def test_registry_root_follows_parents():
     registry = load_registry()
     assert registry.root("bma-gpc") == "bma"

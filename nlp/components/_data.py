@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import srsly
+from spacy.language import Language
 from spacy.util import ensure_path, registry
 
-from ..registry import read_data_file
+from ..registry import Registry, load_registry, read_data_file
 
 
 @registry.misc("pcnwatch.data_file.v1")
@@ -20,6 +21,14 @@ def make_data_file_reader(name: str, path: str | None = None) -> Callable[[], di
         return read_data_file(name, path)
 
     return read
+
+
+def pipeline_registry(nlp: Language, actors_component: str = "pcnwatch_actors") -> Registry:
+    """The registry the pipeline's actors component was built from (a pipeline may be given
+    its own), else the packaged one."""
+    if actors_component in nlp.pipe_names:
+        return nlp.get_pipe(actors_component).registry
+    return load_registry()
 
 
 def write_component_data(path: str | Path, data: dict[str, Any], cfg: dict[str, Any]) -> None:

@@ -46,8 +46,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..dates import dateline, find_dates
-from ..registry import load_registry
-from ._data import read_component_data, write_component_data
+from ._data import pipeline_registry, read_component_data, write_component_data
 from ._syntax import name_root
 from .stance import CueMatch, CuePhrases
 
@@ -126,13 +125,6 @@ def _inflections(verb: str) -> set[str]:
     return forms - {verb}
 
 
-def _registry_kind(actor_id: str) -> str:
-    try:
-        return load_registry().get(actor_id).kind
-    except ValueError:
-        return ""
-
-
 def _ext(doc: Doc, name: str) -> Any:
     return getattr(doc._, name) if Doc.has_extension(name) else None
 
@@ -143,6 +135,7 @@ class EventExtractor:
     def __init__(self, nlp: Language, name: str, *, max_object_tokens: int | None = None,
                  triggers_path: str | None = None) -> None:
         self.name = name
+        self.nlp = nlp
         self._tokenizer = nlp.tokenizer
         self._max_object_option = max_object_tokens
         self.set_data(load_event_triggers(triggers_path))
@@ -169,10 +162,6 @@ class EventExtractor:
         settings = data["settings"]
         self.max_object_tokens = int(self._max_object_option or settings["max_object_tokens"])
         self.publish_verbs = set(settings["publish_verbs"])
-        self.policy_makers = set(settings["policy_makers"])
-        self.policy_prefixes = tuple(settings["policy_maker_prefixes"])
-        self.policy_kinds = set(settings["policy_maker_kinds"])
-        self.not_makers = set(settings.get("not_policy_makers", ()))
         self.policy_terms = CuePhrases(nlp_tokenizer, {t: 1 for t in settings["policy_terms"]})
         table: dict[str, tuple[str, str]] = {}
         # Phrases that look like triggers but name something else ("online consultations"):
@@ -246,11 +235,8 @@ class EventExtractor:
             for r in data.get("retarget", [])
         ]
 
-    def is_policy_maker(self, actor_id: str, kind: str = "") -> bool:
-        if actor_id in self.not_makers:
-            return False
-        return (actor_id in self.policy_makers or actor_id.startswith(self.policy_prefixes)
-                or kind in self.policy_kinds)
+    def is_policy_maker(self, actor_id: str | None) -> bool:
+        return pipeline_registry(self.nlp).is_policy_maker(actor_id)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.pcnwatch_events = self.extract(doc)
@@ -286,7 +272,7 @@ class EventExtractor:
             if self._imperative(sent.root, sent):
                 continue  # advice to the reader
             in_sent = [s for s in actors if sent.start <= s.start and s.end <= sent.end]
-            named = [s for s in in_sent if self.is_policy_maker(s.kb_id_, s.label_)]
+            named = [s for s in in_sent if self.is_policy_maker(s.kb_id_)]
             makers = {i for s in named for i in range(s.start, s.end)}
             matches = self.triggers.find(forms, sent.start, sent.end)
             matches += self._asked_duties(sent, named, makers, matches)
@@ -295,7 +281,7 @@ class EventExtractor:
             if not self.policy_terms.find(forms, sent.start, sent.end):
                 continue
             others = [s for s in in_sent if self._is_subject(s)
-                      and not self.is_policy_maker(s.kb_id_, s.label_)
+                      and not self.is_policy_maker(s.kb_id_)
                       and s.label_ not in _REPORTING_KINDS]
             if sent[-1].text == "?" or (len(sent) > 1 and sent[-2].text == "?") or \
                     sent.text.lstrip().lower().startswith(self.question_openers):
@@ -445,7 +431,7 @@ class EventExtractor:
             if not (agent and any(a <= at < b and actor != other
                                   for a, b, other in named_acts))])
         home = _ext(doc, "pcnwatch_home")
-        if home and self.is_policy_maker(home, _registry_kind(home)):
+        if home and self.is_policy_maker(home):
             # A policy maker's own page ("I am pleased to announce that agreement has been
             # reached"): its unnamed acts are its own until it names another maker acting.
             acting.insert(0, (-1, home))
@@ -588,11 +574,9 @@ class EventExtractor:
         kinds = {s.kb_id_: s.label_ for s in spans}
         for person in _ext(doc, "pcnwatch_people") or []:
             actor_id = person.get("actor_id")
-            if not actor_id:
+            if not self.is_policy_maker(actor_id):
                 continue
-            kind = kinds.get(actor_id) or _registry_kind(actor_id)
-            if not self.is_policy_maker(actor_id, kind):
-                continue
+            kind = kinds.get(actor_id) or pipeline_registry(self.nlp).get(actor_id).kind
             for start, end in person.get("mentions") or ():
                 span = doc.char_span(start, end, label=kind, kb_id=actor_id,
                                      alignment_mode="expand")
@@ -608,7 +592,7 @@ class EventExtractor:
         reported saying something."""
         acting = []
         for span in actors:
-            if not span.kb_id_ or not self.is_policy_maker(span.kb_id_, span.label_):
+            if not self.is_policy_maker(span.kb_id_):
                 continue
             root = name_root(span, _NAME_LINKS)
             # a subject of a clause of time or condition ("once the government responds")
@@ -735,7 +719,7 @@ class EventExtractor:
         actors = self._mentions
         inside = [s for s in actors if subject.left_edge.i <= s.start and
                   s.end <= subject.right_edge.i + 1]
-        if any(self.is_policy_maker(s.kb_id_, s.label_) for s in inside):
+        if any(self.is_policy_maker(s.kb_id_) for s in inside):
             return False
         if inside:
             return not all(s.label_ in _REPORTING_KINDS for s in inside)

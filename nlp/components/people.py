@@ -28,8 +28,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from ..registry import Registry, load_registry
-from ._data import read_component_data, write_component_data
+from ..registry import Registry
+from ._data import pipeline_registry, read_component_data, write_component_data
 from .quotes import home_body
 
 VERSION = "pcnwatch.people.v1"
@@ -458,9 +458,7 @@ class PeopleFinder:
         return self._home_of[1]
 
     def _registry(self) -> Registry:
-        if self.actors_component in self.nlp.pipe_names:
-            return self.nlp.get_pipe(self.actors_component).registry
-        return load_registry()
+        return pipeline_registry(self.nlp, self.actors_component)
 
     def _who_clause(self, doc: Doc, who: int,
                     actor_at: dict[int, Span]) -> tuple[str | None, str | None]:

@@ -32,8 +32,13 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..registry import Registry, load_registry
-from ._data import make_data_file_reader, read_component_data, write_component_data
+from ..registry import Registry
+from ._data import (
+    make_data_file_reader,
+    pipeline_registry,
+    read_component_data,
+    write_component_data,
+)
 from ._syntax import lemma_in, misparsed_main_verb, name_root
 
 VERSION = "pcnwatch.quotes.v1"
@@ -287,9 +292,7 @@ class QuoteFinder:
         self.set_data((data_reader or make_data_file_reader("speech_verbs.toml"))())
 
     def registry(self) -> Registry:
-        if "pcnwatch_actors" in self.nlp.pipe_names:
-            return self.nlp.get_pipe("pcnwatch_actors").registry
-        return load_registry()
+        return pipeline_registry(self.nlp)
 
     def set_data(self, data: dict[str, Any]) -> None:
         self.data = data
@@ -300,7 +303,6 @@ class QuoteFinder:
         self.body_pronouns = frozenset(data["body_pronouns"])
         self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.policy_documents = frozenset(data.get("policy_documents", ()))
-        self.policy_author_kinds = frozenset(data.get("policy_author_kinds", ()))
         self.source_nouns = frozenset(data.get("source_nouns", ()))
         self.body_voices = frozenset(data.get("body_voices", ()))
         self.listener_verbs = frozenset(data.get("listener_verbs", ()))
@@ -1358,7 +1360,7 @@ class _Context:
             if body is None:
                 body = self.last_body(at_char)
                 if body is not None and subject.lemma_.lower() in self.finder.policy_documents \
-                        and body.label_ not in self.finder.policy_author_kinds:
+                        and not self.finder.registry().is_policy_maker(body.kb_id_):
                     # "The plan says: …" after a union was named: not the union's plan.
                     body = None
             if body is not None:

@@ -40,7 +40,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ._data import read_component_data, write_component_data
+from ..registry import Registry, load_registry
+from ._data import pipeline_registry, read_component_data, write_component_data
 from ._syntax import lemma_in, misparsed_main_verb, name_root
 
 __all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
@@ -179,8 +180,10 @@ class _Hit:
 class StanceJudge:
     """Scores token ranges of a Doc with the cue lexicon; no Doc state of its own."""
 
-    def __init__(self, tokenizer: Any, cues: dict[str, Any]) -> None:
+    def __init__(self, tokenizer: Any, cues: dict[str, Any],
+                 registry: Callable[[], Registry] = load_registry) -> None:
         self.settings = cues["settings"]
+        self._registry = registry
         self._texts_of: Doc | None = None
         self._texts: list[str] = []
         table: dict[str, tuple[str, float]] = {}
@@ -242,9 +245,7 @@ class StanceJudge:
             tokenizer, {t: 1 for t in cues["target"].get("general_practice", [])})
         self.off_target = CuePhrases(tokenizer, {t: 1 for t in cues["off_target"]["terms"]})
         actors = cues["actors"]
-        self.policy_makers = set(actors["policy_makers"])
         self.settings_actions = tuple(actors.get("stating_actions", ()))
-        self.policy_prefixes = tuple(actors["policy_maker_prefixes"])
         self.silent_kinds = set(actors["silent_kinds"])
         self.position_verbs = set(actors["position_verbs"])
         self.taking_sides = set(actors.get("taking_sides", ()))
@@ -255,9 +256,7 @@ class StanceJudge:
         self.announcement_nouns = set(actors.get("announcement_nouns", ()))
 
     def is_policy_maker(self, actor_id: str | None) -> bool:
-        return bool(actor_id) and (
-            actor_id in self.policy_makers or actor_id.startswith(self.policy_prefixes)
-        )
+        return self._registry().is_policy_maker(actor_id)
 
     # -- clause weights -------------------------------------------------------------------
 
@@ -817,6 +816,7 @@ class StanceTagger:
     def __init__(self, nlp: Language, name: str, *, max_evidence: int = 3,
                  cues_path: str | None = None) -> None:
         self.name = name
+        self.nlp = nlp
         self.max_evidence = max_evidence
         self._tokenizer = nlp.tokenizer
         self.set_data(load_stance_cues(cues_path))
@@ -824,7 +824,7 @@ class StanceTagger:
     def set_data(self, data: dict[str, Any]) -> None:
         """Compile a parsed cue file (see nlp/data/stance_cues.toml)."""
         self.data = data
-        self.judge = StanceJudge(self._tokenizer, data)
+        self.judge = StanceJudge(self._tokenizer, data, lambda: pipeline_registry(self.nlp))
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    nlp: Language | None = None, data: dict[str, Any] | None = None) -> None:
