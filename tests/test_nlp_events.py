@@ -133,6 +133,29 @@ def test_events_through_full_pipeline_on_seed():
     assert delay["date"] == "2021-04-01"
 
 
+@pytest.mark.parametrize("makes_policy", [True, False])
+def test_a_body_the_pipelines_registry_marks_as_policy_maker_acts(makes_policy):
+    # A registry given to the pipeline decides whose acts are events, not the packaged one.
+    import json
+
+    from nlp.pipeline import build_pipeline
+
+    nlp = build_pipeline()
+    ruler = nlp.get_pipe("pcnwatch_actors")
+    data = json.loads(json.dumps(ruler.registry.source))
+    data["actor"].append({"id": "wessex-health-board", "kind": "commissioner",
+                          "name": "Wessex Health Board", "aliases": ["Wessex Health Board"],
+                          "policy_maker": makes_policy})
+    ruler.initialize(data=data)
+    doc = nlp.make_doc("The Wessex Health Board has announced £5m of new funding for "
+                       "primary care networks to hire pharmacists.")
+    doc._.pcnwatch_published = PUB
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    found = {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events}
+    assert (("wessex-health-board", "fund") in found) is makes_policy
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
