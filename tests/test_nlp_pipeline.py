@@ -38,6 +38,17 @@ def test_a_long_line_cut_by_a_break_runs_on_into_the_next():
     assert len(list(doc.sents)) == 1
 
 
+def test_a_date_at_the_top_of_the_page_is_not_part_of_the_first_sentence():
+    # Excerpts of crawled pages open " date 2018-04-08 " on the first sentence's line; read
+    # as one sentence, the date became part of the speaker ("date 2018-04-08 The Health
+    # Minister").
+    doc = default_pipeline()(" date 2018-04-08 The Health Minister has pledged that contract "
+                             "talks will begin within a month.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "date 2018-04-08", "The Health Minister has pledged that contract talks will begin "
+        "within a month."]
+
+
 def test_a_blank_line_ends_a_long_headline_that_has_no_full_stop():
     # A headline or standfirst is often a long line with no full stop; the blank line after
     # it ends a paragraph, so the story's first sentence is a sentence of its own.

@@ -9,9 +9,15 @@ that is not capitalised ("… as falling\n“well short …"): a wrapped line of
 A headline, standfirst or caption has no full stop either, and the line after it starts
 with a capital; a blank line ends a paragraph, so only a lower-case start runs on across it
 (a sentence cut by page furniture).
+
+A page may open with its date on the same line as its first sentence (" date 2020-01-15 The
+Health Minister has pledged …", as excerpts of crawled pages come): the date ends there too,
+or it becomes part of the first sentence's subject.
 """
 
 from __future__ import annotations
+
+import re
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -19,10 +25,16 @@ from spacy.tokens import Doc, Token
 VERSION = "pcnwatch.lines.v1"
 _ENDS = frozenset(".!?:;\"'\u201d\u2019)]")
 _WRAPPED_WORDS = 10
+_DATE_PREFIX = re.compile(r"\s*date \d{4}-\d{2}-\d{2}[ \t]+(?=\S)")
 
 
 @Language.component("pcnwatch_lines", assigns=["token.is_sent_start"])
 def mark_line_starts(doc: Doc) -> Doc:
+    prefix = _DATE_PREFIX.match(doc.text)
+    if prefix:
+        first = doc.char_span(prefix.end(), prefix.end() + 1, alignment_mode="expand")
+        if first is not None and first.start > 0:
+            _start_sentence(doc, doc[first.start])
     for tok in doc[:-1]:
         if "\n" not in tok.text_with_ws:
             continue
@@ -39,13 +51,17 @@ def mark_line_starts(doc: Doc) -> Doc:
                 or (not nxt.text[:1].isupper() and not _blank_line_between(doc, last, nxt)
                     and _long_line(doc, last))):
             continue  # a wrapped line: the sentence runs on ("… summed it up as falling\n“well")
-        nxt.is_sent_start = True
-        # The parser, given a start, sometimes draws another right after it ("NHS" |
-        # "England said …"); the second word of a line never starts a sentence.
-        after = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
-        if after is not None and not after.is_space and after.is_sent_start is None:
-            after.is_sent_start = False
+        _start_sentence(doc, nxt)
     return doc
+
+
+def _start_sentence(doc: Doc, tok: Token) -> None:
+    tok.is_sent_start = True
+    # The parser, given a start, sometimes draws another right after it ("NHS" |
+    # "England said …"); the second word of a line never starts a sentence.
+    after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    if after is not None and not after.is_space and after.is_sent_start is None:
+        after.is_sent_start = False
 
 
 def _blank_line_between(doc: Doc, last: Token, nxt: Token) -> bool:
