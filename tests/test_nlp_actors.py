@@ -62,6 +62,26 @@ def test_actors_registry_beats_ner(nlp):
         ("Royal College", "rcgp")]
 
 
+@pytest.mark.parametrize("text, found, abroad", [
+    # A page on the Irish health system: its Health Minister and Government are Ireland's.
+    ("The Health Minister told the Irish Medical Organisation that the Government would "
+     "open talks on a new GP contract.", [], True),
+    # Ireland named on a page about England: the Government is the UK's.
+    ("The Government said practices in England would not follow Ireland's free GP care.",
+     ["government"], False),
+    # Northern Ireland is at home.
+    ("The Government announced funding for practices in Northern Ireland.", ["government"],
+     False),
+    # A registered body other than a government places the page in the UK.
+    ("The BMA said the Government had ignored American evidence.", ["bma", "government"],
+     False),
+])
+def test_actors_a_page_about_another_countrys_health_system(nlp, text, found, abroad):
+    doc = nlp(text)
+    assert [s.kb_id_ for s in doc.spans["pcnwatch_actors"]] == found
+    assert doc._.pcnwatch_abroad is abroad
+
+
 def test_actors_empty_doc(nlp):
     doc = nlp("")
     assert list(doc.spans["pcnwatch_actors"]) == []

@@ -87,6 +87,17 @@ def test_people_office_named_in_the_text_wins_over_the_office_holders(nlp):
     assert _people_on(nlp, text, date(2023, 10, 1)) == [("Jeremy Hunt", "rcgp")]
 
 
+def test_people_a_minister_on_a_page_about_another_country_is_not_the_uks(nlp):
+    # "Minister" names the UK government on a UK page; on a page about Ireland it is
+    # Ireland's minister, who has no body in the registry.
+    irish = ("Minister Simon Harris told the Irish Medical Organisation that talks on a new "
+             "GP contract would begin within a month.")
+    assert _people_on(nlp, irish, date(2018, 4, 8)) == [("Simon Harris", None)]
+    english = ("Minister Simon Harris told the NHS Confederation that talks on a new GP "
+               "contract would begin within a month.")
+    assert _people_on(nlp, english, date(2018, 4, 8)) == [("Simon Harris", "government")]
+
+
 def test_people_unknown_person_and_shared_surname_stay_without_body(nlp):
     # Two office holders are called Johnson: a surname alone names neither.
     text = "Mr Johnson said the surgery was full. Dr Ada Quill said the same."

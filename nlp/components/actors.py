@@ -39,6 +39,11 @@ _PLACE_JOINER = {"and", "&", "-", "on", "upon", "under", "le", "in", "of"}
 
 if not Doc.has_extension("pcnwatch_actor_names"):
     Doc.set_extension("pcnwatch_actor_names", default=None)
+if not Doc.has_extension("pcnwatch_abroad"):
+    Doc.set_extension("pcnwatch_abroad", default=False)
+# Kinds that say nothing of where a page is: governments are what an abroad page would
+# mistake; publications are read everywhere.
+_PLACELESS_KINDS = frozenset({"government", "media"})
 
 
 @registry.misc("pcnwatch.actor_registry.v1")
@@ -125,6 +130,12 @@ class ActorRecognizer:
                 for form in (phrase, phrase[:1].upper() + phrase[1:]):
                     variants.update({form, form.replace("'", "\u2019")})
             self._short.add(key, [make_doc(v) for v in sorted(variants)])
+        abroad = self.registry.source.get("abroad", {})
+        self._abroad = PhraseMatcher(vocab, attr="ORTH")
+        for key, phrases in (("abroad", abroad.get("markers", ())),
+                             ("home", abroad.get("home_markers", ()))):
+            if phrases:
+                self._abroad.add(key, [make_doc(p) for p in phrases])
         self._family = PhraseMatcher(vocab, attr="ORTH")
         self._head_ends: set[str] = set()
         stop = self.registry.source.get("stop", {})
@@ -181,12 +192,24 @@ class ActorRecognizer:
                     continue
                 span = Span(doc, span.start, span.end, label=actor.kind, kb_id=actor.id)
             resolved.append(span)
+        doc._.pcnwatch_abroad = self._is_abroad(doc, resolved)
+        if doc._.pcnwatch_abroad:
+            resolved = [s for s in resolved if s.label_ != "government"]
+        for span in resolved:
             if span.kb_id_ not in names:
                 names[span.kb_id_] = (family_names.get((span.start, span.end))
                                       or self.registry.get(span.kb_id_).name)
         doc.spans[self.spans_key] = resolved
         doc._.pcnwatch_actor_names = names
         return doc
+
+    def _is_abroad(self, doc: Doc, spans: list[Span]) -> bool:
+        """Whether the page is on another country's health system ([abroad] in the
+        registry): it names that country and nothing of the UK's."""
+        if any(s.label_ not in _PLACELESS_KINDS for s in spans):
+            return False
+        where = {doc.vocab.strings[key] for key, _, _ in self._abroad(doc)}
+        return where == {"abroad"}
 
     @staticmethod
     def _abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
@@ -305,7 +328,7 @@ def _is_subject(span: Span) -> bool:
 
 @Language.factory(
     "pcnwatch_actors",
-    assigns=["doc.spans", "doc._.pcnwatch_actor_names"],
+    assigns=["doc.spans", "doc._.pcnwatch_actor_names", "doc._.pcnwatch_abroad"],
     requires=["token.dep", "token.is_sent_start"],
     default_config={"spans_key": DEFAULT_SPANS_KEY,
                     "registry_reader": {"@misc": "pcnwatch.actor_registry.v1", "path": None}},

@@ -204,9 +204,17 @@ class PeopleFinder:
             if person["actor_id"] is None:
                 person["actor_id"] = self._office_of(person["name"],
                                                      doc._.pcnwatch_published)
+            if person["actor_id"] and self._abroad(doc) and (
+                    self._registry().get(person["actor_id"]).kind == "government"):
+                # "Minister Harris" on a page about Ireland is not a UK minister.
+                person["actor_id"] = None
         doc._.pcnwatch_people = people
         self._home_of = None
         return doc
+
+    @staticmethod
+    def _abroad(doc: Doc) -> bool:
+        return Doc.has_extension("pcnwatch_abroad") and bool(doc._.pcnwatch_abroad)
 
     def _is_role_word(self, tok: Token) -> bool:
         """A role word that is no title: "Chair" is a role, "Professor" a title."""
