@@ -705,7 +705,9 @@ class QuoteFinder:
         if span is None or len(span) == 0:
             return None
         tokens = [t for t in span if not ctx.in_quote(t.idx)]
-        verb = self._speech_verb(tokens, prefer_last=(side == "pre"))
+        verb = self._speech_verb(
+            tokens if side == "pre" else [t for t in tokens if not _reduced_relative(t)],
+            prefer_last=(side == "pre"))
         # "X said colleagues had told her the plan had “…”": X passes on what she was told,
         # and the article quotes X. (Without "told her" the inner speaker is quoted.)
         while (verb is not None and verb.dep_ in ("ccomp", "xcomp")
@@ -1464,6 +1466,12 @@ def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
 
 _MINOR_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at",
                           "by", "with", "from", "as", "into", "&"})
+
+
+def _reduced_relative(tok: Token) -> bool:
+    """A participle that describes a noun before it ("the contract, published by NHS England
+    on 6 March"): after a quotation it says who made the thing talked of, not who spoke."""
+    return tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head.i < tok.i
 
 
 def _attributive(tok: Token) -> bool:
