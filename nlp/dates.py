@@ -329,6 +329,12 @@ def resolve_date(text: str, published: date | None = None) -> date | None:
 _DATELINE_CHARS = 400
 
 
+def article_date(published: date | None, text: str) -> date | None:
+    """The date an article's relative words and offices are read against: the one given
+    with it, else the one its page states at the top (`dateline`)."""
+    return published or dateline(text)
+
+
 def dateline(text: str) -> date | None:
     """The article's own date when the page states one at its top (" date 2020-01-15",
     "Tuesday 28th January 2020", "Published 14 March 2023"): the first full date, day,

@@ -76,6 +76,13 @@ def test_people_known_office_holder_speaks_for_the_office_of_the_day(nlp):
     assert _people_on(nlp, text, None) == [("Mr Streeting", None)]
 
 
+def test_people_office_holder_read_against_the_date_the_page_states(nlp):
+    # No date came with the text, but its first line gives one: that is the article's date,
+    # as it is for the events' relative dates.
+    text = " date 2025-03-01 Mr Streeting told MPs that the new contract would be fair."
+    assert _people_on(nlp, text, None) == [("Mr Streeting", "dhsc")]
+
+
 def test_people_known_office_holder_with_one_body_needs_no_date(nlp):
     text = "Dame Thérèse Coffey said appointments within two weeks were the aim."
     assert _people_on(nlp, text, None) == [("Dame Thérèse Coffey", "dhsc")]

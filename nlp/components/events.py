@@ -45,7 +45,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..dates import dateline, find_dates
+from ..dates import article_date, find_dates
 from ._data import pipeline_registry, read_component_data, write_component_data
 from ._syntax import name_root
 from .stance import CueMatch, CuePhrases
@@ -248,9 +248,8 @@ class EventExtractor:
         actors = self._actor_mentions(doc)
         self._mentions = actors
         muted = self._muted_quotes(doc)
-        # Relative dates ("last month") resolve against the article's date: the one given
-        # with it, else the one its page states at the top.
-        published = _ext(doc, "pcnwatch_published") or dateline(doc.text)
+        # Relative dates ("last month") resolve against the article's date.
+        published = article_date(_ext(doc, "pcnwatch_published"), doc.text)
         forms = CuePhrases.forms(doc)
         quoted = self._quoted_ranges(doc)
         # A policy maker's own words (its letter, its plan) state its acts in any person: "the

@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from ..dates import article_date
 from ..registry import Registry
 from ._data import pipeline_registry, read_component_data, write_component_data
 from .quotes import home_body
@@ -73,6 +74,7 @@ class PeopleFinder:
         self.spans_key = spans_key
         self.actors_component = "pcnwatch_actors"
         self._home_of: tuple[Doc, Span | None] | None = None
+        self._date: tuple[Doc, date | None] | None = None
         from ._data import make_data_file_reader
 
         reader = data_reader or make_data_file_reader("roles.toml")
@@ -202,15 +204,20 @@ class PeopleFinder:
             person.pop("_first")
             person["mentions"].sort()
             if person["actor_id"] is None:
-                person["actor_id"] = self._office_of(person["name"],
-                                                     doc._.pcnwatch_published)
+                person["actor_id"] = self._office_of(person["name"], self._date_of(doc))
             if person["actor_id"] and self._abroad(doc) and (
                     self._registry().get(person["actor_id"]).kind == "government"):
                 # "Minister Harris" on a page about Ireland is not a UK minister.
                 person["actor_id"] = None
         doc._.pcnwatch_people = people
-        self._home_of = None
+        self._home_of = self._date = None
         return doc
+
+    def _date_of(self, doc: Doc) -> date | None:
+        # Worked out once per Doc: the dateline is read only when no date came with it.
+        if self._date is None or self._date[0] is not doc:
+            self._date = (doc, article_date(doc._.pcnwatch_published, doc.text))
+        return self._date[1]
 
     @staticmethod
     def _abroad(doc: Doc) -> bool:
@@ -248,7 +255,7 @@ class PeopleFinder:
             value = next((v for k, v in self.implied.items() if role.endswith(" " + k)), None)
         if not isinstance(value, dict):
             return value
-        published = doc._.pcnwatch_published
+        published = self._date_of(doc)
         until = date.fromisoformat(str(value["until"]))
         return value["then"] if published is not None and published <= until else value["after"]
 
