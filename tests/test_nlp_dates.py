@@ -147,3 +147,17 @@ def test_find_dates_says_how_precise_each_phrase_is(phrase, precision):
 ])
 def test_dateline_is_a_full_date_the_page_states_at_its_top(text, expected):
     assert dateline(text) == expected
+
+
+def test_an_article_is_read_against_its_published_date_else_its_own():
+    import spacy
+
+    import nlp.components  # noqa: F401  (registers the Doc extensions)
+
+    doc = spacy.blank("en")(" date 2024-02-28 NHS England wrote to networks last month.")
+    assert doc._.pcnwatch_date == date(2024, 2, 28)       # the page's own, with none given
+    doc._.pcnwatch_published = date(2024, 3, 1)
+    assert doc._.pcnwatch_date == date(2024, 3, 1)        # the one given wins
+    doc._.pcnwatch_published = None
+    assert doc._.pcnwatch_date == date(2024, 2, 28)
+    assert spacy.blank("en")("No date here.")._.pcnwatch_date is None

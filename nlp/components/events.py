@@ -16,8 +16,8 @@ had required ...") is an act too, but not the news: when the sentence does not n
 maker, the maker stays null. An article that hardly names general practice (a dental
 contract, social care reform) has no events.
 The date is the date phrase hung on the act's verb (else the nearest), resolved by
-nlp.dates against doc._.pcnwatch_published; a year alone ("in 2019", "this year") dates
-nothing.
+nlp.dates against doc._.pcnwatch_date (the published date, else the page's own); a year
+alone ("in 2019", "this year") dates nothing.
 
 Precision rules (their word lists are in the data file): sentences are read a paragraph at a
 time, since the parser runs subheadings into the next paragraph; an act needs a concrete
@@ -45,7 +45,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..dates import article_date, find_dates
+from ..dates import find_dates
 from ._data import pipeline_registry, read_component_data, write_component_data
 from ._syntax import name_root
 from .stance import CueMatch, CuePhrases
@@ -249,7 +249,7 @@ class EventExtractor:
         self._mentions = actors
         muted = self._muted_quotes(doc)
         # Relative dates ("last month") resolve against the article's date.
-        published = article_date(_ext(doc, "pcnwatch_published"), doc.text)
+        published = doc._.pcnwatch_date
         forms = CuePhrases.forms(doc)
         quoted = self._quoted_ranges(doc)
         # A policy maker's own words (its letter, its plan) state its acts in any person: "the

@@ -28,7 +28,6 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from ..dates import article_date
 from ..registry import Registry
 from ._data import pipeline_registry, read_component_data, write_component_data
 from .quotes import home_body
@@ -74,7 +73,6 @@ class PeopleFinder:
         self.spans_key = spans_key
         self.actors_component = "pcnwatch_actors"
         self._home_of: tuple[Doc, Span | None] | None = None
-        self._date: tuple[Doc, date | None] | None = None
         from ._data import make_data_file_reader
 
         reader = data_reader or make_data_file_reader("roles.toml")
@@ -204,20 +202,14 @@ class PeopleFinder:
             person.pop("_first")
             person["mentions"].sort()
             if person["actor_id"] is None:
-                person["actor_id"] = self._office_of(person["name"], self._date_of(doc))
+                person["actor_id"] = self._office_of(person["name"], doc._.pcnwatch_date)
             if person["actor_id"] and self._abroad(doc) and (
                     self._registry().get(person["actor_id"]).kind == "government"):
                 # "Minister Harris" on a page about Ireland is not a UK minister.
                 person["actor_id"] = None
         doc._.pcnwatch_people = people
-        self._home_of = self._date = None
+        self._home_of = None
         return doc
-
-    def _date_of(self, doc: Doc) -> date | None:
-        # Worked out once per Doc: the dateline is read only when no date came with it.
-        if self._date is None or self._date[0] is not doc:
-            self._date = (doc, article_date(doc._.pcnwatch_published, doc.text))
-        return self._date[1]
 
     @staticmethod
     def _abroad(doc: Doc) -> bool:
@@ -255,7 +247,7 @@ class PeopleFinder:
             value = next((v for k, v in self.implied.items() if role.endswith(" " + k)), None)
         if not isinstance(value, dict):
             return value
-        published = self._date_of(doc)
+        published = doc._.pcnwatch_date
         until = date.fromisoformat(str(value["until"]))
         return value["then"] if published is not None and published <= until else value["after"]
 
