@@ -727,3 +727,34 @@ def test_a_bodys_own_page_that_judges_nothing_is_neutral_not_silent():
     stances = {s["actor_id"]: s for s in default_pipeline()(page)._.pcnwatch_stances}
     assert stances["lmc-kent"]["stance"] == "neutral"
     assert stances["lmc-kent"]["evidence"][0].startswith("Kent LMC update")
+
+
+def test_a_joint_statement_is_each_bodys_and_no_one_bodys_quote():
+    # realdev LABELLING.md: a statement of several bodies keeps the quote's actor null and
+    # gives each body a stance from it.
+    from nlp.pipeline import default_pipeline
+
+    doc = default_pipeline()("In a joint statement, the BMA and the RCGP said: “These targets "
+                             "will drive GPs out of the profession and must be scrapped.”")
+    [quote] = doc._.pcnwatch_quotes
+    assert (quote["speaker"], quote["actor_id"]) == ("the BMA and the RCGP", None)
+    stances = {s["actor_id"]: s for s in doc._.pcnwatch_stances}
+    assert {k: s["stance"] for k, s in stances.items()} == {"bma": "oppose", "rcgp": "oppose"}
+    assert all(quote["text"] in s["evidence"] for s in stances.values())
+
+
+def test_a_joint_report_is_each_bodys_and_an_act_reported_is_no_ones():
+    from nlp.pipeline import default_pipeline
+
+    nlp = default_pipeline()
+    said = nlp("Kent LMC and Surrey and Sussex LMCs said the targets were unworkable and "
+               "must be dropped.")
+    assert {s["actor_id"]: s["stance"] for s in said._.pcnwatch_stances} == {
+        "lmc-kent": "oppose", "lmc-surrey-and-sussex": "oppose"}
+    # Agreeing a contract is an act: the BMA says nothing by it. (NHS England, a policy
+    # maker acting on its own policy, is neutral by that rule, not by a statement.)
+    acted = nlp("The care home service is part of the network contract, which was agreed by "
+                "NHS England and the BMA in February.")
+    assert "bma" not in {s["actor_id"] for s in acted._.pcnwatch_stances}
+    assert acted._.pcnwatch_reported == []
+

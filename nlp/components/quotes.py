@@ -307,6 +307,7 @@ class QuoteFinder:
         self.body_voices = frozenset(data.get("body_voices", ()))
         self.listener_verbs = frozenset(data.get("listener_verbs", ()))
         self.holder_passives = frozenset(data.get("holder_passives", ()))
+        self.act_passives = frozenset(data.get("act_passives", ()))
         self.voices = make_data_file_reader("voices.toml")()
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
@@ -353,6 +354,8 @@ class QuoteFinder:
             speaker, actor_id = self._attribute(ctx, q, previous, previous_q)
             item = {"text": content, "start": q.start, "end": q.end, "speaker": speaker,
                     "actor_id": actor_id, "stance": None, "confidence": None, "evidence": []}
+            if actor_id is None and speaker in ctx.joint:
+                item["actor_ids"] = ctx.joint[speaker]
             quotes.append(item)
             ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
@@ -871,6 +874,8 @@ class QuoteFinder:
                 out.append({"actor_id": actor_id, "speaker": speaker,
                             "text": ctx.text[start:end], "start": start, "end": end,
                             "verb": tok.lemma_.lower()})
+                if actor_id is None and speaker in ctx.joint:
+                    out[-1]["actor_ids"] = ctx.joint[speaker]
                 break
             self._according(ctx, sent, out)
         return out
@@ -882,6 +887,8 @@ class QuoteFinder:
         ("the BMA is opposed to …")."""
         for child in verb.children:
             if child.dep_ == "agent":
+                if verb.lemma_.lower() in self.act_passives:
+                    return None  # "the contract, which was agreed by NHSE and the BMA"
                 return next((c for c in child.children if c.dep_ == "pobj"), None)
         return subject if verb.lemma_.lower() in self.holder_passives else None
 
@@ -927,6 +934,9 @@ class _Context:
         self.media = {s.kb_id_ for s in self.actors if s.label_ == "media"}
         self.home = home_body(doc, self.actors, self.quotes)
         self.attributed: list[tuple[int, dict[str, Any]]] = []
+        # Speakers that are several bodies together ("the BMA and the RCGP"), by the words
+        # that name them: the bodies each statement speaks for.
+        self.joint: dict[str, list[str]] = {}
         self._units: list[Span] | None = None
         self.reported: list[dict[str, Any]] = []
 
@@ -1250,6 +1260,29 @@ class _Context:
             return self.actor_names.get(actor_id, actor_id)
         return max(names, key=lambda n: (len(n.split()), len(n)))
 
+    def joint_speaker(self, subject: Token, head_actor: Span, lo: int, hi: int) -> str | None:
+        """The words naming several bodies that speak together ("the BMA and the RCGP
+        said"), or None. A joint statement is no one body's: the quote's actor stays null
+        and each body takes a stance from it (realdev LABELLING.md); the bodies are kept
+        in ``self.joint`` under the words."""
+        ids = [head_actor.kb_id_]
+        spans = [head_actor]
+        for tok in subject.conjuncts:
+            span = self.actor_at.get(tok.i)
+            if span is not None and lo <= tok.i < hi and span.kb_id_ not in ids \
+                    and span.root.i == tok.i:
+                ids.append(span.kb_id_)
+                spans.append(span)
+        if len(ids) < 2:
+            return None
+        first = min(s.start for s in spans)
+        last = max(s.end for s in spans)
+        while first > lo and self.doc[first - 1].lower_ == "the":
+            first -= 1
+        words = self.doc[first:last].text
+        self.joint[words] = ids
+        return words
+
     def resolve(self, subject: Token, lo: int, hi: int, at_char: int,
                 strict: bool = False) -> tuple[str | None, str | None] | None:
         """(speaker, actor_id) named by a subject token; ``strict`` drops unknown nouns."""
@@ -1311,6 +1344,9 @@ class _Context:
             return (person["name"], person.get("actor_id")) if person else (subject.text, None)
         head_actor = self.actor_at.get(subject.i)
         if head_actor is not None:
+            joint = self.joint_speaker(subject, head_actor, lo, hi)
+            if joint is not None:
+                return joint, None
             # "The prime minister said", an office standing for its body.
             holder = self.role_holder(subject, phrase, at_char, head_actor.kb_id_)
             if holder is not None:

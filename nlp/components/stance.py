@@ -769,6 +769,14 @@ class StanceJudge:
         return judgement, hits
 
 
+def _voices(item: dict[str, Any]) -> list[str]:
+    """The bodies a quote or report speaks for: its actor, or each body of a joint
+    statement (``actor_ids``, actor null)."""
+    if item.get("actor_id"):
+        return [item["actor_id"]]
+    return list(item.get("actor_ids") or ())
+
+
 def _token_range(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
@@ -986,12 +994,13 @@ class StanceTagger:
             statements[actor_id].append((ranges, text))
 
         for quote, rng in zip(quotes, quote_ranges, strict=True):
-            add(quote.get("actor_id"), [rng], quote["text"])
+            for actor_id in _voices(quote):
+                add(actor_id, [rng], quote["text"])
         holes = [r for r in quote_ranges if r[1] > r[0]]
         for quote, rng in zip(quotes, quote_ranges, strict=True):
             # "X warned that ...: '…'": the words that bring in a quotation say how its
             # speaker stands, as reported speech does.
-            if rng[1] <= rng[0] or not quote.get("actor_id"):
+            if rng[1] <= rng[0] or not _voices(quote):
                 continue
             sent = doc[rng[0]].sent
             end = rng[0]
@@ -999,12 +1008,13 @@ class StanceTagger:
                 end -= 1
             lead = _subtract((sent.start, end), holes)
             if sum(b - a for a, b in lead) >= 3:
-                add(quote["actor_id"], lead, _own_words(doc, (sent.start, end), holes))
+                for actor_id in _voices(quote):
+                    add(actor_id, lead, _own_words(doc, (sent.start, end), holes))
         for item in _ext(doc, "pcnwatch_reported") or []:
             rng = _token_range(doc, item["start"], item["end"])
             if rng:
-                add(item.get("actor_id"), _subtract(rng, holes),
-                    _own_words(doc, rng, holes))
+                for actor_id in _voices(item):
+                    add(actor_id, _subtract(rng, holes), _own_words(doc, rng, holes))
         home = _ext(doc, "pcnwatch_home")
         if home:
             # A body's own page (a newsletter, a statement): what "we" say is the body's.
