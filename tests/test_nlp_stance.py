@@ -758,3 +758,12 @@ def test_a_joint_report_is_each_bodys_and_an_act_reported_is_no_ones():
     assert "bma" not in {s["actor_id"] for s in acted._.pcnwatch_stances}
     assert acted._.pcnwatch_reported == []
 
+
+def test_a_quotations_lead_is_one_piece_of_evidence():
+    from nlp.pipeline import default_pipeline
+
+    doc = default_pipeline()("In a statement, the BMA said: “These targets will drive GPs out "
+                             "of the profession and must be scrapped.”")
+    [bma] = doc._.pcnwatch_stances
+    assert bma["evidence"] == ["These targets will drive GPs out of the profession and must "
+                               "be scrapped.", "In a statement, the BMA said:"]

@@ -769,6 +769,16 @@ class StanceJudge:
         return judgement, hits
 
 
+def _words_only(doc: Doc, rng: tuple[int, int]) -> tuple[int, int]:
+    """The range without the punctuation and spaces at its ends (a quotation's marks)."""
+    lo, hi = rng
+    while lo < hi and (doc[lo].is_punct or doc[lo].is_space):
+        lo += 1
+    while hi > lo and (doc[hi - 1].is_punct or doc[hi - 1].is_space):
+        hi -= 1
+    return lo, hi
+
+
 def _voices(item: dict[str, Any]) -> list[str]:
     """The bodies a quote or report speaks for: its actor, or each body of a joint
     statement (``actor_ids``, actor null)."""
@@ -1025,9 +1035,11 @@ class StanceTagger:
                         _own_words(doc, (sent.start, sent.end), holes))
         for actor_id, sents in self._subject_sentences(doc, mentions, kinds).items():
             for sent in sents:
-                covered = any(
-                    a <= sent.start and sent.end <= b for a, b in seen[actor_id]
-                )
+                # "The BMA said: “…”": the words around the quotation were read already, as
+                # the quotation and its lead; the sentence is not a statement of its own.
+                own = [_words_only(doc, r) for r in _subtract((sent.start, sent.end), holes)]
+                covered = all(any(a <= lo and hi <= b for a, b in seen[actor_id])
+                              for lo, hi in own if hi > lo)
                 if not covered:
                     add(actor_id, _subtract((sent.start, sent.end), holes),
                         _own_words(doc, (sent.start, sent.end), holes))
