@@ -767,3 +767,16 @@ def test_a_quotations_lead_is_one_piece_of_evidence():
     [bma] = doc._.pcnwatch_stances
     assert bma["evidence"] == ["These targets will drive GPs out of the profession and must "
                                "be scrapped.", "In a statement, the BMA said:"]
+
+
+def test_a_person_who_heads_two_bodies_speaks_for_both():
+    from nlp.pipeline import default_pipeline
+
+    doc = default_pipeline()("Dr Ann Lee, medical secretary of Kent LMC and Surrey LMC, said: "
+                             "‘The targets cannot be met this year by any practice.’")
+    [person] = doc._.pcnwatch_people
+    assert (person["actor_id"], person["actor_ids"]) == (None, ["lmc-kent", "lmc-surrey"])
+    [quote] = doc._.pcnwatch_quotes
+    assert (quote["speaker"], quote["actor_id"]) == ("Dr Ann Lee", None)
+    assert {s["actor_id"]: s["stance"] for s in doc._.pcnwatch_stances} == {
+        "lmc-kent": "oppose", "lmc-surrey": "oppose"}

@@ -175,6 +175,12 @@ class PeopleFinder:
                 role, actor_id = self._press_checked(*self._role(doc, span, actor_at))
                 if role or actor_id:
                     person["role"], person["actor_id"] = role, actor_id
+                joint = self._joint_bodies(doc, span, actor_at, actor_id)
+                if joint:
+                    # "managing director of Fareham & Gosport and South East Hants CCGs":
+                    # one person for several bodies speaks for all of them, so for no one
+                    # body (realdev LABELLING.md's joint statements).
+                    person["actor_id"], person["actor_ids"] = None, joint
         # "Ruth explains": a first name alone, in an interview or profile, when it is the
         # first name of one person only and nobody's surname.
         firsts: dict[str, list[dict[str, Any]]] = {}
@@ -446,6 +452,26 @@ class PeopleFinder:
             if role or actor_id:
                 return role, actor_id
         return self._clause_role(doc, name, actor_at)
+
+    def _joint_bodies(self, doc: Doc, name: Span, actor_at: dict[int, Span],
+                      actor_id: str | None) -> list[str] | None:
+        """The bodies of one kind that a person's apposition names together with their body
+        ("director of A and B CCGs"), or None when it names one."""
+        segment = self._apposition(doc, name) if actor_id else None
+        if segment is None:
+            return None
+        spans = sorted({s for i, s in actor_at.items() if segment[0] <= i < segment[1]},
+                       key=lambda s: s.start)
+        chain: list[Span] = []
+        for span in spans:
+            if chain and (span.label_ != chain[-1].label_ or any(
+                    t.lower_ not in ("and", "&", ",") for t in doc[chain[-1].end:span.start])):
+                if any(s.kb_id_ == actor_id for s in chain):
+                    break
+                chain = []
+            chain.append(span)
+        ids = list(dict.fromkeys(s.kb_id_ for s in chain))
+        return ids if len(ids) >= 2 and actor_id in ids else None
 
     def _bare_short_form(self, words: list[Token], before: list[Span]) -> str | None:
         """"Committee chair Dr X", "LMC chair Dr X": a short form without its article."""

@@ -354,8 +354,9 @@ class QuoteFinder:
             speaker, actor_id = self._attribute(ctx, q, previous, previous_q)
             item = {"text": content, "start": q.start, "end": q.end, "speaker": speaker,
                     "actor_id": actor_id, "stance": None, "confidence": None, "evidence": []}
-            if actor_id is None and speaker in ctx.joint:
-                item["actor_ids"] = ctx.joint[speaker]
+            joint = ctx.joint_ids(speaker, actor_id)
+            if joint:
+                item["actor_ids"] = joint
             quotes.append(item)
             ctx.attributed.append((q.open, item))
             previous, previous_q = item, q
@@ -874,8 +875,9 @@ class QuoteFinder:
                 out.append({"actor_id": actor_id, "speaker": speaker,
                             "text": ctx.text[start:end], "start": start, "end": end,
                             "verb": tok.lemma_.lower()})
-                if actor_id is None and speaker in ctx.joint:
-                    out[-1]["actor_ids"] = ctx.joint[speaker]
+                joint = ctx.joint_ids(speaker, actor_id)
+                if joint:
+                    out[-1]["actor_ids"] = joint
                 break
             self._according(ctx, sent, out)
         return out
@@ -1259,6 +1261,16 @@ class _Context:
         if not names:
             return self.actor_names.get(actor_id, actor_id)
         return max(names, key=lambda n: (len(n.split()), len(n)))
+
+    def joint_ids(self, speaker: str | None, actor_id: str | None) -> list[str] | None:
+        """The bodies a speaker with no one body speaks for together: several bodies named
+        as the subject, or a person whose role names several (people's ``actor_ids``)."""
+        if actor_id is not None or speaker is None:
+            return None
+        if speaker in self.joint:
+            return self.joint[speaker]
+        return next((p["actor_ids"] for p in self.people
+                     if p.get("actor_ids") and p["name"] == speaker), None)
 
     def joint_speaker(self, subject: Token, head_actor: Span, lo: int, hi: int) -> str | None:
         """The words naming several bodies that speak together ("the BMA and the RCGP
