@@ -594,8 +594,8 @@ def test_events_a_written_answer_leaves_unnamed_acts_unnamed():
     doc = _full_events(
         "Primary Care: Pharmacists\n\n"
         "Department of Health and Social Care: written question\n\n"
-        "To ask the Secretary of State for Health and Social Care, whether his department "
-        "gives support to pharmacists in primary care networks.\n\n"
+        "To ask the Health Secretary what help his department gives to pharmacists who "
+        "work in primary care networks.\n\n"
         "Answered by\nJane Doe\nThis question was answered on 3rd March 2026\n\n"
         "The network contract, published in January 2026, set out a new scheme for "
         "pharmacists in primary care networks. The scheme will provide funding for up to "

@@ -247,8 +247,8 @@ class ActorRecognizer:
         """The spans one family mention names: usually one, the place and its head.
 
         A plural head after places joined twice names two bodies, split at the last "and":
-        "Fareham & Gosport and South East Hants CCGs", "Durham Dales, Easington and
-        Sedgefield and North Durham CCGs". With one joiner the plural is often the body's
+        "Eastvale & Northmoor and South Riverside CCGs", "Fenwick, Marsh and Downs and North
+        Fell CCGs". With one joiner the plural is often the body's
         own name ("Surrey and Sussex LMCs"), so that stays one body.
         """
         joins = [i for i in range(place_start + 1, head_start - 1)

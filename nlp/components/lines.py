@@ -10,9 +10,9 @@ A headline, standfirst or caption has no full stop either, and the line after it
 with a capital; a blank line ends a paragraph, so only a lower-case start runs on across it
 (a sentence cut by page furniture).
 
-A page may open with its date on the same line as its first sentence (" date 2020-01-15 The
-Health Minister has pledged …", as excerpts of crawled pages come): the date ends there too,
-or it becomes part of the first sentence's subject.
+A page may open with its date on the same line as its first sentence (" date 2020-01-15
+Ministers promised …", as excerpts of crawled pages come): the date ends there too, or it
+becomes part of the first sentence's subject.
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ class PeopleFinder:
                     person["role"], person["actor_id"] = role, actor_id
                 joint = self._joint_bodies(doc, span, actor_at, actor_id)
                 if joint:
-                    # "managing director of Fareham & Gosport and South East Hants CCGs":
+                    # "managing director of Eastvale & Northmoor and South Riverside CCGs":
                     # one person for several bodies speaks for all of them, so for no one
                     # body (realdev LABELLING.md's joint statements).
                     person["actor_id"], person["actor_ids"] = None, joint
