@@ -90,6 +90,8 @@ class PeopleFinder:
         self.event_nouns = frozenset(data.get("event_nouns", ()))
         self.appointing_verbs = frozenset(data.get("appointing_verbs", ()))
         self.post_nominals = frozenset(data.get("post_nominals", ()))
+        # What a name is folded without: titles before it, letters after it.
+        self.name_extras = self.titles | self.post_nominals
         # Each holder's terms as (body, from, to or None), read once.
         self.office_holders: dict[str, list[_Term]] = {}
         self.holders_by_surname: dict[str, list[list[_Term]]] = {}
@@ -99,7 +101,7 @@ class PeopleFinder:
                       date.fromisoformat(str(t["to"])) if t.get("to") else None)
                      for t in holder["terms"]]
             for name in (holder["name"], *holder.get("aliases", ())):
-                words = _folded_name(name, self.titles | self.post_nominals)
+                words = _folded_name(name, self.name_extras)
                 self.office_holders[" ".join(words)] = terms
                 self.holders_by_surname.setdefault(words[-1], []).append(terms)
                 names.update((name, _unaccented(name)))
@@ -228,7 +230,7 @@ class PeopleFinder:
     def _office_of(self, name: str, published: date | None) -> str | None:
         """The body a known office holder spoke for on the article's date (``office_holder``
         in ``roles.toml``), for a person the text gives no body: "Mr Streeting told MPs"."""
-        words = _folded_name(name, self.titles | self.post_nominals)
+        words = _folded_name(name, self.name_extras)
         if not words:
             return None
         terms = self.office_holders.get(" ".join(words)) if len(words) >= 2 else None
@@ -460,7 +462,7 @@ class PeopleFinder:
         segment = self._apposition(doc, name) if actor_id else None
         if segment is None:
             return None
-        spans = sorted({s for i, s in actor_at.items() if segment[0] <= i < segment[1]},
+        spans = sorted({actor_at[i] for i in range(*segment) if i in actor_at},
                        key=lambda s: s.start)
         chain: list[Span] = []
         for span in spans:

@@ -1018,13 +1018,15 @@ class StanceTagger:
                 end -= 1
             lead = _subtract((sent.start, end), holes)
             if sum(b - a for a, b in lead) >= 3:
+                words = _own_words(doc, (sent.start, end), holes)
                 for actor_id in _voices(quote):
-                    add(actor_id, lead, _own_words(doc, (sent.start, end), holes))
+                    add(actor_id, lead, words)
         for item in _ext(doc, "pcnwatch_reported") or []:
             rng = _token_range(doc, item["start"], item["end"])
             if rng:
+                parts, words = _subtract(rng, holes), _own_words(doc, rng, holes)
                 for actor_id in _voices(item):
-                    add(actor_id, _subtract(rng, holes), _own_words(doc, rng, holes))
+                    add(actor_id, parts, words)
         home = _ext(doc, "pcnwatch_home")
         if home:
             # A body's own page (a newsletter, a statement): what "we" say is the body's.
@@ -1037,12 +1039,11 @@ class StanceTagger:
             for sent in sents:
                 # "The BMA said: “…”": the words around the quotation were read already, as
                 # the quotation and its lead; the sentence is not a statement of its own.
-                own = [_words_only(doc, r) for r in _subtract((sent.start, sent.end), holes)]
+                parts = _subtract((sent.start, sent.end), holes)
                 covered = all(any(a <= lo and hi <= b for a, b in seen[actor_id])
-                              for lo, hi in own if hi > lo)
+                              for lo, hi in (_words_only(doc, r) for r in parts) if hi > lo)
                 if not covered:
-                    add(actor_id, _subtract((sent.start, sent.end), holes),
-                        _own_words(doc, (sent.start, sent.end), holes))
+                    add(actor_id, parts, _own_words(doc, (sent.start, sent.end), holes))
 
         out = []
         judge = self.judge
