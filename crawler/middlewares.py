@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import sys
+import threading
 import time
 from typing import Any
 
@@ -43,6 +44,10 @@ log = logging.getLogger(__name__)
 
 # Sent with keyword `event` (a dict) whenever something happens to a page.
 page_event = object()
+# Sent with keyword `item` by the store pipeline's worker thread the moment an article is
+# committed, not later on the reactor thread: a crawl stopped between the two would
+# otherwise report one article fewer than it stored.
+article_stored = object()
 
 ARTICLE = "pcnwatch_article"
 LASTMOD = "pcnwatch_lastmod"
@@ -266,8 +271,10 @@ class EventsExtension:
     def __init__(self, crawler: Any, stream: Any) -> None:
         self.crawler = crawler
         self.stream = stream
+        self.lock = threading.Lock()  # the store's worker threads write here too
         sig = crawler.signals
         sig.connect(self.on_event, signal=page_event)
+        sig.connect(self.article_stored, signal=article_stored)
         sig.connect(self.item_scraped, signal=signals.item_scraped)
         sig.connect(self.item_dropped, signal=signals.item_dropped)
         sig.connect(self.spider_opened, signal=signals.spider_opened)
@@ -282,8 +289,10 @@ class EventsExtension:
         return cls(crawler, stream)
 
     def write(self, event: dict[str, Any]) -> None:
-        self.stream.write(json.dumps(event, default=str) + "\n")
-        self.stream.flush()
+        line = json.dumps(event, default=str) + "\n"
+        with self.lock:
+            self.stream.write(line)
+            self.stream.flush()
 
     def on_event(self, event: dict[str, Any]) -> None:
         self.write(event)
@@ -291,7 +300,14 @@ class EventsExtension:
     def spider_opened(self, spider: Any) -> None:
         self.write({"event": "start", "source": _source(spider), "spider": spider.name})
 
+    def article_stored(self, item: Any) -> None:
+        self._page(item)
+
     def item_scraped(self, item: Any, spider: Any = None) -> None:
+        if item.outcome is None:  # no store pipeline: it announced nothing itself
+            self._page(item)
+
+    def _page(self, item: Any) -> None:
         self.write({"event": "page", "source": item.source, "url": item.canonical or item.url,
                     "outcome": item.outcome or "stored", "title": item.title})
 

@@ -21,6 +21,7 @@ from crawler.defaults import setting
 from crawler.errors import ExtractionFailed
 from crawler.extract import ExtractOptions, extract_page, find_canonical
 from crawler.items import PageItem
+from crawler.middlewares import article_stored
 from crawler.relevance import score_relevance
 
 log = logging.getLogger(__name__)
@@ -194,14 +195,10 @@ class StorePipeline(_Pipeline):
                 session.add(row)
 
     async def process_item(self, item: PageItem) -> PageItem:
-        outcome = await maybe_deferred_to_future(deferToThread(self._write, item))
-        item.outcome = outcome
-        key = "duplicates" if outcome == "duplicate" else outcome
-        self.stats.inc_value(f"pcnwatch/{key}")
-        log.info("source=%s url=%s %s", item.source, item.canonical, outcome)
+        await maybe_deferred_to_future(deferToThread(self._write, item))
         return item
 
-    def _write(self, item: PageItem) -> str:
+    def _write(self, item: PageItem) -> None:
         from store import ArticleRecord, session_scope, upsert_article
         from store.db import serialise_writes
 
@@ -213,7 +210,14 @@ class StorePipeline(_Pipeline):
             relevance_reason=item.relevance_reason, minhash=item.minhash,
             fetched_at=item.fetched_at, etag=item.etag, last_modified=item.last_modified,
             source_lastmod=item.source_lastmod)
-        with _STORE_LOCK, session_scope(self.engine) as session:
-            serialise_writes(session)
-            outcome, _ = upsert_article(session, record)
-        return outcome.value
+        with _STORE_LOCK:
+            with session_scope(self.engine) as session:
+                serialise_writes(session)
+                outcome, _ = upsert_article(session, record)
+            # Counted and announced here, in the thread, as soon as it is committed: the
+            # reactor may never run this thread's callback if the crawl is stopped now.
+            item.outcome = outcome.value
+            key = "duplicates" if item.outcome == "duplicate" else item.outcome
+            self.stats.inc_value(f"pcnwatch/{key}")
+            self.crawler.signals.send_catch_log(article_stored, item=item)
+        log.info("source=%s url=%s %s", item.source, item.canonical, item.outcome)

@@ -5,6 +5,8 @@ a real crawl (tests/test_crawler_crawl.py); here are the steps that need no reac
 and the switches of all five.
 """
 
+import json
+
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
@@ -88,3 +90,28 @@ def test_dedup_pipeline_signs_and_drops_exact_copies():
         pipe.process_item(page(canonical="https://news.example.org/b/", title="T",
                                text="  " + TEXT.upper()))
     assert stats.get_value("pcnwatch/dropped/duplicate") == 1
+
+
+def test_store_announces_an_article_in_the_thread_that_commits_it(sqlite_url, tmp_path):
+    # `_write` is what the pipeline's worker thread runs. Called here with no reactor at
+    # all, it still counts and announces the article: a crawl stopped before the reactor
+    # runs the thread's callback reports every article it stored.
+    from crawler.middlewares import EventsExtension
+
+    events = tmp_path / "events.jsonl"
+    crawler = get_crawler(FeedSpider, settings_dict={"PCNWATCH_DATABASE_URL": sqlite_url,
+                                                     "PCNWATCH_EVENTS_ENABLED": True,
+                                                     "PCNWATCH_EVENTS_FILE": str(events)})
+    crawler.spider = FeedSpider.from_crawler(crawler, source=SOURCE)
+    _announcer = EventsExtension.from_crawler(crawler)  # signals hold it weakly: keep it
+    store = pipelines.StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    item = page(canonical="https://news.example.org/a/", title="Network targets", text=TEXT,
+                html=None)
+    store._write(item)
+    store._write(page(**{**item.__dict__, "outcome": None}))
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert [(e["url"], e["outcome"]) for e in lines] == [
+        ("https://news.example.org/a/", "new"), ("https://news.example.org/a/", "unchanged")]
+    assert crawler.stats.get_value("pcnwatch/new") == 1
+    assert crawler.stats.get_value("pcnwatch/unchanged") == 1
