@@ -1,4 +1,5 @@
-"""Helpers for the crawler tests: a private copy of the sample web and fast crawl settings."""
+"""Helpers for the crawler tests: a private copy of the sample web, fast crawl settings and
+the crawl's child process as /proc shows it."""
 
 import shutil
 from collections.abc import Iterator
@@ -40,3 +41,38 @@ def change_article(web: SampleWeb, site: str, index: int = 0) -> str:
              "and practices have until the end of March to respond.\n")
     path.write_text(head + "+++" + body, "utf-8")
     return art.path
+
+
+# -- the crawl child, read from /proc -----------------------------------------------------------
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie nobody has reaped yet counts as dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def crawl_child(pid: int) -> int | None:
+    """The pid of the `python -m crawler.run` that process `pid` started, if any."""
+    for kid in children(pid):
+        try:
+            cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"crawler.run" in cmdline:
+            return kid
+    return None
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import _postgres_url
+from crawler_fixtures import alive, children, crawl_child
 from fault_web import fault_site
 from sqlmodel import func, select
 from test_scheduler import lease, runs, start, stop, wait_for, write_config
@@ -30,38 +31,6 @@ from store.models import Article
 
 REPO = Path(__file__).resolve().parent.parent
 PCNWATCH = Path(sys.executable).parent / "pcnwatch"
-
-
-def alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie nobody has reaped yet counts as dead)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
-def crawl_child(pid: int) -> int | None:
-    """The pid of the `python -m crawler.run` that process `pid` started, if any."""
-    for kid in children(pid):
-        try:
-            cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"crawler.run" in cmdline:
-            return kid
-    return None
-
-
-def children(pid: int) -> list[int]:
-    """The processes `pid` started, from any of its threads."""
-    kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids += [int(k) for k in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return kids
 
 
 def articles(url: str) -> int:
@@ -179,8 +148,10 @@ def test_scheduler_paused_past_its_lease_starts_nothing_when_it_wakes(store_url,
         paused = datetime.now(UTC)
         wait_for(lambda: lease(store_url) and f":{second.pid}:" in lease(store_url).holder,
                  what="the standby to take the lease")
+        # A deadline, not a measure: the new holder loads spaCy and analyses the batch the
+        # paused one held before its timeline runs. The whole test takes 8 s on an idle host.
         wait_for(lambda: any(r.started_at > paused for r in runs(store_url, "timeline")),
-                 what="the new holder's runs")
+                 timeout=120, what="the new holder's runs")
         first.send_signal(signal.SIGCONT)
         # It finishes the job in flight, starts nothing more, and stops by itself.
         assert first.wait(timeout=240) == 0
