@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from conftest import _postgres_url
 from sqlmodel import func, select
 from test_scheduler import wait_for
@@ -85,6 +86,24 @@ def quotes_by_text(url: str) -> dict[str, set[int]]:
     return out
 
 
+def _held_once_settled(engine, pid: int) -> list[int]:
+    """The claims of frozen process `pid`, once a commit it sent before it froze has landed:
+    the server runs no statement for anyone else, and the claims read the same twice. A
+    fixed pause was once too short on a busy host, and the claims vanished after the look."""
+    last = None
+    for _ in range(120):
+        time.sleep(0.5)
+        with engine.connect() as conn:
+            busy = conn.execute(sa.text(
+                "select count(*) from pg_stat_activity where datname = current_database() "
+                "and pid <> pg_backend_pid() and state = 'active'")).scalar()
+        held = sorted(a for a, who in claims_of(engine).items() if f":{pid}:" in who)
+        if not busy and held == last:
+            return held
+        last = held
+    raise AssertionError("the frozen worker's last statement never landed")
+
+
 def test_three_process_commands_on_postgresql_analyse_every_article_exactly_once(
         postgres_url):
     pending_articles(postgres_url, 60)
@@ -115,8 +134,7 @@ def test_a_worker_killed_mid_batch_leaves_its_batch_to_the_others_and_no_partial
             wait_for(lambda: [a for a, who in claims_of(engine).items()
                               if f":{first.pid}:" in who], timeout=180, what="a later batch")
             first.send_signal(signal.SIGSTOP)
-            time.sleep(0.5)  # a commit already on its way to the server lands
-            held = [a for a, who in claims_of(engine).items() if f":{first.pid}:" in who]
+            held = _held_once_settled(engine, first.pid)
             if not held:  # stopped between saving one batch and claiming the next
                 first.send_signal(signal.SIGCONT)
         first.send_signal(signal.SIGKILL)
