@@ -4,7 +4,10 @@ Builds synthetic stores in temporary SQLite files (three events, a stance and a 
 per article, on a dozen policy objects over five years, in our own words), then prints
 for each size the time of a first rebuild, of a rebuild after ten more articles (the
 rebuild works every change out again, so it costs about as much), and the ratio of the
-largest size's time to the smallest's against the ratio of their sizes, from one run.
+largest size's time to the smallest's against the ratio of their sizes, from one run. A
+first rebuild takes under a second on the smallest store, where a busy neighbour or a
+garbage collection moves one timing by half: each first rebuild is timed on fresh copies
+of its store, and the best of them counts.
 
 A store grows two ways: more news in the same years (more sources), where every policy
 object gathers more reports and each report is weighed against more changes, and more years
@@ -14,6 +17,7 @@ ways: in the same five years, and spread over four times as many.
 
 import hashlib
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -71,14 +75,22 @@ def rebuild(url: str) -> tuple[float, dict]:
     return time.perf_counter() - started, counts
 
 
-def build(size: int, span_days: int, tmp: str) -> tuple[float, float, dict]:
-    """First rebuild and rebuild after ten more articles of a store of `size` articles."""
-    url = f"sqlite:///{Path(tmp) / f'bench-{size}-{span_days}.db'}"
+def build(size: int, span_days: int, tmp: str, rounds: int = 3) -> tuple[float, float, dict]:
+    """Best first rebuild, over `rounds` copies, and a rebuild after ten more articles, of
+    a store of `size` articles."""
+    made = Path(tmp) / f"bench-{size}-{span_days}.db"
     rng = random.Random(size)
-    with session_scope(get_engine(url)) as s:
+    with session_scope(get_engine(f"sqlite:///{made}")) as s:
         for n in range(size):
             add(s, n, rng, span_days)
-    first, counts = rebuild(url)
+    dispose_engines()
+    first, counts = float("inf"), {}
+    for n in range(rounds):
+        copy = made.with_suffix(f".{n}.db")
+        shutil.copyfile(made, copy)
+        took, counts = rebuild(f"sqlite:///{copy}")
+        first = min(first, took)
+    url = f"sqlite:///{copy}"
     with session_scope(get_engine(url)) as s:
         for n in range(size, size + 10):
             add(s, n, rng, span_days)
