@@ -2,14 +2,16 @@
 
 Intervals: how far a real-text figure moves with the draw of pages; each resample is scored
 by the shared score.py, whole articles at a time. Event dates: whether the events found
-carry the gold's date, or leave it null where the gold does. The rows here are labels only
-(score.py needs no text to score them).
+carry the gold's date, or leave it null where the gold does. Confidence: whether stances
+said with more confidence are right more often. The rows here are labels only (score.py
+needs no text to score them).
 """
 
 import json
 
 import pytest
 
+from bench.confidence import reliability
 from bench.eval import table_values
 from bench.event_dates import count_dates
 from bench.intervals import intervals, percentile_intervals, resamples
@@ -120,3 +122,40 @@ def test_event_dates_skip_gold_that_labels_no_dates(tmp_path):
                    [{"actor_id": "dhsc", "action": "fund", "date": "2020-01-01"}])]
     assert count_dates(*write(tmp_path, pairs)).line() == \
         "event dates: none labelled among the events found"
+
+
+def sure(key, stance_gold, stance_said, confidence):
+    """A page where the BMA takes ``stance_gold`` and says it in one quote at offset 10; the
+    analysis gives the body and the quote ``stance_said`` with ``confidence``."""
+    gold = {"id": key, "actors": ["bma"], "stances": {"bma": stance_gold}, "events": [],
+            "quotes": [{"start": 10, "speaker": "BMA", "actor_id": "bma",
+                        "stance": stance_gold}]}
+    quote = {"text": "five words or more here", "start": 10, "end": 40, "speaker": "BMA",
+             "actor_id": "bma", "stance": stance_said, "confidence": confidence}
+    pred = {"id": key, "actors": [{"id": "bma"}], "quotes": [quote], "events": [],
+            "stances": [{"actor_id": "bma", "stance": stance_said, "confidence": confidence}]}
+    return gold, pred
+
+
+def test_stances_are_counted_right_or_wrong_in_their_confidence_band(tmp_path):
+    pairs = [
+        sure("a", "oppose", "oppose", 0.9),   # sure and right
+        sure("b", "support", "oppose", 0.85),  # sure and wrong
+        sure("c", "neutral", "neutral", 0.6),  # unsure and right
+        sure("d", "oppose", "neutral", 0.7),   # middling and wrong
+    ]
+    actors, quotes = reliability(*write(tmp_path, pairs))
+    assert (actors.right, actors.total) == ([1, 0, 1], [1, 1, 2])
+    assert (quotes.right, quotes.total) == ([1, 0, 1], [1, 1, 2])
+    assert actors.line() == ("actor stances right by confidence: <0.65 1/1 (1.00), "
+                             "0.65-0.80 0/1 (0.00), >=0.80 1/2 (0.50)")
+
+
+def test_a_stance_not_given_or_a_quote_not_found_is_in_no_band(tmp_path):
+    gold, pred = sure("a", "oppose", "oppose", 0.9)
+    pred["stances"] = []
+    pred["quotes"][0]["start"] = 500  # the analysis found other words, not the gold quote
+    actors, quotes = reliability(*write(tmp_path, [(gold, pred)]))
+    assert actors.total == quotes.total == [0, 0, 0]
+    assert quotes.line() == ("quote stances right by confidence: "
+                             "<0.65 0/0, 0.65-0.80 0/0, >=0.80 0/0")
