@@ -6,7 +6,7 @@ Conventions (each a choice; the trade press rarely gives a day):
   June" resolves to its last day, as deadlines are written.
 - The NHS year starts on 1 April. "The coming year", "next year's contract", "the next
   financial year" resolve to the next 1 April on or after the published date; "2020/21" and
-  "2020-21" resolve to 2020-04-01.
+  "2020-21" resolve to 2020-04-01, a start only after "from" ("in 2020/21" is the year).
 - A bare year after "from", "until", "to", "by", "before", "starting" ("not until 2021") is an NHS
   year: it resolves to 1 April of that year. A bare year otherwise ("in 2019") is 1 January.
 - A month or day without a year looks forward after "from", "to", "by", "until", "before",
@@ -120,6 +120,15 @@ class DateMention:
     text: str
     date: date
     precision: str = "day"
+    lead: str = ""  # the word before it, lower case: "from April", "in March 2020"
+    kind: str = ""  # the form it was read as: "month_year", "month", "relative_unit" ...
+
+    @property
+    def month_named(self) -> bool:
+        """A month named without a day and not as a start or a limit: "in March 2020",
+        "published in February". "From April", "by March" give their first or last day by
+        convention; "last month" is counted back from the published date."""
+        return self.kind in ("month", "month_year") and _direction(self.lead) != "forward"
 
 
 def _safe(year: int, month: int, day: int) -> date | None:
@@ -273,9 +282,10 @@ def _precision(kind: str, m: re.Match[str]) -> str:
     g = m.groupdict()
     lead = (g.get("lead") or "").lower()
     if kind in ("year", "fyear") and lead != "by" and (
-            _direction(lead) == "forward" or (kind == "fyear" and lead in ("in", "during"))):
-        # "from 2020/21", "in 2024/25", "not until 2021": the NHS year starts on 1 April;
-        # "by 2023/24" is a target somewhere in that year
+            _direction(lead) == "forward"):
+        # "from 2020/21", "not until 2021": the NHS year starts on 1 April; "by 2023/24"
+        # is a target somewhere in that year, and "in 2024/25", "during 2023/24" say
+        # only the year (realdev gold leaves an act so dated undated, never 1 April)
         return "month"
     if kind == "financial_year" and g["which"].lower() == "this" and not g["kind"]:
         return "year"
@@ -315,7 +325,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 continue
             taken.append((start, end))
             found.append(DateMention(start, end, text[start:end], resolved,
-                                     _precision(kind, m)))
+                                     _precision(kind, m),
+                                     (m.groupdict().get("lead") or "").lower(), kind))
     found.sort(key=lambda d: d.start)
     return found
 

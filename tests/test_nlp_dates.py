@@ -129,12 +129,30 @@ def test_last_month_is_the_month_before_publication():
         ("in 2019", "year"),
         ("this year", "year"),
         ("by 2023/24", "year"),  # a target somewhere in that year
+        ("in 2024/25", "year"),  # somewhere in the year, not from its first day
+        ("during 2023/24", "year"),
         ("for 2019/20", "year"),
     ],
 )
 def test_find_dates_says_how_precise_each_phrase_is(phrase, precision):
     (found,) = find_dates(phrase, PUB)
     assert found.precision == precision
+
+
+@pytest.mark.parametrize(
+    ("phrase", "named"),
+    [
+        ("in March 2020", True),
+        ("published in February", True),
+        ("from April", False),  # a start: its first day by convention
+        ("by March 2024", False),  # a limit
+        ("last month", False),  # counted back from the published date
+        ("on 9 May 2023", False),  # a day
+    ],
+)
+def test_a_month_named_alone_is_told_from_a_start_or_a_limit(phrase, named):
+    (found,) = find_dates(phrase, PUB)
+    assert found.month_named is named
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -454,6 +454,32 @@ def test_events_a_year_alone_dates_nothing(events_nlp):
     assert event["date"] is None
 
 
+@pytest.mark.parametrize(
+    ("text", "action", "expected"),
+    [
+        # the day a plan was published or a deal reached is not in a month named alone
+        ("NHS England published its plan for networks in May 2023.", "announce", None),
+        ("NHS England agreed the new contract for practices in January.", "agree", None),
+        # a month counted from the published date is the news's own, as the issue asks
+        ("NHS England agreed the new contract for practices last month.", "agree",
+         "2024-06-01"),
+        # a duty "from" a month starts on its first day
+        ("NHS England will require networks to offer evening appointments from October.",
+         "require", "2024-10-01"),
+        # a day named dates the act whatever it is
+        ("NHS England published its plan for networks on 9 May 2023.", "announce",
+         "2023-05-09"),
+        # "in 2024/25" is somewhere in the NHS year, not its first day
+        ("NHS England will fund 1,000 extra network roles in 2024/25.", "fund", None),
+    ],
+)
+def test_events_a_month_or_year_named_alone_does_not_guess_a_day(events_nlp, text, action,
+                                                                 expected):
+    (event,) = [e for e in run(events_nlp, text, [NE], date(2024, 7, 15))
+                if e["action"] == action]
+    assert event["date"] == expected
+
+
 def _full_events(text, published):
     from nlp.pipeline import build_pipeline
 

@@ -228,6 +228,7 @@ class EventExtractor:
         self.asking_verbs = set(settings.get("asking_verbs", []))
         self.background_preps = set(settings.get("background_preps", []))
         self.background_days = int(settings.get("background_days", 365))
+        self.made_on_actions = set(settings.get("made_on_actions", []))
         self.retargets = [
             {"from": r["from"], "to": r["to"], "triggers": set(r["triggers"]),
              "object_has": set(r.get("object_has", [])),
@@ -391,7 +392,7 @@ class EventExtractor:
                 last_object = obj
                 if dates is None:
                     dates = find_dates(sent.text, published)
-                when = self._act_date(dates, head, sent, published)
+                when = self._act_date(dates, head, sent, published, action)
                 # An old act recalled ("the five-year deal agreed in 2019", in a 2022
                 # article; "the contract had required ...") is still an act, but one the
                 # news does not make: unnamed, its maker stays null.
@@ -1568,10 +1569,12 @@ class EventExtractor:
         return " ".join(doc[tokens[0].i:tokens[-1].i + 1].text.split())
 
     def _act_date(self, dates: Sequence[Any], head: Token, sent: Span,
-                  published: date | None = None) -> str | None:
+                  published: date | None = None, action: str = "") -> str | None:
         """The date of the act: a date phrase that hangs on the act's verb ("announced ...
         last week") before one inside what it acts on ("the drafts published in December",
-        "the contract for 2024/25"); else the nearest to the trigger."""
+        "the contract for 2024/25"); else the nearest to the trigger. An act dated by the
+        day it was made (`made_on_actions`: a plan published, a deal reached) and named
+        only by its month ("published in May 2023") has no known date: null, not the 1st."""
         # A year alone ("in 2019", "by 2023/24", "this year") does not date an act.
         dates = [d for d in dates if d.precision != "year"]
         if not dates:
@@ -1600,14 +1603,16 @@ class EventExtractor:
                      if _WEEKDAY_RE.search(d.text) and d.date < published}
             dates = [ahead.get(d.start, d) for d in dates]
             own = [ahead.get(d.start, d) for d in own]
-        return self._nearest_date(own or dates, head.idx - sent.start_char)
+        best = self._nearest_date(own or dates, head.idx - sent.start_char)
+        if best is None or (action in self.made_on_actions and best.month_named):
+            return None
+        return best.date.isoformat()
 
     @staticmethod
-    def _nearest_date(dates: Sequence[Any], offset: int) -> str | None:
+    def _nearest_date(dates: Sequence[Any], offset: int) -> Any:
         if not dates:
             return None
-        best = min(dates, key=lambda d: min(abs(d.start - offset), abs(d.end - offset)))
-        return best.date.isoformat()
+        return min(dates, key=lambda d: min(abs(d.start - offset), abs(d.end - offset)))
 
 
 @Language.factory(
