@@ -183,6 +183,18 @@ def test_praise_of_the_speakers_own_life_is_not_about_the_policy(stance_nlp, tex
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # a change a body welcomes is what it is for, whatever the change undoes
+    ("We welcome the decision to scrap the network targets.", "support"),
+    ("We back the plans to pause the care home service for networks.", "support"),
+    # the same change faulted, or demanded, is still against the policy
+    ("We criticise the decision to scrap the network funding.", "oppose"),
+    ("NHS England must scrap the network targets.", "oppose"),
+])
+def test_a_change_that_is_welcomed_is_supported(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 def test_stance_judgement_explains_itself(stance_nlp):
     judgement = judge(stance_nlp, "These network targets are unworkable and unfunded.")
     assert judgement.stance == "oppose"
@@ -215,7 +227,7 @@ def test_stance_labelled_set_is_not_copied_from_seeds():
 def test_stance_cue_file_loads_with_every_section():
     cues = load_stance_cues()
     for section in ("settings", "negators", "contrast", "support", "oppose", "condition",
-                    "defend", "target", "off_target", "actors"):
+                    "defend", "target", "off_target", "actors", "welcomed"):
         assert cues[section], section
     assert all(w > 0 for side in ("support", "oppose", "condition") for w in cues[side].values())
 

@@ -254,6 +254,9 @@ class StanceJudge:
         self.holder_passives = set(actors.get("holder_passives", ()))
         self.copulas = set(actors.get("copulas", ("be",)))
         self.announcement_nouns = set(actors.get("announcement_nouns", ()))
+        welcomed = cues.get("welcomed", {})
+        self.welcoming_verbs = set(welcomed.get("verbs", ()))
+        self.welcomed_changes = set(welcomed.get("changes", ()))
 
     def is_policy_maker(self, actor_id: str | None) -> bool:
         return self._registry().is_policy_maker(actor_id)
@@ -497,6 +500,9 @@ class StanceJudge:
                     if side == "oppose" and m.end - m.start == 1 and self._describes_people(
                             doc[m.start]):
                         continue  # "help for struggling practices" describes who gains
+                    if side == "oppose" and m.phrase in self.welcomed_changes and \
+                            self._welcomed(doc[m.start], a):
+                        continue  # "welcomed the decision to scrap the targets"
                     if tags is not None and side == "support" and self._backs_people(
                             doc[m.start]):
                         continue  # "we will support any practice that opts out"
@@ -607,6 +613,21 @@ class StanceJudge:
         nxt = tok.nbor() if tok.i + 1 < len(tok.doc) else None
         return tok.tag_ in ("VBG", "JJ") and nxt is not None and nxt.tag_ == "NNS" \
             and nxt.lemma_.lower() in self.beneficiaries
+
+    def _welcomed(self, tok: Token, floor: int) -> bool:
+        """True when a change word is inside what a verb of welcome governs, earlier in the
+        same sentence: "welcomed the decision to scrap", "backs plans to pause"."""
+        head = tok
+        for _ in range(6):
+            if head.head is head:
+                return False
+            head = head.head
+            if head.i < floor:
+                return False
+            if head.pos_ == "VERB" and head.i < tok.i and \
+                    head.lemma_.lower() in self.welcoming_verbs:
+                return True
+        return False
 
     def _backs_people(self, tok: Token) -> bool:
         """True when an endorsing verb's object is people or places, not a policy.
