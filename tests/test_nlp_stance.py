@@ -184,6 +184,17 @@ def test_praise_of_the_speakers_own_life_is_not_about_the_policy(stance_nlp, tex
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("The investment will transform general practice for patients.", "support"),
+    # reported speech moves "will" to "would": the praise is the same
+    ("The health secretary said the investment would transform general practice.", "support"),
+    # describing what a plan does is no praise of it
+    ("The investment will fund more staff in general practice.", "neutral"),
+])
+def test_a_policy_makers_praise_holds_in_reported_speech(stance_nlp, text, expected):
+    assert judge(stance_nlp, text, actor="dhsc").stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # a change a body welcomes is what it is for, whatever the change undoes
     ("We welcome the decision to scrap the network targets.", "support"),
     ("We back the plans to pause the care home service for networks.", "support"),
