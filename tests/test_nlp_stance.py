@@ -693,6 +693,12 @@ def test_who_holds_a_position_in_a_passive_or_linking_clause(text, actor, expect
     ("The BMA championed the network roles scheme.", "bma", "support"),
     # a phrasal verb, even when the parser reads the sentence as a noun phrase
     ("The BMA hit out at the network targets.", "bma", "oppose"),
+    # an idiom that opens on the body's own verb says its side in other words
+    ("The RCGP has thrown its weight behind the network contract.", "rcgp", "support"),
+    ("The NHS Confederation gave its backing to the network contract.", "nhs-confederation",
+     "support"),
+    ("The RCGP has poured cold water on the network targets.", "rcgp", "oppose"),
+    ("Kent LMC lashed out at the network contract.", "lmc-kent", "oppose"),
 ])
 def test_a_reporting_verb_that_takes_a_side(text, actor, expected):
     assert stances_read_from(text).get(actor) == expected

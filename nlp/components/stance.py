@@ -235,6 +235,9 @@ class StanceJudge:
         for side in ("support", "oppose"):
             for phrase in reporting.get(side, {}):
                 self.pos_only.setdefault(phrase, {"VERB"})
+        self.position_idioms = CuePhrases(tokenizer, {
+            p: side for side in ("support", "oppose")
+            for p in reporting.get(side, {}) if " " in p.strip()})
         self.beneficiaries = set(cues.get("beneficiaries", {}).get("words", []))
         self.unmet = set(cues["negators"].get("unmet", ["whether"]))
         self.policy_words = {t for t in cues["target"]["terms"] if " " not in t}
@@ -959,7 +962,8 @@ class StanceTagger:
             # "The BMA hit out at the targets", read as a noun phrase: the body's verb is
             # the sentence's only one.
             verb = next((c for c in root.rights if misparsed_main_verb(c)), None)
-            return verb is not None and lemma_in(verb, self.judge.position_verbs)
+            return verb is not None and (lemma_in(verb, self.judge.position_verbs)
+                                         or self._opens_idiom(verb))
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
@@ -973,13 +977,19 @@ class StanceTagger:
             # seen as a welcome step"), unless the verb names its own state ("the LMC was
             # alarmed by", "the BMA is opposed to").
             return lemma in self.judge.holder_passives
-        if lemma_in(head, self.judge.position_verbs):
+        if lemma_in(head, self.judge.position_verbs) or self._opens_idiom(head):
             return True
         if lemma in self.judge.policy_statement_verbs and self.judge.is_policy_maker(actor_id):
             return True
         # "X is deeply concerned", "X remains supportive of"
         return lemma in self.judge.copulas and any(
             c.dep_ in ("acomp", "attr") for c in head.children)
+
+    def _opens_idiom(self, verb: Token) -> bool:
+        """True when a reporting idiom starts at the verb: "threw its weight behind"."""
+        window = verb.doc[verb.i:min(verb.i + 8, verb.sent.end)]
+        return any(m.start == 0 for m in self.judge.position_idioms.find(
+            CuePhrases.forms(window)))
 
     def _subject_sentences(self, doc: Doc, mentions: Sequence[tuple[int, int, str, str]],
                            kinds: dict[str, str]) -> dict[str, list[Span]]:
