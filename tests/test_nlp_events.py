@@ -491,6 +491,15 @@ def _full_events(text, published):
     return doc
 
 
+def test_an_objection_in_a_clause_of_time_does_not_make_the_act_a_claim():
+    # "after GPs objected" reports what they said in that clause; the cut is still news
+    doc = _full_events("The network service specifications have been watered down after "
+                       "GPs objected.", date(2020, 2, 6))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == {(None, "reduce")}
+    (reported,) = doc._.pcnwatch_reported
+    assert (reported["speaker"], reported["text"]) == ("GPs", "after GPs objected")
+
+
 def test_events_minister_acts_for_the_department():
     doc = _full_events("The health secretary, Wes Streeting, announced that networks would "
                        "get an extra \u00a382m to hire newly qualified GPs.", date(2024, 8, 1))

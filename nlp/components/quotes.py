@@ -43,6 +43,8 @@ from ._syntax import lemma_in, misparsed_main_verb, name_root
 
 VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
+# Words opening a clause of time or cause: a speech verb under one reports that clause only.
+_TIME_OR_CAUSE = frozenset({"after", "before", "until", "because", "when", "once", "since"})
 _OPEN_DOUBLE = "\u201c\u201e"
 _CLOSE_DOUBLE = "\u201d"
 _LOST_MARK = "\ufffd"
@@ -872,6 +874,12 @@ class QuoteFinder:
                     continue
                 speaker, actor_id = resolved
                 start, end = ctx.trim(sent.start_char, sent.end_char)
+                if tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _TIME_OR_CAUSE
+                                               for c in tok.children):
+                    # "The plans were scaled back after GPs objected": what they said is the
+                    # clause, not the act the sentence reports.
+                    start = max(start, tok.left_edge.idx)
+                    end = min(end, tok.right_edge.idx + len(tok.right_edge))
                 out.append({"actor_id": actor_id, "speaker": speaker,
                             "text": ctx.text[start:end], "start": start, "end": end,
                             "verb": tok.lemma_.lower()})
