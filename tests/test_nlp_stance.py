@@ -110,6 +110,18 @@ def test_faint_praise_is_mixed(stance_nlp, text, expected):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # a welcome and a warning weighed in one statement, whichever comes first
+    ("We welcome the network money, but the targets remain unrealistic.", "mixed"),
+    ("We welcomed the network money, although we warned that the targets remained "
+     "unrealistic.", "mixed"),
+    # a warning alone is opposition
+    ("The network targets remain unrealistic.", "oppose"),
+])
+def test_a_welcome_with_a_warning_is_mixed(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # people who are supported by a service: a description of care, no verdict on policy
     ("Patients are supported to look after their own conditions at the new clinic.",
      "neutral"),

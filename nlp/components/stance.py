@@ -715,11 +715,15 @@ class StanceJudge:
                 # One mild word of good ("help", "improve", "better") is how any account
                 # of a plan reads; endorsement takes more.
                 stance, confidence = "neutral", 0.55
-        elif not strong and any(h.side == "support" and h.raw >= 1.5 and h.weight < h.raw
-                                for h in hits) and any(
-                h.side != "support" and h.weight > h.raw for h in hits):
+        elif not strong and (any(h.side == "support" and h.raw >= 1.5 and h.weight < h.raw
+                                 for h in hits) and any(
+                h.side != "support" and h.weight > h.raw for h in hits) or any(
+                h.side != "support" and h.raw >= 1.5 and h.weight < h.raw for h in hits) and any(
+                h.side == "support" and h.raw >= 1.5 and h.weight >= h.raw for h in hits)):
             # "The delay is welcome, but …": a benefit granted in earnest before a turn
-            # against it weighs both sides, however the words add up (contract: mixed).
+            # against it weighs both sides, however the words add up (contract: mixed); so
+            # does a welcome with a warning conceded beside it ("welcomed the money,
+            # although it warned the targets were unrealistic").
             stance = "mixed"
             confidence = 0.5 + 0.3 * min(pro, con) / max(pro, con)
         elif (strong and opp >= pro) or opp_raw > pro_raw * s["oppose_dominance"] + 1e-6:
