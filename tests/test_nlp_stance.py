@@ -226,6 +226,15 @@ def test_stance_judgement_explains_itself(stance_nlp):
     assert 0.5 < judgement.confidence <= 1.0
 
 
+def test_a_trouble_word_relieved_is_shown_as_relief_not_as_denied(stance_nlp):
+    # the researcher reads the cue: "cut bureaucracy" is relief from it, not "not bureaucracy"
+    judgement = judge(stance_nlp, "The changes will cut bureaucracy for practices.")
+    assert judgement.stance == "support"
+    assert "relief from bureaucracy" in judgement.cues
+    judgement = judge(stance_nlp, "There is no bureaucracy in the network contract.")
+    assert "not bureaucracy" in judgement.cues
+
+
 def test_stance_labelled_set_accuracy_on_held_out_split(stance_nlp):
     rows = [json.loads(line) for line in (DATA / "stance_sentences.jsonl").open()]
     test = [r for r in rows if r["split"] == "test"]

@@ -530,7 +530,9 @@ class StanceJudge:
                     elif side == "support" and not negated and self._object_of_negated(
                             doc, m.start, m.end, skip):
                         continue  # "does not deliver the investment": no praise of it
-                    if not negated and side == "oppose" and self._reduced(doc, forms, m.start, a):
+                    relieved = not negated and side == "oppose" and \
+                        self._reduced(doc, forms, m.start, a)
+                    if relieved:
                         negated = True
                     if negated and side == "support" and self._clause_holds(
                             self.timing, forms, texts, max(a, m.start - 2), b):
@@ -553,7 +555,9 @@ class StanceJudge:
                             side, weight = "oppose", weight * s["negated_support"]
                         elif side == "oppose":
                             side, weight = "support", weight * s["negated_oppose"]
-                        label = f"not {m.phrase}"
+                        # "cut bureaucracy" is relief from it, which "not" would misreport
+                        label = f"relief from {m.phrase}" if relieved and not unreal \
+                            else f"not {m.phrase}"
                     if unreal:
                         label = f"would have been {m.phrase}"
                     if ironic:
