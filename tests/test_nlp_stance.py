@@ -233,6 +233,9 @@ def test_a_trouble_word_relieved_is_shown_as_relief_not_as_denied(stance_nlp):
     assert "relief from bureaucracy" in judgement.cues
     judgement = judge(stance_nlp, "There is no bureaucracy in the network contract.")
     assert "not bureaucracy" in judgement.cues
+    # a benefit denied shows the denial: "not enough", not "enough"
+    judgement = judge(stance_nlp, "The network money is not enough.")
+    assert (judgement.stance, judgement.cues) == ("oppose", ["not enough"])
 
 
 def test_stance_labelled_set_accuracy_on_held_out_split(stance_nlp):

@@ -517,7 +517,8 @@ class StanceJudge:
                         self._negated(doc, forms, texts, m.start, a, skip)
                         or self._clause_negated(doc, m.start, a, skip)
                     )
-                    if side == "flip":
+                    flipped = side == "flip"
+                    if flipped:
                         if not negated:
                             continue
                         side, negated = "oppose", False
@@ -549,7 +550,7 @@ class StanceJudge:
                         self._counterfactual(forms, texts, m.start, a, self.irony)
                     if ironic:
                         negated = True
-                    label = m.phrase
+                    label = f"not {m.phrase}" if flipped else m.phrase
                     if negated:
                         if side in ("support", "defend"):
                             side, weight = "oppose", weight * s["negated_support"]
