@@ -500,6 +500,19 @@ def test_an_objection_in_a_clause_of_time_does_not_make_the_act_a_claim():
     assert (reported["speaker"], reported["text"]) == ("GPs", "after GPs objected")
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # those told or instructed to do something are given a duty, whoever told them
+    ("Networks have been instructed to appoint a digital lead by April.", {(None, "require")}),
+    ("ICBs have been told to list the practices offering the fewest appointments.",
+     {(None, "require")}),
+    # a body told to accept a deal is not a practice given a duty, nor the deal's maker
+    ("The BMA has been told to accept the deal.", set()),
+])
+def test_a_duty_laid_on_a_passive_subject(text, expected):
+    doc = _full_events(text, date(2024, 3, 1))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
+
+
 def test_events_minister_acts_for_the_department():
     doc = _full_events("The health secretary, Wes Streeting, announced that networks would "
                        "get an extra \u00a382m to hire newly qualified GPs.", date(2024, 8, 1))

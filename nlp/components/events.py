@@ -1291,6 +1291,8 @@ class EventExtractor:
             root = span.root
             while root.dep_ in ("compound", "appos", "conj", "poss") and root.head is not root:
                 root = root.head
+            if root.dep_ == "nsubjpass" and self._is_duty_holder(root.lower_):
+                continue  # "ICBs have been told to identify ...": told, not telling
             if root.head.i in clause:
                 return True
         return False
