@@ -501,6 +501,20 @@ def test_an_objection_in_a_clause_of_time_does_not_make_the_act_a_claim():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # money committed or paid to practices is funding
+    ("NHS England has committed \u00a320m to help networks recruit.", {("nhs-england", "fund")}),
+    ("Practices will be paid an extra \u00a35 for each patient seen within two weeks.",
+     {(None, "fund")}),
+    # being paid less is no money given, and committing to publish is not money
+    ("Practices will be paid less under the new contract.", set()),
+    ("NHS England has committed to publishing the plan in the spring.", set()),
+])
+def test_money_committed_or_paid_is_funding(text, expected):
+    doc = _full_events(text, date(2024, 3, 1))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # those told or instructed to do something are given a duty, whoever told them
     ("Networks have been instructed to appoint a digital lead by April.", {(None, "require")}),
     ("ICBs have been told to list the practices offering the fewest appointments.",
