@@ -501,6 +501,20 @@ def test_an_objection_in_a_clause_of_time_does_not_make_the_act_a_claim():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # more months to do what was due puts the duty back
+    ("NHS England has given networks an extra six months to recruit.",
+     {("nhs-england", "delay")}),
+    # a payment phased out is scrapped, slowly; roles phased in are delayed
+    ("The minimum practice income guarantee will be phased out over seven years.",
+     {(None, "withdraw")}),
+    ("The new network roles will be phased in over three years.", {(None, "delay")}),
+])
+def test_time_given_and_payments_phased_out(text, expected):
+    doc = _full_events(text, date(2024, 3, 1))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # money committed or paid to practices is funding
     ("NHS England has committed \u00a320m to help networks recruit.", {("nhs-england", "fund")}),
     ("Practices will be paid an extra \u00a35 for each patient seen within two weeks.",
