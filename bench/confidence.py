@@ -3,8 +3,8 @@
 Researchers filter the stance tables; a confidence that rose with accuracy would let them
 keep the surer half. This counts, in three bands of confidence, how many of the stances
 found match the gold: actor stances by body, quote stances over the quotes score.py
-matches (the same pairing, so the counts add up to what its figures are made of). A
-stance the analysis does not give, or gives without a confidence, is not in a band.
+matches (the same pairing as its figures). A stance the analysis does not give, or gives
+without a confidence, is in no band, so the bands can add up to fewer than score.py counts.
 
 The bands are fixed, not fitted to any score: the stance rules give confidences from 0.5
 to 0.97; below 0.65 are mostly neutral readings, 0.8 and up the strongly worded ones.

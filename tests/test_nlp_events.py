@@ -501,15 +501,12 @@ def test_an_objection_in_a_clause_of_time_does_not_make_the_act_a_claim():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    # more months to do what was due puts the duty back
-    ("NHS England has given networks an extra six months to recruit.",
-     {("nhs-england", "delay")}),
     # a payment phased out is scrapped, slowly; roles phased in are delayed
     ("The minimum practice income guarantee will be phased out over seven years.",
      {(None, "withdraw")}),
     ("The new network roles will be phased in over three years.", {(None, "delay")}),
 ])
-def test_time_given_and_payments_phased_out(text, expected):
+def test_payments_phased_out_are_withdrawn(text, expected):
     doc = _full_events(text, date(2024, 3, 1))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
 
@@ -521,6 +518,7 @@ def test_time_given_and_payments_phased_out(text, expected):
      {(None, "fund")}),
     # being paid less is no money given, and committing to publish is not money
     ("Practices will be paid less under the new contract.", set()),
+    ("Practices will be paid less than \u00a32 per patient under the new contract.", set()),
     ("NHS England has committed to publishing the plan in the spring.", set()),
 ])
 def test_money_committed_or_paid_is_funding(text, expected):
@@ -535,6 +533,9 @@ def test_money_committed_or_paid_is_funding(text, expected):
      {(None, "require")}),
     # a body told to accept a deal is not a practice given a duty, nor the deal's maker
     ("The BMA has been told to accept the deal.", set()),
+    # money sent to practices lays no duty on them
+    ("Extra funding will be directed to practices in the most deprived areas.",
+     {(None, "fund")}),
 ])
 def test_a_duty_laid_on_a_passive_subject(text, expected):
     doc = _full_events(text, date(2024, 3, 1))

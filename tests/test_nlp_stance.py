@@ -210,9 +210,11 @@ def test_a_policy_makers_praise_holds_in_reported_speech(stance_nlp, text, expec
     # a change a body welcomes is what it is for, whatever the change undoes
     ("We welcome the decision to scrap the network targets.", "support"),
     ("We back the plans to pause the care home service for networks.", "support"),
-    # the same change faulted, or demanded, is still against the policy
+    # the same change faulted, or demanded, is still against the policy, also beside a
+    # welcome of something else
     ("We criticise the decision to scrap the network funding.", "oppose"),
     ("NHS England must scrap the network targets.", "oppose"),
+    ("We back the motion and call on NHS England to scrap the network targets.", "oppose"),
 ])
 def test_a_change_that_is_welcomed_is_supported(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected

@@ -1292,7 +1292,9 @@ class EventExtractor:
             while root.dep_ in ("compound", "appos", "conj", "poss") and root.head is not root:
                 root = root.head
             if root.dep_ == "nsubjpass" and self._is_duty_holder(root.lower_):
-                continue  # "ICBs have been told to identify ...": told, not telling
+                # A body the act falls on, as a passive subject ("ICBs have been told to
+                # identify ...", "ICBs were given £20m"), is acted on, not acting.
+                continue
             if root.head.i in clause:
                 return True
         return False

@@ -67,6 +67,12 @@ _QUANTIFIERS = {"many", "some", "most", "all", "several", "few", "of", "the", "t
 _CLAUSE_BREAK = {",", ";", ":", "(", ")", "-", "\u2013", "\u2014", ".", "!", "?"}
 
 
+# Links from a change word up to the verb that welcomes it: "the decision to scrap" (acl),
+# "plans to pause" (xcomp, acl), "the scrapping of" (dobj, pobj, prep).
+_WELCOMED_LINKS = frozenset({"acl", "relcl", "xcomp", "dobj", "pobj", "prep", "compound",
+                             "amod", "nmod", "poss"})
+
+
 def _norm(word: str) -> str:
     word = word.lower().replace("\u2019", "'")
     return _NORMAL.get(word, word)
@@ -624,10 +630,14 @@ class StanceJudge:
 
     def _welcomed(self, tok: Token, floor: int) -> bool:
         """True when a change word is inside what a verb of welcome governs, earlier in the
-        same sentence: "welcomed the decision to scrap", "backs plans to pause"."""
+        same sentence: "welcomed the decision to scrap", "backs plans to pause". The climb
+        goes only through what the welcome takes as its object; a demand in a clause of its
+        own ("welcomed the money, but NHS England must scrap ...") is not welcomed."""
         head = tok
         for _ in range(6):
-            if head.head is head:
+            if tok is not head and head.pos_ in ("VERB", "AUX"):
+                return False  # another verb's clause: what that verb says is its own
+            if head.dep_ not in _WELCOMED_LINKS or head.head is head:
                 return False
             head = head.head
             if head.i < floor:
@@ -724,11 +734,13 @@ class StanceJudge:
                                  for h in hits) and any(
                 h.side != "support" and h.weight > h.raw for h in hits) or any(
                 h.side != "support" and h.raw >= 1.5 and h.weight < h.raw for h in hits) and any(
-                h.side == "support" and h.raw >= 1.5 and h.weight >= h.raw for h in hits)):
+                h.side == "support" and h.raw >= 1.5 and math.isclose(h.weight, h.raw)
+                for h in hits)):
             # "The delay is welcome, but …": a benefit granted in earnest before a turn
             # against it weighs both sides, however the words add up (contract: mixed); so
-            # does a welcome with a warning conceded beside it ("welcomed the money,
-            # although it warned the targets were unrealistic").
+            # does a welcome in a plain clause with a warning conceded beside it ("welcomed
+            # the money, although it warned the targets were unrealistic"). A welcome after
+            # "but" ("worried ..., but we welcome the contract") has turned the argument.
             stance = "mixed"
             confidence = 0.5 + 0.3 * min(pro, con) / max(pro, con)
         elif (strong and opp >= pro) or opp_raw > pro_raw * s["oppose_dominance"] + 1e-6:
