@@ -207,6 +207,20 @@ def test_a_policy_makers_praise_holds_in_reported_speech(stance_nlp, text, expec
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # a policy maker defending its own policy supports it (contract section 4)
+    ("We make no apology for asking practices to offer appointments within two weeks.",
+     "support"),
+    ("We stand by the decision to introduce the network targets.", "support"),
+    ("The health secretary defended the network targets.", "support"),
+    ("The plan is good for patients.", "support"),
+    # standing by people is no verdict on the policy
+    ("We will stand by practices facing abuse.", "neutral"),
+])
+def test_a_policy_maker_defending_its_policy_supports_it(stance_nlp, text, expected):
+    assert judge(stance_nlp, text, actor="dhsc").stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # a change a body welcomes is what it is for, whatever the change undoes
     ("We welcome the decision to scrap the network targets.", "support"),
     ("We back the plans to pause the care home service for networks.", "support"),
