@@ -74,6 +74,21 @@ def test_praise_said_to_be_pretended_is_opposition(stance_nlp, text, expected):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # what the contract names as opposition: cannot be delivered, a call to change it
+    # dramatically
+    ("The targets could not be delivered with the current workforce.", "oppose"),
+    ("Practices simply do not have the capacity to deliver the new services.", "oppose"),
+    ("We call for the network contract to be rewritten.", "oppose"),
+    ("We call for a complete overhaul of the network targets.", "oppose"),
+    # the same words granting the capacity, or welcoming the overhaul, are no opposition
+    ("Practices have the capacity to deliver the new services.", "neutral"),
+    ("We welcome the complete overhaul of the network contract.", "support"),
+])
+def test_what_the_contract_names_as_opposition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # a remedy nobody means to bring is a complaint about the policy
     ("Ministers have no plan to rescue the network contract.", "oppose"),
     ("Our practice has no intention of signing up to the new specification.", "oppose"),

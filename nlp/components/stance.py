@@ -229,6 +229,7 @@ class StanceJudge:
         self.irony = [[_norm(t.text) for t in tokenizer(p)]
                       for p in cues["negators"].get("irony", [])]
         self.faint = set(cues["hedges"].get("faint", []))
+        self.sure_when_negated = set(cues["hedges"].get("sure_when_negated", []))
         self.reducers = set(cues["negators"]["reducers"])
         self.process = CuePhrases(tokenizer, {p: 1 for p in cues.get("process", {})})
         self.praise = CuePhrases(tokenizer, {p: 1 for p in cues["actors"].get("praise", [])})
@@ -449,6 +450,9 @@ class StanceJudge:
             factor *= s["intensifier"]
         for j in range(max(floor, i - 3), i):
             if forms[j][0] in self.hedges:
+                if forms[j][0] in self.sure_when_negated and j + 1 < i and \
+                        forms[j + 1][0] in self.negators:
+                    break  # "could not be delivered": it cannot be
                 factor *= s["hedge"]
                 break
         return factor
