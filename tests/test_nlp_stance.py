@@ -129,6 +129,8 @@ def test_faint_praise_is_mixed(stance_nlp, text, expected):
     ("We welcome the network money, but the targets remain unrealistic.", "mixed"),
     ("We welcomed the network money, although we warned that the targets remained "
      "unrealistic.", "mixed"),
+    # a benefit with nowhere to use it
+    ("The extra staff are welcome, but practices have nowhere to put them.", "mixed"),
     # a warning alone is opposition
     ("The network targets remain unrealistic.", "oppose"),
 ])
