@@ -107,6 +107,20 @@ def test_a_quotation_inside_a_condition_is_not_said_by_the_conditions_subject(nl
     assert quote["actor_id"] == "lmc-kent"
 
 
+def test_he_is_the_person_last_brought_back_by_role_not_the_last_named(nlp):
+    # Marshall is named, then Kanani; "the college's chair" brings Marshall back, so "he"
+    # after it is Marshall, not Kanani, though Kanani was named last.
+    doc = nlp("Professor Martin Marshall, chair of the Royal College of GPs, said the plans "
+              "were a start.\n\nNikki Kanani, medical director for primary care at NHS "
+              "England, said the deal was \u201ca fantastic opportunity for networks to "
+              "grow\u201d.\n\nThe college\u2019s chair added that more needed to be done. "
+              "\u201cPractices are still under enormous pressure and need more help,\u201d "
+              "he said.")
+    first, second = doc._.pcnwatch_quotes
+    assert (first["speaker"], first["actor_id"]) == ("Nikki Kanani", "nhs-england")
+    assert (second["speaker"], second["actor_id"]) == ("Professor Martin Marshall", "rcgp")
+
+
 def test_a_title_in_quotation_marks_is_no_quote(nlp):
     doc = nlp("Practices should read the ‘Delivery Plan for Recovering Access to Primary Care’ "
               "before April.")

@@ -1081,6 +1081,16 @@ class _Context:
                 found = " ".join(t.text for t in [*words, subject])
         return found
 
+    def recalled_by_role(self, after: int, before: int) -> tuple[str, str | None] | None:
+        """The named person last reported speaking between `after` and `before` in a
+        sentence that does not name them ("the college's chair added that ..."), if any."""
+        found = None
+        for item in self.reported:
+            if after < item["start"] < before and self.is_person_name(
+                    item.get("speaker") or "") and (found is None or item["start"] > found[0]):
+                found = (item["start"], (item["speaker"], item.get("actor_id")))
+        return found[1] if found else None
+
     def last_person_at(self, before: int) -> tuple[dict[str, Any] | None, int]:
         """The person in focus and where they were named: the last one named as a subject,
         else the last one named. "Dr X said the decision by Y was wrong. She added: …" is X.
@@ -1361,6 +1371,11 @@ class _Context:
             unnamed = self.unnamed_voice(named_at, at_char)
             if unnamed is not None:
                 return unnamed, None
+            # "The college's chair added that ... “…,” he said.": a person brought back by
+            # role since the last name is the one in focus.
+            recalled = self.recalled_by_role(named_at, at_char)
+            if recalled is not None:
+                return recalled
             return (person["name"], person.get("actor_id")) if person else (subject.text, None)
         head_actor = self.actor_at.get(subject.i)
         if head_actor is not None:
