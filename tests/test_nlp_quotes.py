@@ -121,6 +121,23 @@ def test_he_is_the_person_last_brought_back_by_role_not_the_last_named(nlp):
     assert (second["speaker"], second["actor_id"]) == ("Professor Martin Marshall", "rcgp")
 
 
+def test_a_round_up_whose_name_lines_lost_their_colons(nlp):
+    # bold names in a reaction round-up come out of extraction as bare lines
+    doc = nlp("Reaction to the contract\n\nDr Farah Jameel, GPC England chair\n"
+              "\u201cThis contract does nothing for practices that are struggling to keep "
+              "their doors open.\u201d\n\nHealthwatch England\n\u201cPatients want to see "
+              "their GP when they need to, and this contract must deliver that.\u201d")
+    assert [(q["speaker"], q["actor_id"]) for q in doc._.pcnwatch_quotes] == [
+        ("Dr Farah Jameel", "bma-gpc"), ("Healthwatch England", "healthwatch-england")]
+
+
+def test_a_bare_heading_that_only_mentions_a_body_does_not_speak(nlp):
+    # a heading about a body's review is not the body's name line: the wording is no one's
+    doc = nlp("Healthwatch England review of practices\n\u201cEvery practice must answer "
+              "the phone within ten minutes of opening.\u201d")
+    assert doc._.pcnwatch_quotes == []
+
+
 def test_a_title_in_quotation_marks_is_no_quote(nlp):
     doc = nlp("Practices should read the ‘Delivery Plan for Recovering Access to Primary Care’ "
               "before April.")

@@ -556,16 +556,25 @@ class QuoteFinder:
         if prev is None:
             return None
         line = ctx.text[prev[0]:prev[1]].rstrip()
-        if not line.endswith(":") or len(line.split()) > 20:
+        # A round-up set in bold or as headings loses its colon in extraction: a short line
+        # with no verb and no full stop that opens with a name ("Dr Ann Cole, Kent LMC
+        # chair", "Healthwatch England"), then a paragraph that is only the quotation.
+        bare = not line.endswith(":") and q.open == q.paragraph_start and \
+            len(line.split()) <= 12 and line[-1:] not in ".!?;,\"'\u201d\u2019"
+        if not (line.endswith(":") or bare) or len(line.split()) > 20:
             return None
         span = ctx.doc.char_span(prev[0], prev[1], alignment_mode="expand")
         if span is None or any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in span):
             return None  # a sentence that introduces the quotation, read by _from_side
+        lead = prev[0] + len(line) - len(line.lstrip())
         person = ctx.first_person_in(prev[0], prev[1])
-        if person is not None:
+        if person is not None and (not bare or any(
+                start == lead for start, _end, who in ctx.person_mentions if who is person)):
             return person["name"], person.get("actor_id")
         for span in ctx.actors:
-            if prev[0] <= span.start_char < prev[1] and span.label_ != "media":
+            if prev[0] <= span.start_char < prev[1] and span.label_ != "media" and (
+                    not bare or (span.start_char <= lead + 4 and
+                                 span.end_char >= prev[0] + len(line) - 1)):
                 return ctx.name_of(span), span.kb_id_
         return None
 
