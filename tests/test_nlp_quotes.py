@@ -138,6 +138,27 @@ def test_a_bare_heading_that_only_mentions_a_body_does_not_speak(nlp):
     assert doc._.pcnwatch_quotes == []
 
 
+def test_a_paragraph_that_sets_up_a_quotation_gives_it_its_speaker(nlp):
+    # "X was scathing." then a paragraph that is only the quotation: X said it
+    doc = nlp("Dr Ann Cole, chair of Kent LMC, was scathing about the deal.\n\n\u201cIt "
+              "is the worst contract we have seen in a decade.\u201d\n\nThe RCGP struck a "
+              "more positive note.\n\n\u201cThere is welcome extra money for practices, "
+              "and we are pleased.\u201d\n\nNHS England published the plans on Monday.\n\n"
+              "\u201cPractices must offer appointments within two weeks.\u201d")
+    said = [(q["speaker"], q["actor_id"]) for q in doc._.pcnwatch_quotes]
+    assert said[:2] == [("Dr Ann Cole", "lmc-kent"), ("RCGP", "rcgp")]
+    # a short sentence of news between is narrative, not furniture: the college's voice ends
+    assert said[2][1] != "rcgp"
+
+
+def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
+    doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
+              "some welcome extra money, but it will not solve the workforce crisis,\u201d "
+              "said its chair.")
+    [quote] = doc._.pcnwatch_quotes
+    assert quote["actor_id"] == "rcgp"
+
+
 def test_a_title_in_quotation_marks_is_no_quote(nlp):
     doc = nlp("Practices should read the ‘Delivery Plan for Recovering Access to Primary Care’ "
               "before April.")

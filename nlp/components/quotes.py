@@ -306,6 +306,7 @@ class QuoteFinder:
         self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.policy_documents = frozenset(data.get("policy_documents", ()))
         self.source_nouns = frozenset(data.get("source_nouns", ()))
+        self.introducing_verbs = frozenset(data.get("introducing_verbs", ()))
         self.body_voices = frozenset(data.get("body_voices", ()))
         self.listener_verbs = frozenset(data.get("listener_verbs", ()))
         self.holder_passives = frozenset(data.get("holder_passives", ()))
@@ -595,14 +596,45 @@ class QuoteFinder:
             prev = ctx.previous_paragraph(p_start)
             if prev is None:
                 return None
-            found = ctx.last_named_speaker(prev[0], prev[1])
+            found = ctx.last_named_speaker(prev[0], prev[1]) or self._introducer(ctx, prev)
             if found is not None:
                 return found
-            if len(ctx.text[prev[0]:prev[1]].split()) > 8:
+            if len(ctx.text[prev[0]:prev[1]].split()) > 8 or self._narrates(ctx, prev):
                 # Narrative between, so the voice has changed, unless the paragraph is the
                 # statement a "X said:" line introduced with its opening mark lost.
                 return self._introduced(ctx, prev)
             p_start = prev[0]
+        return None
+
+    @staticmethod
+    def _narrates(ctx: _Context, paragraph: tuple[int, int]) -> bool:
+        """A short paragraph that is a sentence of its own ("NHS England published the plans
+        on Monday."), not page furniture: it has a finite verb and a full stop."""
+        span = ctx.doc.char_span(*ctx.trim(*paragraph), alignment_mode="expand")
+        return span is not None and span.text.rstrip()[-1:] == "." and any(
+            t.tag_ in ("VBD", "VBZ", "VBP") for t in span)
+
+    def _introducer(self, ctx: _Context,
+                    paragraph: tuple[int, int]) -> tuple[str | None, str | None] | None:
+        """The person or body a one-sentence paragraph is about, when it sets up the
+        quotation after it without a speech verb: "Dr X, chair of Y, was scathing." /
+        "The college was more measured." """
+        span = ctx.doc.char_span(*ctx.trim(*paragraph), alignment_mode="expand")
+        if span is None or len(span) > 30 or len(list(span.sents)) != 1 or \
+                span.text.rstrip()[-1:] != "." or any(ctx.in_quote(t.idx) for t in span):
+            return None
+        root = span.root
+        if root.lemma_.lower() not in self.introducing_verbs:
+            return None
+        subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        if subject is None:
+            return None
+        person = ctx.person_at(subject.left_edge.idx, subject.idx + len(subject))
+        if person is not None:
+            return person["name"], person.get("actor_id")
+        body = ctx.actor_at.get(subject.i)
+        if body is not None and body.label_ != "media":
+            return ctx.name_of(body), body.kb_id_
         return None
 
     def _introduced(self, ctx: _Context,
@@ -1427,6 +1459,18 @@ class _Context:
             later = self.named_later(phrase)
             if later is not None:
                 return self.full_name(later), later
+        if inner is None and bare is None and subject.lower_ in self.finder.speaker_nouns \
+                and any(c.dep_ == "poss" and c.lower_ == "its" for c in subject.children):
+            # "said its chair", "its spokesperson added": the role is of the body in focus,
+            # and of the person named in it earlier if there is one.
+            body = self.last_body(at_char)
+            if body is not None and body.label_ != "media":
+                earlier = self.earlier_speaker(subject, at_char)
+                if earlier is not None and earlier[1] == body.kb_id_ and \
+                        self.is_person_name(earlier[0]):
+                    return earlier
+                words = _trim_phrase(phrase)
+                return "".join(t.text_with_ws for t in words).strip(), body.kb_id_
         if strict and inner is None and bare is None and (
                 subject.lower_ not in self.finder.speaker_nouns):
             return None
