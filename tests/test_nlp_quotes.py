@@ -159,6 +159,15 @@ def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     assert quote["actor_id"] == "rcgp"
 
 
+def test_answers_in_a_question_and_answer_interview_are_the_interviewees(nlp):
+    doc = nlp("We spoke to Dr Ann Cole, chair of Kent LMC, about the deal.\n\nQ: Is the "
+              "contract a good deal for practices?\nA: \u201cNo. It leaves practices with "
+              "more work and no more money.\u201d\n\nQ: What happens next?\nA: \u201cWe "
+              "will ballot our members on collective action.\u201d")
+    assert [(q["speaker"], q["actor_id"]) for q in doc._.pcnwatch_quotes] == [
+        ("Dr Ann Cole", "lmc-kent")] * 2
+
+
 def test_a_title_in_quotation_marks_is_no_quote(nlp):
     doc = nlp("Practices should read the ‘Delivery Plan for Recovering Access to Primary Care’ "
               "before April.")

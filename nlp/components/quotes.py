@@ -43,6 +43,8 @@ from ._syntax import lemma_in, misparsed_main_verb, name_root
 
 VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
+# The mark of an answer in a question-and-answer interview, before its quotation.
+_ANSWER_MARK = re.compile(r"\s*A\s*[:.\u2013\u2014-]\s*[\"'\u201c\u2018]?\s*$")
 # Words opening a clause of time or cause: a speech verb under one reports that clause only.
 _TIME_OR_CAUSE = frozenset({"after", "before", "until", "because", "when", "once", "since"})
 _OPEN_DOUBLE = "\u201c\u201e"
@@ -481,6 +483,9 @@ class QuoteFinder:
         """An interview or profile: when every quotation with a speaker is one person's,
         the quotations left without one are theirs too (answers need no "she said")."""
         named = {q["speaker"] for q in quotes if q["speaker"]}
+        if not named:
+            self._answers(ctx, quotes)
+            return
         if len(named) != 1:
             return
         speaker = next(iter(named))
@@ -492,6 +497,20 @@ class QuoteFinder:
         for q in quotes:
             if q["speaker"] is None:
                 q["speaker"], q["actor_id"] = speaker, owner["actor_id"]
+
+    @staticmethod
+    def _answers(ctx: _Context, quotes: list[dict[str, Any]]) -> None:
+        """A question-and-answer interview ("Q: …" then "A: ‘…’") whose text names one
+        person: the answers are theirs."""
+        people = {id(person): person for start, _end, person in ctx.person_mentions
+                  if not ctx.in_quote(start)}
+        if len(people) != 1:
+            return
+        person = next(iter(people.values()))
+        for q in quotes:
+            lead = ctx.text[ctx.paragraph_start(q["start"]):q["start"]]
+            if q["speaker"] is None and _ANSWER_MARK.match(lead):
+                q["speaker"], q["actor_id"] = person["name"], person.get("actor_id")
 
     def _from_governor(self, ctx: _Context,
                        q: Quotation) -> tuple[str | None, str | None] | None:
