@@ -501,6 +501,18 @@ def test_an_objection_in_a_clause_of_time_does_not_make_the_act_a_claim():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # "keep" and "continue" are a body's pledges, but a duty when practices are bound by them
+    ("Under the new contract, practices must keep online access open all day.",
+     {(None, "require")}),
+    ("Practices must continue to offer extended hours appointments.", {(None, "require")}),
+    ("NHS England will continue to work with networks on the targets.", set()),
+])
+def test_a_duty_to_keep_doing_something_is_a_duty(text, expected):
+    doc = _full_events(text, date(2024, 3, 1))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # a payment phased out is scrapped, slowly; roles phased in are delayed
     ("The minimum practice income guarantee will be phased out over seven years.",
      {(None, "withdraw")}),

@@ -343,8 +343,9 @@ class EventExtractor:
                 if in_quote and not owned and not self._first_person_act(head, kind) and \
                         not any(a <= trigger.start_char < b for a, b in maker_quotes):
                     continue  # a quote reports an act only as "we will cut ..."
-                if self._vague(head) or self._unrealised(head, trigger) or \
-                        self._imperative(head, sent):
+                vague = self._vague(head) and not (
+                    action == "require" and self._duty_on_holder(head))
+                if vague or self._unrealised(head, trigger) or self._imperative(head, sent):
                     continue
                 if action == "require" and not described and self._describes(head):
                     continue  # "the specifications that networks are due to deliver"
@@ -769,6 +770,16 @@ class EventExtractor:
             return True
         return head.lemma_.lower() in self.vague_heads and not any(
             c.dep_ == "dobj" or self._others_to_act(c) for c in head.children)
+
+    def _duty_on_holder(self, head: Token) -> bool:
+        """"Practices must keep online access open": a duty whose verb is one of the vague
+        heads is still a duty when practices or networks are the ones bound by it (the
+        vague heads are for a body's own pledges: "we will keep listening")."""
+        for tok in self._chain(head):
+            subject = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is not None:
+                return self._is_duty_holder(subject.lower_)
+        return False
 
     @staticmethod
     def _others_to_act(clause: Token) -> bool:
