@@ -979,7 +979,8 @@ class StanceTagger:
         mentions.sort()
         return mentions
 
-    def _is_position_subject(self, span: Span, actor_id: str | None = None) -> bool:
+    def _is_position_subject(self, span: Span, forms: Sequence[tuple[str, str]],
+                             actor_id: str | None = None) -> bool:
         if span.sent.text.rstrip().endswith("?"):
             return False  # a question put to a body is not its position
         root = name_root(span)
@@ -988,7 +989,7 @@ class StanceTagger:
             # the sentence's only one.
             verb = next((c for c in root.rights if misparsed_main_verb(c)), None)
             return verb is not None and (lemma_in(verb, self.judge.position_verbs)
-                                         or self._opens_idiom(verb))
+                                         or self._opens_idiom(verb, forms))
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
@@ -1002,7 +1003,7 @@ class StanceTagger:
             # seen as a welcome step"), unless the verb names its own state ("the LMC was
             # alarmed by", "the BMA is opposed to").
             return lemma in self.judge.holder_passives
-        if lemma_in(head, self.judge.position_verbs) or self._opens_idiom(head):
+        if lemma_in(head, self.judge.position_verbs) or self._opens_idiom(head, forms):
             return True
         if lemma in self.judge.policy_statement_verbs and self.judge.is_policy_maker(actor_id):
             return True
@@ -1010,13 +1011,14 @@ class StanceTagger:
         return lemma in self.judge.copulas and any(
             c.dep_ in ("acomp", "attr") for c in head.children)
 
-    def _opens_idiom(self, verb: Token) -> bool:
+    def _opens_idiom(self, verb: Token, forms: Sequence[tuple[str, str]]) -> bool:
         """True when a reporting idiom starts at the verb: "threw its weight behind"."""
-        window = verb.doc[verb.i:min(verb.i + 8, verb.sent.end)]
-        return any(m.start == 0 for m in self.judge.position_idioms.find(
-            CuePhrases.forms(window)))
+        end = min(verb.i + 8, verb.sent.end)
+        return any(m.start == verb.i
+                   for m in self.judge.position_idioms.find(forms, verb.i, end))
 
-    def _subject_sentences(self, doc: Doc, mentions: Sequence[tuple[int, int, str, str]],
+    def _subject_sentences(self, doc: Doc, forms: Sequence[tuple[str, str]],
+                           mentions: Sequence[tuple[int, int, str, str]],
                            kinds: dict[str, str]) -> dict[str, list[Span]]:
         found: dict[str, list[Span]] = defaultdict(list)
         by_sentence: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
@@ -1028,7 +1030,7 @@ class StanceTagger:
             for start, end, actor_id, _kind in by_sentence.get(sent.start, []):
                 if kinds.get(actor_id) in self.judge.silent_kinds:
                     continue
-                if self._is_position_subject(doc[start:end], actor_id):
+                if self._is_position_subject(doc[start:end], forms, actor_id):
                     speaker = actor_id
                     break
             if speaker is None and last_speaker and index - last_speaker[1] <= 2:
@@ -1091,7 +1093,7 @@ class StanceTagger:
                        and not any(a <= t.i < b for a, b in holes) for t in sent):
                     add(home, _subtract((sent.start, sent.end), holes),
                         _own_words(doc, (sent.start, sent.end), holes))
-        for actor_id, sents in self._subject_sentences(doc, mentions, kinds).items():
+        for actor_id, sents in self._subject_sentences(doc, forms, mentions, kinds).items():
             for sent in sents:
                 # "The BMA said: “…”": the words around the quotation were read already, as
                 # the quotation and its lead; the sentence is not a statement of its own.
