@@ -615,10 +615,14 @@ class QuoteFinder:
             prev = ctx.previous_paragraph(p_start)
             if prev is None:
                 return None
-            found = ctx.last_named_speaker(prev[0], prev[1]) or self._introducer(ctx, prev)
+            found = ctx.last_named_speaker(prev[0], prev[1])
             if found is not None:
                 return found
-            if len(ctx.text[prev[0]:prev[1]].split()) > 8 or self._narrates(ctx, prev):
+            span = ctx.doc.char_span(*ctx.trim(*prev), alignment_mode="expand")
+            found = self._introducer(ctx, span)
+            if found is not None:
+                return found
+            if len(ctx.text[prev[0]:prev[1]].split()) > 8 or self._narrates(span):
                 # Narrative between, so the voice has changed, unless the paragraph is the
                 # statement a "X said:" line introduced with its opening mark lost.
                 return self._introduced(ctx, prev)
@@ -626,19 +630,17 @@ class QuoteFinder:
         return None
 
     @staticmethod
-    def _narrates(ctx: _Context, paragraph: tuple[int, int]) -> bool:
+    def _narrates(span: Span | None) -> bool:
         """A short paragraph that is a sentence of its own ("NHS England published the plans
         on Monday."), not page furniture: it has a finite verb and a full stop."""
-        span = ctx.doc.char_span(*ctx.trim(*paragraph), alignment_mode="expand")
         return span is not None and span.text.rstrip()[-1:] == "." and any(
             t.tag_ in ("VBD", "VBZ", "VBP") for t in span)
 
     def _introducer(self, ctx: _Context,
-                    paragraph: tuple[int, int]) -> tuple[str | None, str | None] | None:
-        """The person or body a one-sentence paragraph is about, when it sets up the
-        quotation after it without a speech verb: "Dr X, chair of Y, was scathing." /
+                    span: Span | None) -> tuple[str | None, str | None] | None:
+        """The person or body a one-sentence paragraph (``span``) is about, when it sets up
+        the quotation after it without a speech verb: "Dr X, chair of Y, was scathing." /
         "The college was more measured." """
-        span = ctx.doc.char_span(*ctx.trim(*paragraph), alignment_mode="expand")
         if span is None or len(span) > 30 or len(list(span.sents)) != 1 or \
                 span.text.rstrip()[-1:] != "." or any(ctx.in_quote(t.idx) for t in span):
             return None
@@ -1141,16 +1143,6 @@ class _Context:
                 found = " ".join(t.text for t in [*words, subject])
         return found
 
-    def recalled_by_role(self, after: int, before: int) -> tuple[str, str | None] | None:
-        """The named person last reported speaking between `after` and `before` in a
-        sentence that does not name them ("the college's chair added that ..."), if any."""
-        found = None
-        for item in self.reported:
-            if after < item["start"] < before and self.is_person_name(
-                    item.get("speaker") or "") and (found is None or item["start"] > found[0]):
-                found = (item["start"], (item["speaker"], item.get("actor_id")))
-        return found[1] if found else None
-
     def last_person_at(self, before: int) -> tuple[dict[str, Any] | None, int]:
         """The person in focus and where they were named: the last one named as a subject,
         else the last one named. "Dr X said the decision by Y was wrong. She added: …" is X.
@@ -1219,15 +1211,17 @@ class _Context:
                             return span
         return None
 
-    def last_named_speaker(self, lo: int, hi: int, *,
-                           quotes: bool = True) -> tuple[str, str | None] | None:
+    def last_named_speaker(self, lo: int, hi: int, *, quotes: bool = True,
+                           people_only: bool = False) -> tuple[str, str | None] | None:
         """The last speaker between ``lo`` and ``hi`` (of a quotation, unless ``quotes`` is
-        False, or of reported speech) who is a named person or speaks for a body."""
+        False, or of reported speech) who is a named person or, unless ``people_only``,
+        speaks for a body."""
         items = [(start, item) for start, item in self.attributed
                  if lo <= start < hi] if quotes else []
         items += [(r["start"], r) for r in self.reported if lo <= r["start"] < hi]
         items = [(start, item) for start, item in items if item.get("speaker")
-                 and (item.get("actor_id") or self.is_person_name(item["speaker"]))]
+                 and (self.is_person_name(item["speaker"])
+                      or not people_only and item.get("actor_id"))]
         if not items:
             return None
         _start, item = max(items, key=lambda pair: pair[0])
@@ -1433,7 +1427,8 @@ class _Context:
                 return unnamed, None
             # "The college's chair added that ... “…,” he said.": a person brought back by
             # role since the last name is the one in focus.
-            recalled = self.recalled_by_role(named_at, at_char)
+            recalled = self.last_named_speaker(named_at + 1, at_char, quotes=False,
+                                               people_only=True)
             if recalled is not None:
                 return recalled
             return (person["name"], person.get("actor_id")) if person else (subject.text, None)
