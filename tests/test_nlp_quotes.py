@@ -24,6 +24,11 @@ def _contents(text):
     return [text[q.start:q.end] for q in find_quotations(text)]
 
 
+def _speakers(doc):
+    """Who each quotation is given to, and for which body, in text order."""
+    return [(q["speaker"], q["actor_id"]) for q in doc._.pcnwatch_quotes]
+
+
 @pytest.mark.parametrize("text,expected", [
     ("He said: \u201cYes, we will.\u201d", ["Yes, we will."]),
     ('He said: "Yes, we will."', ["Yes, we will."]),                 # straight double marks
@@ -127,7 +132,7 @@ def test_a_round_up_whose_name_lines_lost_their_colons(nlp):
               "\u201cThis contract does nothing for practices that are struggling to keep "
               "their doors open.\u201d\n\nHealthwatch England\n\u201cPatients want to see "
               "their GP when they need to, and this contract must deliver that.\u201d")
-    assert [(q["speaker"], q["actor_id"]) for q in doc._.pcnwatch_quotes] == [
+    assert _speakers(doc) == [
         ("Dr Farah Jameel", "bma-gpc"), ("Healthwatch England", "healthwatch-england")]
 
 
@@ -145,7 +150,7 @@ def test_a_paragraph_that_sets_up_a_quotation_gives_it_its_speaker(nlp):
               "more positive note.\n\n\u201cThere is welcome extra money for practices, "
               "and we are pleased.\u201d\n\nNHS England published the plans on Monday.\n\n"
               "\u201cPractices must offer appointments within two weeks.\u201d")
-    said = [(q["speaker"], q["actor_id"]) for q in doc._.pcnwatch_quotes]
+    said = _speakers(doc)
     assert said[:2] == [("Dr Ann Cole", "lmc-kent"), ("RCGP", "rcgp")]
     # a short sentence of news between is narrative, not furniture: the college's voice ends
     assert said[2][1] != "rcgp"
@@ -164,7 +169,7 @@ def test_answers_in_a_question_and_answer_interview_are_the_interviewees(nlp):
               "contract a good deal for practices?\nA: \u201cNo. It leaves practices with "
               "more work and no more money.\u201d\n\nQ: What happens next?\nA: \u201cWe "
               "will ballot our members on collective action.\u201d")
-    assert [(q["speaker"], q["actor_id"]) for q in doc._.pcnwatch_quotes] == [
+    assert _speakers(doc) == [
         ("Dr Ann Cole", "lmc-kent")] * 2
 
 
