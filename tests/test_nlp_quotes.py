@@ -193,6 +193,12 @@ def test_a_title_in_quotation_marks_is_no_quote(nlp):
     # Headline style: the speaker follows the verb after a comma.
     ("GPs cannot deliver the new targets, warn LMC leaders", [("lmcs", "warn")]),
     ("Networks need more time before targets arrive, says the RCGP.", [("rcgp", "say")]),
+    # ... but a comma that closes the speaker's role leaves the speaker before the verb,
+    # and the body after it is only spoken of.
+    ("Dr Ann Field, chair of Kent LMC, accused NHS England of moving the goalposts.",
+     [("lmc-kent", "accuse")]),
+    ("Dr Ann Field, chair of Kent LMC, said NHS England was moving the goalposts.",
+     [("lmc-kent", "say")]),
     # A sentence that introduces a direct quote is a quote, not reported speech.
     ("The BMA said: \u201cWe will not sign this contract in its present form.\u201d", []),
     # The subject is no speaker: guidance, documents and the like are skipped.
