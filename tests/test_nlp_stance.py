@@ -645,6 +645,10 @@ def test_stance_counterfactual_and_answer(stance_nlp, text, expected):
         # relief reaches its trouble word across a quantifier, not across a verb
         ("The deal removes most of the paperwork that managers hated.", "support"),
         ("We call on NHS England to scrap the specifications and start again.", "oppose"),
+        # relief only wished for is none: the act it would follow is denied or let slip
+        ("The contract will not do enough to reduce the burden on practices.", "oppose"),
+        ("The contract was a missed opportunity to cut bureaucracy.", "oppose"),
+        ("The contract would help to ease the pressure on practices.", "support"),
     ],
 )
 def test_stance_patience_and_relief_over_quantifiers(stance_nlp, text, expected):

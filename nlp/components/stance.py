@@ -222,6 +222,7 @@ class StanceJudge:
         self.concession_first = {words[0] for words in self.concession_words}
         self.timing = set(cues["negators"].get("timing", []))
         self.manner = set(cues["negators"].get("manner", []))
+        self.missed = set(cues["negators"].get("missed", []))
         self.counterfactual = [
             [_norm(t.text) for t in tokenizer(p)]
             for p in cues["negators"].get("counterfactual", [])
@@ -433,15 +434,34 @@ class StanceJudge:
                 # "a cut dressed up as investment" complains of the cut; "a cut in red tape"
                 # and "an end to box-ticking" are relief
                 before = forms[max(floor, j - 2):j]
-                return not any(f[0] in self.negators for f in before)
+                return not any(f[0] in self.negators for f in before) and \
+                    not self._relief_wished(doc[j])
         tok = doc[i]
         for _ in range(4):
             if tok.dep_ not in _RELIEF_DEPS or tok.head is tok:
                 return False
             tok = tok.head
             if tok.lemma_.lower() in self.reducers and tok.pos_ == "VERB":
-                return not self._verb_negated(tok, frozenset())
+                return not self._relief_wished(tok)
         return False
+
+    def _relief_wished(self, verb: Token) -> bool:
+        """True when relief is only wished for, not given: the relief verb is denied ("will
+        not cut bureaucracy", "is not going to ease the pressure"), or is the purpose of a
+        denied act ("does not go far enough to address the crisis", "will not do enough to
+        reduce the burden") or of a chance let slip ("a missed opportunity to cut red
+        tape")."""
+        floor = verb.sent.start
+        if self._clause_negated(verb.doc, verb.i, floor, frozenset()):
+            return True
+        if verb.dep_ not in ("advcl", "xcomp", "acl") or not any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            return False
+        head = verb.head
+        if head.pos_ in ("VERB", "AUX"):
+            return self._clause_negated(verb.doc, head.i, floor, frozenset())
+        return any(c.dep_ == "amod" and c.lemma_.lower() in self.missed
+                   for c in head.children)
 
     def _modifier(self, forms: Sequence[tuple[str, str]], i: int, floor: int) -> float:
         s = self.settings
