@@ -203,6 +203,9 @@ def test_a_title_in_quotation_marks_is_no_quote(nlp):
     ("The BMA said: \u201cWe will not sign this contract in its present form.\u201d", []),
     # The subject is no speaker: guidance, documents and the like are skipped.
     ("The guidance states that reviews must be done in full.", []),
+    # A report inside another's report is the outer speaker's claim.
+    ("GPC England is in dispute, with the committee's leaders having maintained that the "
+     "Government had promised safeguards.", [("bma-gpc", "maintain")]),
     # A passive report: the body spoken to or about says nothing; the agent speaks.
     ("The Government has been warned that the network targets cannot be met.", []),
     ("Kent LMC was asked to comment on the new targets.", []),

@@ -706,9 +706,26 @@ def stances_read_from(text: str) -> dict[str, str]:
     ("The RCGP campaigned for the additional roles scheme to include GPs.", "rcgp", "support"),
     # calling for a policy to go is opposition (contract section 4)
     ("The BMA has called for the network targets to be scrapped.", "bma", "oppose"),
+    # a dispute entered is a side taken, whatever the words
+    ("The BMA GP committee has entered a formal dispute with NHS England over the contract.",
+     "bma-gpc", "oppose"),
+    ("The King's Fund described the network funding as \u201ca drop in the ocean\u201d.",
+     "kings-fund", "oppose"),
 ])
 def test_reported_positions_without_a_quote(text, actor, expected):
     assert stances_read_from(text).get(actor) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "GPC England is in formal dispute over the contract, with the committee's leaders having "
+    "maintained throughout that the Government had promised safeguards before the changes.",
+    "Local GPs said the Government had promised to fund the new roles in full.",
+    "GP leaders insisted that NHS England had welcomed their proposals.",
+])
+def test_what_others_say_a_body_did_is_not_the_bodys_position(text):
+    # the Government's promise and NHS England's welcome are the speakers' claims
+    stances = stances_read_from(text)
+    assert not {"government", "nhs-england"} & set(stances)
 
 
 def test_a_question_put_to_a_body_is_not_its_position():

@@ -38,3 +38,18 @@ def misparsed_main_verb(tok: Token) -> bool:
     "by" agent, hung as a clause after the noun at the root; the noun is its subject."""
     return (tok.dep_ == "acl" and tok.head.dep_ == "ROOT" and tok.head.i < tok.i
             and tok.tag_ in _FINITE_TAGS and not any(c.dep_ == "agent" for c in tok.children))
+
+
+def reported_within(verb: Token, sent: Span, lemmas: frozenset[str] | set[str]) -> bool:
+    """True when the reporting verb stands in what another reporting verb of the sentence
+    reports (its clausal complement): "X said that NHS England had promised ..."."""
+    tok = verb
+    while tok.head is not tok and tok.head.i >= sent.start:
+        if tok.dep_ not in ("ccomp", "xcomp") and not (
+                tok.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass")
+                                               for c in tok.children)):
+            return False
+        tok = tok.head
+        if tok.pos_ in ("VERB", "AUX") and lemma_in(tok, lemmas) and tok.dep_ != "relcl":
+            return True
+    return False

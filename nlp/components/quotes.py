@@ -39,7 +39,7 @@ from ._data import (
     read_component_data,
     write_component_data,
 )
-from ._syntax import lemma_in, misparsed_main_verb, name_root
+from ._syntax import lemma_in, misparsed_main_verb, name_root, reported_within
 
 VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
@@ -920,6 +920,9 @@ class QuoteFinder:
                     continue
                 if opens or ctx.in_quote(tok.idx):
                     continue
+                if reported_within(tok, sent, self.report_lemmas):
+                    continue  # "leaders maintained that the Government had promised ...":
+                    # the Government's promise is the leaders' claim, not its statement
                 subject = _inverted_subject(tok, sent, ctx) or next(
                     (c for c in tok.children if c.dep_ in _SUBJECT_DEPS), None)
                 if subject is None and misparsed_main_verb(tok):

@@ -42,7 +42,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..registry import Registry, load_registry
 from ._data import pipeline_registry, read_component_data, write_component_data
-from ._syntax import lemma_in, misparsed_main_verb, name_root
+from ._syntax import lemma_in, misparsed_main_verb, name_root, reported_within
 
 __all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
 
@@ -1013,6 +1013,8 @@ class StanceTagger:
         if root.dep_ not in ("nsubj", "nsubjpass"):
             return False
         head = root.head
+        if reported_within(head, span.sent, self.judge.position_verbs):
+            return False  # "leaders maintained that the Government had promised ...": theirs
         lemma = head.lemma_.lower()
         if head.dep_ in ("relcl", "acl") and lemma not in self.judge.taking_sides:
             # "the specifications NHS England has written": no position taken; but "a move
