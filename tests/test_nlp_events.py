@@ -883,3 +883,26 @@ def test_events_object_does_not_repeat_its_maker(events_nlp):
                    "specifications for networks.", [NE])
     assert (event["actor_id"], event["action"]) == ("nhs-england", "propose")
     assert event["object"] == "draft service specifications for networks"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # what will "no longer" be done is scrapped, not announced or required
+    ("The anticipatory care specification will no longer be introduced this year, NHS "
+     "England has confirmed.", {("nhs-england", "withdraw")}),
+    ("Practices will no longer be required to report their appointment data every month.",
+     {(None, "withdraw")}),
+    ("NHS England has backtracked on plans to make networks responsible for care homes.",
+     {("nhs-england", "withdraw")}),
+])
+def test_what_stops_is_withdrawn(text, expected):
+    doc = _full_events(text, date(2024, 8, 1))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
+
+
+def test_a_deal_struck_by_joined_subjects_is_dated_by_when_it_was_made():
+    # GP leaders are no policy maker, but NHS England beside them makes the deal; "next
+    # year's contract" says when the contract runs, not when the deal was struck
+    doc = _full_events("GP leaders and NHS England have struck a deal on next year's "
+                       "contract.", date(2024, 8, 1))
+    assert [(e["actor_id"], e["action"], e["date"]) for e in doc._.pcnwatch_events] == [
+        ("nhs-england", "agree", None)]

@@ -129,6 +129,14 @@ def _ext(doc: Doc, name: str) -> Any:
     return getattr(doc._, name) if Doc.has_extension(name) else None
 
 
+
+def _no_longer(head: Token) -> bool:
+    """True when the act is said to stop: "will no longer be required" ("no" hangs on
+    "longer", not on the verb, so it is no plain negation)."""
+    return any(c.dep_ == "advmod" and c.lower_ == "longer"
+               and any(g.dep_ == "neg" and g.lower_ == "no" for g in c.children)
+               for c in head.children)
+
 class EventExtractor:
     """Sets doc._.pcnwatch_events from trigger words in policy makers' sentences."""
 
@@ -319,6 +327,12 @@ class EventExtractor:
                     kind = "nouns"  # "the drafts": a trigger listed as verb and noun
                 if action != "delay" and any(c.dep_ == "neg" for c in head.children):
                     continue
+                if _no_longer(head):
+                    # "the specification will no longer be introduced", "practices will no
+                    # longer be required to report": the policy or duty is scrapped
+                    if action not in ("announce", "require", "fund"):
+                        continue
+                    action = "withdraw"
                 if self._hypothetical(head) or self._not_an_act(head, makers):
                     continue
                 if head.dep_ == "csubj" and head.tag_ == "VBG":
@@ -857,8 +871,10 @@ class EventExtractor:
             top = top.head
         for verb in {head, top}:
             for c in verb.children:
+                # "GP leaders and NHS England have struck a deal": any of joined subjects
                 if c.dep_ in ("nsubj", "nsubjpass") and (
-                        c.i in covered or c.lemma_.lower() in self.agreed_things):
+                        any(t.i in covered for t in (c, *c.conjuncts))
+                        or c.lemma_.lower() in self.agreed_things):
                     return True
                 if c.dep_ in ("prep", "agent") and c.lower_ in ("by", "between", "with") and \
                         any(t.i in covered for t in c.subtree):
@@ -1286,7 +1302,8 @@ class EventExtractor:
         for child in verb.children:
             if child.lower_ in ("we", "i") and not in_quote:
                 continue  # the page's own voice ("the plan explains how we will expand ...")
-            if child.dep_ in subjects and child.i not in covered and (
+            if child.dep_ in subjects and child.i not in covered and not any(
+                    t.i in covered for t in child.conjuncts) and (
                     child.lemma_.lower() in self.other_agents
                     or child.lower_ in self.other_agents) and \
                     not self._policy_people(" ".join(t.text for t in child.subtree)):
@@ -1619,7 +1636,10 @@ class EventExtractor:
             dates = [ahead.get(d.start, d) for d in dates]
             own = [ahead.get(d.start, d) for d in own]
         best = self._nearest_date(own or dates, head.idx - sent.start_char)
-        if best is None or (action in self.made_on_actions and best.month_named):
+        # "struck a deal on next year's contract": the year the thing runs from is no day
+        # the deal was made either
+        if best is None or (action in self.made_on_actions and (
+                best.month_named or best.kind == "financial_year")):
             return None
         return best.date.isoformat()
 
