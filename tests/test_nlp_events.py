@@ -906,3 +906,15 @@ def test_a_deal_struck_by_joined_subjects_is_dated_by_when_it_was_made():
                        "contract.", date(2024, 8, 1))
     assert [(e["actor_id"], e["action"], e["date"]) for e in doc._.pcnwatch_events] == [
         ("nhs-england", "agree", None)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # freeing up money funds; freeing up time or staff gives no money
+    ("The cut in indicators will free up \u00a330m of funding for networks, NHS England said.",
+     {("nhs-england", "fund")}),
+    ("An NHS England spokesperson said: \u201cWe have made changes that will free up time "
+     "for patients.\u201d", set()),
+])
+def test_only_money_freed_up_is_funding(text, expected):
+    doc = _full_events(text, date(2024, 3, 1))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
