@@ -193,6 +193,7 @@ def test_a_title_in_quotation_marks_is_no_quote(nlp):
     # Headline style: the speaker follows the verb after a comma.
     ("GPs cannot deliver the new targets, warn LMC leaders", [("lmcs", "warn")]),
     ("Networks need more time before targets arrive, says the RCGP.", [("rcgp", "say")]),
+    ("GPs betrayed by contract imposition, says BMA", [("bma", "say")]),
     # ... but a comma that closes the speaker's role leaves the speaker before the verb,
     # and the body after it is only spoken of.
     ("Dr Ann Field, chair of Kent LMC, accused NHS England of moving the goalposts.",

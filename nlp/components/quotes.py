@@ -1595,9 +1595,12 @@ def _inverted_subject(verb: Token, sent: Span, ctx: _Context) -> Token | None:
     verb and closes the sentence (headline and news style)."""
     if verb.i == sent.start or verb.doc[verb.i - 1].text != ",":
         return None
-    if any(c.dep_ in _SUBJECT_DEPS and c.i < verb.i for c in verb.children):
+    if any(c.dep_ in _SUBJECT_DEPS and c.i < verb.i and (
+            c.i in ctx.actor_at or ctx.person_at(c.idx, c.idx + len(c)) is not None)
+           for c in verb.children):
         # "Dr X, chair of the BMA's GP committee, accused NHS England of ...": the comma
-        # closes the speaker's apposition; the body after the verb is spoken of.
+        # closes the speaker's apposition; the body after the verb is spoken of. ("GPs
+        # betrayed by the contract, says BMA": what comes first is no speaker.)
         return None
     rest = [t for t in verb.doc[verb.i + 1:sent.end] if not t.is_punct and not t.is_space]
     if not rest or len(rest) > 8:
