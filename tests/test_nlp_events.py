@@ -918,3 +918,15 @@ def test_a_deal_struck_by_joined_subjects_is_dated_by_when_it_was_made():
 def test_only_money_freed_up_is_funding(text, expected):
     doc = _full_events(text, date(2024, 3, 1))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a workforce pledge counts heads, and the heads are what it acts on
+    ("The Government pledged in 2019 to recruit 6,000 more GPs by 2024.",
+     {("government", "announce")}),
+    # a count of staff is no pledge when nothing is promised or paid
+    ("In the town, 45 of the 121 GPs are set to retire within three years.", set()),
+])
+def test_a_pledge_of_counted_staff_is_announced(text, expected):
+    doc = _full_events(text, date(2023, 5, 1))
+    assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected

@@ -80,6 +80,7 @@ _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
 _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
 _WEEKDAY_RE = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
+_COUNT_RE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^(?!(?:19|20)\d\d$)\d{3,}$")  # not a year
 _MONEY_RE = re.compile(r"^\d[\d,.]*(?:m|bn|k|%)$|^(?:million|billion|%)$")
 _STOPWORDS = {"the", "a", "an", "of", "for", "to", "in", "on", "and", "with", "by", "from",
               "their", "its", "this", "that", "will", "be", "new"}
@@ -206,6 +207,7 @@ class EventExtractor:
         self.other_agents = set(settings.get("other_agents", []))
         self.recipient_verbs = set(settings.get("recipient_triggers", []))
         self.policy_objects = set(settings.get("policy_objects", []))
+        self.counted_staff = set(settings.get("counted_staff", []))
         self.policy_things = set(settings.get("policy_things", []))
         self.practice_terms = CuePhrases(nlp_tokenizer,
                                          {t: 1 for t in settings.get("practice_terms", [])})
@@ -1040,6 +1042,11 @@ class EventExtractor:
             if word in self.policy_objects or word.rstrip("s") in self.policy_objects:
                 return True
             if "£" in word or _MONEY_RE.match(word):
+                return True
+        # A workforce pledge counts heads: "to recruit 6,000 more GPs", "5,000 extra doctors"
+        for k, word in enumerate(words[:cut] if action in ("announce", "fund") else ()):
+            if _COUNT_RE.match(word) and any(w in self.counted_staff
+                                             for w in words[k + 1:k + 4]):
                 return True
         if action in ("delay", "withdraw", "reduce") and any(
                 c.dep_ == "nsubjpass" for c in head.children):
