@@ -711,6 +711,14 @@ def stances_read_from(text: str) -> dict[str, str]:
      "bma-gpc", "oppose"),
     ("The King's Fund described the network funding as \u201ca drop in the ocean\u201d.",
      "kings-fund", "oppose"),
+    # a ballot for action, and advice not to take part, oppose
+    ("The BMA is balloting GPs on collective action over the contract.", "bma", "oppose"),
+    ("The BMA has advised practices not to sign up to the new enhanced service.", "bma",
+     "oppose"),
+    # a change praised as what it is, is welcomed: scrapping the targets is backed
+    ("The BMA said the decision to scrap the targets was \u201clong overdue\u201d.", "bma",
+     "support"),
+    ("The RCGP said plans to pause the network targets were sensible.", "rcgp", "support"),
 ])
 def test_reported_positions_without_a_quote(text, actor, expected):
     assert stances_read_from(text).get(actor) == expected

@@ -268,6 +268,7 @@ class StanceJudge:
         welcomed = cues.get("welcomed", {})
         self.welcoming_verbs = set(welcomed.get("verbs", ()))
         self.welcomed_changes = set(welcomed.get("changes", ()))
+        self.welcoming_predicates = set(welcomed.get("predicates", ()))
 
     def is_policy_maker(self, actor_id: str | None) -> bool:
         return self._registry().is_policy_maker(actor_id)
@@ -654,13 +655,20 @@ class StanceJudge:
 
     def _welcomed(self, tok: Token, floor: int) -> bool:
         """True when a change word is inside what a verb of welcome governs, earlier in the
-        same sentence: "welcomed the decision to scrap", "backs plans to pause". The climb
+        same sentence ("welcomed the decision to scrap", "backs plans to pause"), or in the
+        subject of a praising predicate ("the decision to scrap was overdue"). The climb
         goes only through what the welcome takes as its object; a demand in a clause of its
         own ("welcomed the money, but NHS England must scrap ...") is not welcomed."""
         head = tok
         for _ in range(6):
             if tok is not head and head.pos_ in ("VERB", "AUX"):
                 return False  # another verb's clause: what that verb says is its own
+            if head.dep_ == "nsubj" and head.head.lemma_ == "be":
+                # "the decision to scrap the targets was long overdue": praised as what it is
+                return any(c.dep_ in ("acomp", "attr") and (
+                    c.lemma_.lower() in self.welcoming_predicates or any(
+                        a.dep_ == "amod" and a.lemma_.lower() in self.welcoming_predicates
+                        for a in c.children)) for c in head.head.children)
             if head.dep_ not in _WELCOMED_LINKS or head.head is head:
                 return False
             head = head.head
