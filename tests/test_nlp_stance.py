@@ -719,6 +719,12 @@ def stances_read_from(text: str) -> dict[str, str]:
     ("The BMA said the decision to scrap the targets was \u201clong overdue\u201d.", "bma",
      "support"),
     ("The RCGP said plans to pause the network targets were sensible.", "rcgp", "support"),
+    # the praise a policy maker needs for its own plan is praise from anyone
+    ("The King's Fund said the network contract could be transformative for patients.",
+     "kings-fund", "support"),
+    ("Kent LMC said the network contract was fantastic news for local practices.",
+     "lmc-kent", "support"),
+    ("The RCGP has thrown its support behind the network plans.", "rcgp", "support"),
 ])
 def test_reported_positions_without_a_quote(text, actor, expected):
     assert stances_read_from(text).get(actor) == expected
