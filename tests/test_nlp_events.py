@@ -930,3 +930,16 @@ def test_only_money_freed_up_is_funding(text, expected):
 def test_a_pledge_of_counted_staff_is_announced(text, expected):
     doc = _full_events(text, date(2023, 5, 1))
     assert {(e["actor_id"], e["action"]) for e in doc._.pcnwatch_events} == expected
+
+
+def test_an_act_named_as_a_noun_is_an_act_of_its_own():
+    # "the announcement of an uplift" funds; "following the publication of the contract"
+    # is an act of its own, not part of the duty beside it, and the duty's date is not its
+    doc = _full_events("The announcement of a 1.9% uplift to the global sum came on "
+                       "Wednesday.", date(2024, 2, 28))
+    assert [(e["action"], e["date"]) for e in doc._.pcnwatch_events] == [
+        ("fund", "2024-02-28")]
+    doc = _full_events("Following the publication of the 2024/25 contract, practices have "
+                       "until 31 March to sign up to the network DES.", date(2024, 2, 28))
+    assert {(e["action"], e["date"]) for e in doc._.pcnwatch_events} == {
+        ("announce", None), ("require", "2024-03-31")}

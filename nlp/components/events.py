@@ -80,6 +80,8 @@ _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
 _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
 _WEEKDAY_RE = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
+# Prepositions of time: what they govern happened before or after the act, not in it.
+_TIME_PREPS = frozenset({"following", "after", "before", "since", "until", "ahead"})
 _COUNT_RE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^(?!(?:19|20)\d\d$)\d{3,}$")  # not a year
 _MONEY_RE = re.compile(r"^\d[\d,.]*(?:m|bn|k|%)$|^(?:million|billion|%)$")
 _STOPWORDS = {"the", "a", "an", "of", "for", "to", "in", "on", "and", "with", "by", "from",
@@ -1209,6 +1211,8 @@ class EventExtractor:
             scope: set[int] = set()
             if head.pos_ in ("VERB", "AUX"):
                 for child in head.children:
+                    if child.dep_ == "prep" and child.lower_ in _TIME_PREPS:
+                        continue  # "following the publication of the contract": an act of its own
                     if child.dep_ in ("dobj", "nsubjpass", "prep", "attr", "xcomp", "ccomp"):
                         scope.update(t.i for t in child.subtree)
             elif head.lemma_.lower() in self.event_nouns:
@@ -1642,6 +1646,11 @@ class EventExtractor:
                      if _WEEKDAY_RE.search(d.text) and d.date < published}
             dates = [ahead.get(d.start, d) for d in dates]
             own = [ahead.get(d.start, d) for d in own]
+        if action in self.made_on_actions and not own and head.dep_ == "pobj" and \
+                head.head.lower_ in _TIME_PREPS:
+            # "following the publication of the contract, practices have until 31 March":
+            # the date is the duty's, not the day the contract was published
+            return None
         best = self._nearest_date(own or dates, head.idx - sent.start_char)
         # "struck a deal on next year's contract": the year the thing runs from is no day
         # the deal was made either
