@@ -230,6 +230,11 @@ def test_a_policy_makers_praise_holds_in_reported_speech(stance_nlp, text, expec
     ("We stand by the decision to introduce the network targets.", "support"),
     ("The health secretary defended the network targets.", "support"),
     ("The plan is good for patients.", "support"),
+    # saying it can be done, or insisting on its merits, defends it ...
+    ("The network targets are realistic and achievable.", "support"),
+    ("The department insisted the network contract was fair and affordable.", "support"),
+    # ... but one word of feasibility is how any plan is explained
+    ("The network targets are achievable for most practices.", "neutral"),
     # standing by people is no verdict on the policy
     ("We will stand by practices facing abuse.", "neutral"),
 ])
@@ -725,6 +730,8 @@ def stances_read_from(text: str) -> dict[str, str]:
     ("Kent LMC said the network contract was fantastic news for local practices.",
      "lmc-kent", "support"),
     ("The RCGP has thrown its support behind the network plans.", "rcgp", "support"),
+    ("The Health Foundation said the network plan was light on detail.", "health-foundation",
+     "oppose"),
 ])
 def test_reported_positions_without_a_quote(text, actor, expected):
     assert stances_read_from(text).get(actor) == expected
