@@ -233,6 +233,9 @@ def test_a_policy_makers_praise_holds_in_reported_speech(stance_nlp, text, expec
     # saying it can be done, or insisting on its merits, defends it ...
     ("The network targets are realistic and achievable.", "support"),
     ("The department insisted the network contract was fair and affordable.", "support"),
+    # boasts of scale praise it
+    ("We are investing record amounts in general practice.", "support"),
+    ("This is the biggest boost to general practice in years.", "support"),
     # ... but one word of feasibility is how any plan is explained
     ("The network targets are achievable for most practices.", "neutral"),
     # standing by people is no verdict on the policy
