@@ -735,6 +735,13 @@ def stances_read_from(text: str) -> dict[str, str]:
     ("The RCGP has thrown its support behind the network plans.", "rcgp", "support"),
     ("The Health Foundation said the network plan was light on detail.", "health-foundation",
      "oppose"),
+    # alarm sounded, doubt cast and a refusal to sign are sides taken; a vote alone is not
+    # (realdev LABELLING.md: a body only reported voting gets no stance)
+    ("The RCGP has sounded the alarm over the new network targets.", "rcgp", "oppose"),
+    ("The King's Fund cast doubt on whether the network plan could be delivered.",
+     "kings-fund", "oppose"),
+    ("GPC England refused to sign the network contract offer.", "bma-gpc", "oppose"),
+    ("Kent LMC voted against the network proposals.", "lmc-kent", None),
 ])
 def test_reported_positions_without_a_quote(text, actor, expected):
     assert stances_read_from(text).get(actor) == expected
