@@ -943,3 +943,16 @@ def test_an_act_named_as_a_noun_is_an_act_of_its_own():
                        "until 31 March to sign up to the network DES.", date(2024, 2, 28))
     assert {(e["action"], e["date"]) for e in doc._.pcnwatch_events} == {
         ("announce", None), ("require", "2024-03-31")}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a dated participle set off after a noun publishes that noun, whatever the parse
+    ("Under the 10-year plan, published yesterday, GPs will be encouraged to form "
+     "neighbourhood health centres.", {(None, "announce", "2025-07-03")}),
+    # the ARRS is a policy thing: folding it into the contract funds it
+    ("The ARRS will be rolled into the core contract from April 2026.",
+     {(None, "fund", "2026-04-01")}),
+])
+def test_acts_on_policy_things_named_by_position_or_acronym(text, expected):
+    doc = _full_events(text, date(2025, 7, 4))
+    assert {(e["actor_id"], e["action"], e["date"]) for e in doc._.pcnwatch_events} == expected

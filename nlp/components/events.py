@@ -1503,6 +1503,15 @@ class EventExtractor:
                 if noun.pos_ == "NUM" and noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
                     noun = noun.head.head  # "changes for 2022/23 announced by ..."
                 return self._phrase(doc, noun)
+            before = verb.left_edge.i - 1
+            if verb.tag_ == "VBN" and verb.dep_ == "advcl" and verb.left_edge.i == verb.i \
+                    and before - 1 >= lo and \
+                    doc[before].text == "," and doc[before - 1].pos_ in ("NOUN", "PROPN") \
+                    and any(t.ent_type_ == "DATE" or t.lower_ in _TIME_WORDS
+                            for t in verb.subtree):
+                # "Under the plan, published yesterday, GPs will ...": a dated participle
+                # set off by a comma after a noun is that noun's, though parsed as the verb's
+                return self._phrase(doc, doc[before - 1])
             if trigger.text.lower() in self.intransitive or \
                     " ".join(t.lemma_.lower() for t in trigger) in self.intransitive:
                 # "networks go live on Monday": what goes live is the subject
