@@ -236,6 +236,7 @@ def test_a_policy_makers_praise_holds_in_reported_speech(stance_nlp, text, expec
     # boasts of scale praise it
     ("We are investing record amounts in general practice.", "support"),
     ("This is the biggest boost to general practice in years.", "support"),
+    ("This contract delivers real improvements for patients and practices.", "support"),
     # ... but one word of feasibility is how any plan is explained
     ("The network targets are achievable for most practices.", "neutral"),
     # standing by people is no verdict on the policy
