@@ -953,3 +953,14 @@ def test_an_act_named_as_a_noun_is_an_act_of_its_own():
 def test_acts_on_policy_things_named_by_position_or_acronym(text, expected):
     doc = _full_events(text, date(2025, 7, 4))
     assert {(e["actor_id"], e["action"], e["date"]) for e in doc._.pcnwatch_events} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "is to begin" and "will be made to" lay duties as "must" does
+    ("NHS England said the CVD prevention service is to begin from October.",
+     {("nhs-england", "require")}),
+    ("Practices will be made to follow triage rules set by NHS England.",
+     {("nhs-england", "require")}),
+])
+def test_duties_in_other_words(text, expected):
+    assert acts_read_from(text, date(2020, 2, 6)) == expected
