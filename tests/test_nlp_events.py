@@ -964,3 +964,11 @@ def test_acts_on_policy_things_named_by_position_or_acronym(text, expected):
 ])
 def test_duties_in_other_words(text, expected):
     assert acts_read_from(text, date(2020, 2, 6)) == expected
+
+
+def test_a_body_a_duty_binds_is_not_its_maker():
+    # ICBs, given until October, are bound by the duty; they do not lay it
+    doc = _full_events("ICBs have until 28 October to identify the practices offering the "
+                       "fewest face-to-face appointments.", date(2021, 10, 14))
+    assert [(e["actor_id"], e["action"], e["date"]) for e in doc._.pcnwatch_events] == [
+        (None, "require", "2021-10-28")]

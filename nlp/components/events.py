@@ -380,7 +380,8 @@ class EventExtractor:
                 via = "named"
                 if not actor_ids:
                     via = "unnamed"
-                    if not described and self._acted_by_other(head, others):
+                    if not described and self._acted_by_other(head, others,
+                                                               duty=action == "require"):
                         continue
                     actor_ids = [None]
                 obj = self._object(doc, head, trigger)
@@ -1321,7 +1322,7 @@ class EventExtractor:
                 return True
         return False
 
-    def _acted_by_other(self, head: Token, others: Sequence[Span]) -> bool:
+    def _acted_by_other(self, head: Token, others: Sequence[Span], duty: bool = False) -> bool:
         """Another body is the subject of the act's clause, or of the clause that reports it
         ("the LMC said networks must ..."): "soon after the college exerted pressure" in
         another clause does not make the act the college's."""
@@ -1330,9 +1331,10 @@ class EventExtractor:
             root = span.root
             while root.dep_ in ("compound", "appos", "conj", "poss") and root.head is not root:
                 root = root.head
-            if root.dep_ == "nsubjpass" and self._is_duty_holder(root.lower_):
+            if (root.dep_ == "nsubjpass" or duty) and self._is_duty_holder(root.lower_):
                 # A body the act falls on, as a passive subject ("ICBs have been told to
-                # identify ...", "ICBs were given £20m"), is acted on, not acting.
+                # identify ...", "ICBs were given £20m") or as the one a duty binds ("ICBs
+                # have until October to ..."), is acted on, not acting.
                 continue
             if root.head.i in clause:
                 return True
