@@ -972,3 +972,11 @@ def test_a_body_a_duty_binds_is_not_its_maker():
                        "fewest face-to-face appointments.", date(2021, 10, 14))
     assert [(e["actor_id"], e["action"], e["date"]) for e in doc._.pcnwatch_events] == [
         (None, "require", "2021-10-28")]
+
+
+def test_a_share_of_practices_acting_is_no_policy_act():
+    # "40% of practices" are practices: cutting their own appointments changes no policy
+    assert acts_read_from("The survey found that 40% of practices had reduced the number of "
+                          "appointments they offer.", date(2024, 3, 1)) == set()
+    assert acts_read_from("NHS England has reduced the number of indicators from 36 to five.",
+                          date(2024, 3, 1)) == {("nhs-england", "reduce")}

@@ -80,6 +80,9 @@ _QUANTIFIERS = {"few", "many", "most", "some", "more", "fewer", "all"}
 _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
 _WEEKDAY_RE = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
+# Words for a share of a group: "40% of practices", "half of networks", "most of them".
+_SHARES = frozenset({"%", "percent", "per cent", "half", "most", "many", "some", "majority",
+                     "minority", "third", "quarter", "proportion", "number", "all", "few"})
 # Prepositions of time: what they govern happened before or after the act, not in it.
 _TIME_PREPS = frozenset({"following", "after", "before", "since", "until", "ahead"})
 _COUNT_RE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^(?!(?:19|20)\d\d$)\d{3,}$")  # not a year
@@ -1314,7 +1317,13 @@ class EventExtractor:
         for child in verb.children:
             if child.lower_ in ("we", "i") and not in_quote:
                 continue  # the page's own voice ("the plan explains how we will expand ...")
-            if child.dep_ in subjects and child.i not in covered and not any(
+            if child.dep_ not in subjects:
+                continue
+            if child.lower_ in _SHARES or child.like_num:
+                # "40% of practices had reduced ...": the practices act
+                child = next((g for c in child.children if c.dep_ == "prep" and c.lower_ == "of"
+                              for g in c.children if g.dep_ == "pobj"), child)
+            if child.i not in covered and not any(
                     t.i in covered for t in child.conjuncts) and (
                     child.lemma_.lower() in self.other_agents
                     or child.lower_ in self.other_agents) and \
