@@ -81,7 +81,7 @@ _TIME_WORDS = {"yesterday", "today", "last", "this", "week", "month", "year"}
 _WEEKDAY_RE = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _QUOTE_RE = re.compile(r"\u201c[^\u201d]*(?:\u201d|$)|\"[^\"]*\"")
 # Words for a share of a group: "40% of practices", "half of networks", "most of them".
-_SHARES = frozenset({"%", "percent", "per cent", "half", "most", "many", "some", "majority",
+_SHARES = frozenset({"%", "percent", "half", "most", "many", "some", "majority",
                      "minority", "third", "quarter", "proportion", "number", "all", "few"})
 # Prepositions of time: what they govern happened before or after the act, not in it.
 _TIME_PREPS = frozenset({"following", "after", "before", "since", "until", "ahead"})
@@ -135,13 +135,13 @@ def _ext(doc: Doc, name: str) -> Any:
     return getattr(doc._, name) if Doc.has_extension(name) else None
 
 
-
 def _no_longer(head: Token) -> bool:
     """True when the act is said to stop: "will no longer be required" ("no" hangs on
     "longer", not on the verb, so it is no plain negation)."""
     return any(c.dep_ == "advmod" and c.lower_ == "longer"
                and any(g.dep_ == "neg" and g.lower_ == "no" for g in c.children)
                for c in head.children)
+
 
 class EventExtractor:
     """Sets doc._.pcnwatch_events from trigger words in policy makers' sentences."""
