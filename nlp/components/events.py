@@ -135,6 +135,12 @@ def _ext(doc: Doc, name: str) -> Any:
     return getattr(doc._, name) if Doc.has_extension(name) else None
 
 
+def _dated(clause: Token) -> bool:
+    """True when a clause carries a date or a word of time ("on Monday", "last week"): a
+    participle or relative clause that does reports an act, not a thing's history."""
+    return any(t.ent_type_ == "DATE" or t.lower_ in _TIME_WORDS for t in clause.subtree)
+
+
 def _no_longer(head: Token) -> bool:
     """True when the act is said to stop: "will no longer be required" ("no" hangs on
     "longer", not on the verb, so it is no plain negation)."""
@@ -859,7 +865,7 @@ class EventExtractor:
                 c.dep_ == "nsubj" and c.lower_ in ("which", "that") for c in head.children):
             # "the 2019 deal, which created networks": the deal's history; "networks,
             # which went live on Monday": news, dated
-            return any(t.ent_type_ == "DATE" or t.lower_ in _TIME_WORDS for t in head.subtree)
+            return _dated(head)
         if head.dep_ != "acl" or head.tag_ != "VBN":
             return True
         for tok in head.subtree:
@@ -1518,8 +1524,7 @@ class EventExtractor:
             if verb.tag_ == "VBN" and verb.dep_ == "advcl" and verb.left_edge.i == verb.i \
                     and before - 1 >= lo and \
                     doc[before].text == "," and doc[before - 1].pos_ in ("NOUN", "PROPN") \
-                    and any(t.ent_type_ == "DATE" or t.lower_ in _TIME_WORDS
-                            for t in verb.subtree):
+                    and _dated(verb):
                 # "Under the plan, published yesterday, GPs will ...": a dated participle
                 # set off by a comma after a noun is that noun's, though parsed as the verb's
                 return self._phrase(doc, doc[before - 1])
