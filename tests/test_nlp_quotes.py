@@ -156,6 +156,13 @@ def test_a_paragraph_that_sets_up_a_quotation_gives_it_its_speaker(nlp):
     assert said[2][1] != "rcgp"
 
 
+def test_adding_after_a_quoted_verdict_is_still_the_speaker_adding(nlp):
+    doc = nlp('Kent LMC chair Dr Ann Cole said the change was "long overdue but welcome", '
+              'adding: "It does not undo the damage of years of underfunding."')
+    # the parser hangs "adding" on "the change was ...": the change says nothing
+    assert _speakers(doc) == [("Dr Ann Cole", "lmc-kent")] * 2
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

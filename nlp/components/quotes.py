@@ -889,7 +889,12 @@ class QuoteFinder:
                 if obj is not None:
                     return obj
             if head.dep_ in ("conj", "xcomp", "advcl", "ccomp") and head.head.i != head.i:
+                participle = head.dep_ == "advcl" and head.tag_ == "VBG"
                 head = head.head
+                if participle and head.dep_ == "ccomp" and head.head.lower_ in self.quote_forms:
+                    # "X said the change was 'welcome', adding: …": the parser hangs "adding"
+                    # on the reported clause, whose subject is what X spoke of, not X.
+                    head = head.head
             else:
                 break
         if not guess:
