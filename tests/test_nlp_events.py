@@ -783,6 +783,10 @@ def test_events_the_body_opening_a_paragraph_acts_in_it(before):
     # a local committee asking the same changes nothing practices must do
     ("The local medical committee has asked the primary care networks (PCNs) of each region "
      "to stop offering blood pressure checks from August.", set()),
+    # a letter telling "them": they are the practices written to
+    ("NHS England has written to all practices telling them to offer online consultation "
+     "tools by October.", {("nhs-england", "require")}),
+    ("The BMA has written to all practices telling them to refuse the new work.", set()),
 ])
 def test_events_a_policy_maker_asking_networks_to_act_requires_it(text, expected):
     assert acts_read_from(text, date(2020, 7, 31)) == expected

@@ -1106,10 +1106,17 @@ class EventExtractor:
             told = next((c for c in tok.children if c.dep_ == "dobj"), None)
             todo = next((c for c in tok.children if c.dep_ == "xcomp"), None)
             subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+            if subject is None and tok.dep_ == "advcl":
+                # "NHS England has written to practices, telling them to ...": the writer tells
+                subject = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
             if told is None or todo is None or (
                     (subject is None or subject.i not in makers)
                     and self._opening_subject(named, {tok.i}) is None):
                 continue
+            if told.lower_ == "them":
+                # "... to all practices telling them to": they are the holders named before
+                told = next((t for t in reversed(sent[:tok.i - sent.start])
+                             if self._is_duty_holder(t.lower_)), told)
             if self._is_duty_holder(told.lemma_.lower()):
                 out.append(CueMatch(tok.i, tok.i + 1, tok.lower_, ("require", "verbs")))
         return out
