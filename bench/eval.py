@@ -18,6 +18,11 @@ its errors) and ``realdev-test`` (the part fixed in ``bench/realdev_split.json``
 tuning; never tuned on). Without the cache, or with pages missing from it, the run says
 plainly that it skipped them.
 
+``realval`` is a third real corpus, ours: pages found and labelled under the same
+conventions after the realdev split (``bench/realval/``, README there), cached in
+``.cache/realval`` (or ``PCNWATCH_REALVAL_CACHE``). It is a validation part: a change tuned on
+``realdev-dev`` is checked on it, and no rule is tuned on its errors. Skipped the same way.
+
 Floors live in ``bench/eval_floors.json`` per corpus, with the corpus hash they were
 pinned on. A score more than ``EPSILON`` below its floor fails the run (exit 1).
 """
@@ -45,6 +50,7 @@ DEVSET = REPO.parent / "shared" / "devset"
 SEEDS = REPO.parent / "shared" / "seeds"
 REALDEV = REPO.parent / "shared" / "realdev"
 REALDEV_SPLIT = REPO / "bench" / "realdev_split.json"
+REALVAL = REPO / "bench" / "realval"
 FLOORS = REPO / "bench" / "eval_floors.json"
 EPSILON = 0.005
 # Metric name in the floors file -> how to read it from score.py's JSON.
@@ -93,23 +99,51 @@ def realdev_cache() -> Path:
     return Path(os.environ.get("PCNWATCH_REALDEV_CACHE") or REPO / ".cache" / "realdev")
 
 
-def realdev_parts(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
-    """Gold files for the realdev development and test parts, written into ``tmp``, or
-    why they were skipped."""
-    manifest = REALDEV / "manifest.jsonl"
-    if not manifest.exists() or not REALDEV_SPLIT.exists():
-        return [], f"no realdev corpus at {REALDEV}"
-    cache = realdev_cache()
+def realval_cache() -> Path:
+    return Path(os.environ.get("PCNWATCH_REALVAL_CACHE") or REPO / ".cache" / "realval")
+
+
+def missing_pages(manifest: Path, cache: Path) -> tuple[int, list[str]]:
+    """How many pages ``manifest`` lists, and the ids of those not in ``cache`` as labelled
+    (absent, or not matching their sha256: labels are offsets into that exact text)."""
     rows = [json.loads(line) for line in manifest.open(encoding="utf-8") if line.strip()]
     missing = []
     for row in rows:
         page = cache / f"{row['id']}.txt"
         if not page.exists() or hashlib.sha256(page.read_bytes()).hexdigest() != row["sha256"]:
             missing.append(row["id"])
+    return len(rows), missing
+
+
+def _unfilled(name: str, total: int, missing: list[str], cache: Path, how: str) -> str:
+    return (f"{len(missing)} of {total} {name} pages are not in {cache} (or do not match "
+            f"their sha256), e.g. {', '.join(missing[:5])}; fill the cache as {how} says")
+
+
+def realval_part(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
+    """The gold file of our validation part, or why it was skipped."""
+    manifest, gold = REALVAL / "manifest.jsonl", REALVAL / "gold.jsonl"
+    if not manifest.exists() or not gold.exists():
+        return [], f"no realval corpus at {REALVAL}"
+    total, missing = missing_pages(manifest, realval_cache())
     if missing:
-        return [], (f"{len(missing)} of {len(rows)} realdev pages are not in {cache} (or do "
-                    f"not match their sha256), e.g. {', '.join(missing[:5])}; fill the cache "
-                    f"as ../shared/realdev/LABELLING.md says")
+        return [], _unfilled("realval", total, missing, realval_cache(),
+                             "bench/realval/README.md")
+    path = tmp / "realval_gold.jsonl"
+    path.write_bytes(gold.read_bytes())
+    return [("realval", path)], None
+
+
+def realdev_parts(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
+    """Gold files for the realdev development and test parts, written into ``tmp``, or
+    why they were skipped."""
+    manifest = REALDEV / "manifest.jsonl"
+    if not manifest.exists() or not REALDEV_SPLIT.exists():
+        return [], f"no realdev corpus at {REALDEV}"
+    total, missing = missing_pages(manifest, realdev_cache())
+    if missing:
+        return [], _unfilled("realdev", total, missing, realdev_cache(),
+                             "../shared/realdev/LABELLING.md")
     test_ids = set(json.loads(REALDEV_SPLIT.read_text())["test"])
     parts: dict[str, list[str]] = {"realdev-dev": [], "realdev-test": []}
     for gold in sorted(REALDEV.glob("gold-*.jsonl")):
@@ -127,11 +161,13 @@ def realdev_parts(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
 
 
 def build_input(gold: Path, out: Path) -> None:
-    if gold.name.startswith("realdev-"):
-        with out.open("w", encoding="utf-8") as fh:
-            subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
-                            str(realdev_cache())], stdout=fh, check=True)
-        return
+    real = {"realdev-": realdev_cache, "realval_": realval_cache}
+    for prefix, cache in real.items():
+        if gold.name.startswith(prefix):
+            with out.open("w", encoding="utf-8") as fh:
+                subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
+                                str(cache())], stdout=fh, check=True)
+            return
     if gold.parent == DEVSET:
         with out.open("w", encoding="utf-8") as fh:
             subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
@@ -273,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         real, skipped = realdev_parts(Path(tmp))
-        for name, gold in [*corpora(), *real]:
+        val, val_skipped = realval_part(Path(tmp))
+        for name, gold in [*corpora(), *real, *val]:
             if args.only and name not in args.only:
                 continue
             inp, pred = work / f"{name}.in.jsonl", work / f"{name}.out.jsonl"
@@ -283,14 +320,16 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = metrics
             chash = corpus_hash(inp, gold)
             where = (f"../shared/realdev ({'test' if name.endswith('test') else 'development'}"
-                     " part)" if name.startswith("realdev-") else gold.relative_to(REPO.parent))
+                     " part)" if name.startswith("realdev-") else
+                     "bench/realval (validation part)" if name == "realval" else
+                     gold.relative_to(REPO.parent))
             print(f"== {name}: {where} ({metrics['articles']} articles; analysed by {how})")
             for key, value in metrics.items():
                 print(f"  {key:24} {value}")
             print(f"  {count_dates(gold, pred).line()}")
             for counts in reliability(gold, pred):
                 print(f"  {counts.line()}")
-            if name.startswith("realdev-"):
+            if name.startswith("real"):
                 spreads[name] = intervals(gold, pred, table_values)
             values = gated_values(metrics)
             pinned = floors.get(name)
@@ -307,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                 floors[name] = {"hash": chash, "floors": new}
     if skipped:
         print(f"== realdev: SKIPPED, {skipped}")
+    if val_skipped:
+        print(f"== realval: SKIPPED, {val_skipped}")
     if results:
         print()
         print_table(results)

@@ -1,0 +1,62 @@
+"""Our validation part of real pages (bench/realval): its labels keep to the contract, and
+the evaluation says plainly when the page cache is not there to score them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import eval as evaluation
+from nlp.registry import load_registry, read_data_file
+from store.models import STANCES
+
+REALVAL = Path(__file__).resolve().parent.parent / "bench" / "realval"
+ACTIONS = {"announce", "propose", "require", "reduce", "delay", "fund", "agree", "withdraw"}
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (REALVAL / name).open(encoding="utf-8")
+            if line.strip()]
+
+
+def test_every_labelled_page_is_in_the_manifest_with_what_refetching_it_needs():
+    manifest, gold = _rows("manifest.jsonl"), _rows("gold.jsonl")
+    assert [row["id"] for row in gold] == [row["id"] for row in manifest]
+    for row in manifest:
+        assert row["url"].startswith("http") and row["query"].strip(), row["id"]
+        assert len(row["sha256"]) == 64 and row["chars"] > 0, row["id"]
+
+
+@pytest.mark.parametrize("row", _rows("gold.jsonl"), ids=lambda row: row["id"])
+def test_labels_use_only_the_contracts_names(row):
+    registry = load_registry()
+    ids = [*row["actors"], *row["stances"],
+           *(q["actor_id"] for q in row["quotes"] if q["actor_id"]),
+           *(e["actor_id"] for e in row["events"] if e["actor_id"]),
+           *(p["actor_id"] for p in row["people"] if p["actor_id"])]
+    assert [a for a in ids if not registry.is_known(a)] == []
+    assert {q["stance"] for q in row["quotes"]} | set(row["stances"].values()) <= set(STANCES)
+    assert {e["action"] for e in row["events"]} <= ACTIONS
+    assert set(row["topics"]) <= set(read_data_file("topics.toml")["topics"])
+    # quotes are keyed by offset only: the labels repeat none of the page's words
+    assert all(set(q) == {"start", "speaker", "actor_id", "stance"} for q in row["quotes"])
+
+
+def test_without_the_page_cache_the_validation_part_is_skipped_and_says_why(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("PCNWATCH_REALVAL_CACHE", str(tmp_path / "empty"))
+    parts, why = evaluation.realval_part(tmp_path)
+    assert parts == []
+    assert "38 of 38 realval pages are not in" in why and "bench/realval/README.md" in why
+
+
+def test_a_page_that_differs_from_the_labelled_text_counts_as_missing(tmp_path, monkeypatch):
+    manifest = _rows("manifest.jsonl")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"{manifest[0]['id']}.txt").write_text("not the page that was labelled")
+    monkeypatch.setenv("PCNWATCH_REALVAL_CACHE", str(cache))
+    total, missing = evaluation.missing_pages(REALVAL / "manifest.jsonl", cache)
+    assert total == len(manifest) and manifest[0]["id"] in missing
