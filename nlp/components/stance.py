@@ -87,6 +87,15 @@ def load_stance_cues(path: str | None = None) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+def _cleft(clause: Token) -> bool:
+    """True when a relative clause is the claim of a cleft sentence ("it is patients who
+    will suffer"): its noun is what "it is" points to."""
+    noun = clause.head
+    copula = noun.head
+    return clause.dep_ == "relcl" and noun.dep_ == "attr" and copula.lemma_ == "be" and any(
+        c.dep_ == "nsubj" and c.lower_ == "it" for c in copula.children)
+
+
 @dataclass(frozen=True)
 class CueMatch:
     start: int  # token index into the forms list
@@ -647,7 +656,8 @@ class StanceJudge:
         """True when a trouble word only describes people the policy is for: "struggling
         practices", "practices that have struggled to recruit"."""
         if tok.dep_ in ("amod", "relcl") and tok.head.lemma_.lower() in self.beneficiaries:
-            return True
+            # "it is patients who will suffer": a cleft puts the claim in the clause
+            return not _cleft(tok)
         # The parser reads "for struggling surgeries" as a verb with an object.
         nxt = tok.nbor() if tok.i + 1 < len(tok.doc) else None
         return tok.tag_ in ("VBG", "JJ") and nxt is not None and nxt.tag_ == "NNS" \
