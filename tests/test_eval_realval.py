@@ -47,7 +47,7 @@ def test_labels_use_only_the_contracts_names(row):
 def test_without_the_page_cache_the_validation_part_is_skipped_and_says_why(
         tmp_path, monkeypatch):
     monkeypatch.setenv("PCNWATCH_REALVAL_CACHE", str(tmp_path / "empty"))
-    parts, why = evaluation.realval_part(tmp_path)
+    parts, why = evaluation.our_part("realval", tmp_path)
     assert parts == []
     assert "38 of 38 realval pages are not in" in why and "bench/realval/README.md" in why
 

@@ -253,6 +253,7 @@ class EventExtractor:
         self.retargets = [
             {"from": r["from"], "to": r["to"], "triggers": set(r["triggers"]),
              "object_has": set(r.get("object_has", [])),
+             "object_head": set(r.get("object_head", [])),
              "subject_has": set(r.get("subject_has", []))}
             for r in data.get("retarget", [])
         ]
@@ -1078,6 +1079,10 @@ class EventExtractor:
                     "£" in rule["object_has"] and "£" in obj)):
                 continue
             if rule["subject_has"] and not subject & rule["subject_has"]:
+                continue
+            if rule["object_head"] and not any(
+                    c.dep_ == "dobj" and c.lemma_.lower() in rule["object_head"]
+                    for c in self._trigger_head(trigger).children):
                 continue
             return rule["to"]
         return action
