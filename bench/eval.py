@@ -18,10 +18,12 @@ its errors) and ``realdev-test`` (the part fixed in ``bench/realdev_split.json``
 tuning; never tuned on). Without the cache, or with pages missing from it, the run says
 plainly that it skipped them.
 
-``realval`` is a third real corpus, ours: pages found and labelled under the same
-conventions after the realdev split (``bench/realval/``, README there), cached in
-``.cache/realval`` (or ``PCNWATCH_REALVAL_CACHE``). It is a validation part: a change tuned on
-``realdev-dev`` is checked on it, and no rule is tuned on its errors. Skipped the same way.
+Two more real corpora are ours: pages found and labelled under the same conventions after
+the realdev split (``OUR_REAL``; each folder's README.md says how). ``realdev2`` is a second
+development part (rules may be tuned on it); ``realval`` is a validation part: a change tuned
+on the development parts is checked on it, and no rule is tuned on its errors. Their pages
+are cached in ``.cache/<name>`` (or the folder its environment variable names); without
+them the run says it skipped them, as for realdev.
 
 Floors live in ``bench/eval_floors.json`` per corpus, with the corpus hash they were
 pinned on. A score more than ``EPSILON`` below its floor fails the run (exit 1).
@@ -50,7 +52,12 @@ DEVSET = REPO.parent / "shared" / "devset"
 SEEDS = REPO.parent / "shared" / "seeds"
 REALDEV = REPO.parent / "shared" / "realdev"
 REALDEV_SPLIT = REPO / "bench" / "realdev_split.json"
-REALVAL = REPO / "bench" / "realval"
+# Our own labelled real pages: name -> (folder with manifest.jsonl and gold.jsonl, the
+# environment variable that may name its page cache). See each folder's README.md.
+OUR_REAL = {
+    "realdev2": (REPO / "bench" / "realdev2", "PCNWATCH_REALDEV2_CACHE"),
+    "realval": (REPO / "bench" / "realval", "PCNWATCH_REALVAL_CACHE"),
+}
 FLOORS = REPO / "bench" / "eval_floors.json"
 EPSILON = 0.005
 # Metric name in the floors file -> how to read it from score.py's JSON.
@@ -99,8 +106,9 @@ def realdev_cache() -> Path:
     return Path(os.environ.get("PCNWATCH_REALDEV_CACHE") or REPO / ".cache" / "realdev")
 
 
-def realval_cache() -> Path:
-    return Path(os.environ.get("PCNWATCH_REALVAL_CACHE") or REPO / ".cache" / "realval")
+def our_cache(name: str) -> Path:
+    """Where the pages of one of our real corpora are cached (git ignores .cache/)."""
+    return Path(os.environ.get(OUR_REAL[name][1]) or REPO / ".cache" / name)
 
 
 def missing_pages(manifest: Path, cache: Path) -> tuple[int, list[str]]:
@@ -120,18 +128,19 @@ def _unfilled(name: str, total: int, missing: list[str], cache: Path, how: str) 
             f"their sha256), e.g. {', '.join(missing[:5])}; fill the cache as {how} says")
 
 
-def realval_part(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
-    """The gold file of our validation part, or why it was skipped."""
-    manifest, gold = REALVAL / "manifest.jsonl", REALVAL / "gold.jsonl"
+def our_part(name: str, tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
+    """The gold file of one of our real corpora (``OUR_REAL``), or why it was skipped."""
+    folder = OUR_REAL[name][0]
+    manifest, gold = folder / "manifest.jsonl", folder / "gold.jsonl"
     if not manifest.exists() or not gold.exists():
-        return [], f"no realval corpus at {REALVAL}"
-    total, missing = missing_pages(manifest, realval_cache())
+        return [], f"no {name} corpus at {folder}"
+    total, missing = missing_pages(manifest, our_cache(name))
     if missing:
-        return [], _unfilled("realval", total, missing, realval_cache(),
-                             "bench/realval/README.md")
-    path = tmp / "realval_gold.jsonl"
+        return [], _unfilled(name, total, missing, our_cache(name),
+                             f"bench/{name}/README.md")
+    path = tmp / f"{name}_gold.jsonl"
     path.write_bytes(gold.read_bytes())
-    return [("realval", path)], None
+    return [(name, path)], None
 
 
 def realdev_parts(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
@@ -161,13 +170,14 @@ def realdev_parts(tmp: Path) -> tuple[list[tuple[str, Path]], str | None]:
 
 
 def build_input(gold: Path, out: Path) -> None:
-    real = {"realdev-": realdev_cache, "realval_": realval_cache}
-    for prefix, cache in real.items():
-        if gold.name.startswith(prefix):
-            with out.open("w", encoding="utf-8") as fh:
-                subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
-                                str(cache())], stdout=fh, check=True)
-            return
+    ours = gold.name.removesuffix("_gold.jsonl")
+    cache = realdev_cache() if gold.name.startswith("realdev-") else (
+        our_cache(ours) if ours in OUR_REAL else None)
+    if cache is not None:
+        with out.open("w", encoding="utf-8") as fh:
+            subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
+                            str(cache)], stdout=fh, check=True)
+        return
     if gold.parent == DEVSET:
         with out.open("w", encoding="utf-8") as fh:
             subprocess.run([sys.executable, str(DEVSET / "score.py"), "input", str(gold),
@@ -309,8 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         real, skipped = realdev_parts(Path(tmp))
-        val, val_skipped = realval_part(Path(tmp))
-        for name, gold in [*corpora(), *real, *val]:
+        ours, ours_skipped = [], []
+        for part in OUR_REAL:
+            found, why = our_part(part, Path(tmp))
+            ours += found
+            ours_skipped += [(part, why)] if why else []
+        for name, gold in [*corpora(), *real, *ours]:
             if args.only and name not in args.only:
                 continue
             inp, pred = work / f"{name}.in.jsonl", work / f"{name}.out.jsonl"
@@ -321,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             chash = corpus_hash(inp, gold)
             where = (f"../shared/realdev ({'test' if name.endswith('test') else 'development'}"
                      " part)" if name.startswith("realdev-") else
-                     "bench/realval (validation part)" if name == "realval" else
+                     f"bench/{name} (our labels of real pages)" if name in OUR_REAL else
                      gold.relative_to(REPO.parent))
             print(f"== {name}: {where} ({metrics['articles']} articles; analysed by {how})")
             for key, value in metrics.items():
@@ -346,8 +360,8 @@ def main(argv: list[str] | None = None) -> int:
                 floors[name] = {"hash": chash, "floors": new}
     if skipped:
         print(f"== realdev: SKIPPED, {skipped}")
-    if val_skipped:
-        print(f"== realval: SKIPPED, {val_skipped}")
+    for part, why in ours_skipped:
+        print(f"== {part}: SKIPPED, {why}")
     if results:
         print()
         print_table(results)
