@@ -163,6 +163,36 @@ def test_adding_after_a_quoted_verdict_is_still_the_speaker_adding(nlp):
     assert _speakers(doc) == [("Dr Ann Cole", "lmc-kent")] * 2
 
 
+def test_a_role_of_a_body_named_before_the_person_is_the_one_who_holds_it(nlp):
+    doc = nlp("The chair of the RCGP said the rise would be \u201cthe straw that breaks the "
+              "camel\u2019s back for many practices\u201d.\nRCGP chair Professor Ann Field has "
+              "warned that practices could close.")
+    assert _speakers(doc) == [("Professor Ann Field", "rcgp")]
+
+
+def test_a_belief_another_speaker_reports_is_in_that_speakers_words(nlp):
+    doc = nlp("Dr Ann Cole said it was no secret that some parts of the Government believed "
+              "general practice was a \u2018corner shop model that should be consigned to "
+              "history\u2019.")
+    assert [speaker for speaker, _ in _speakers(doc)] == ["Dr Ann Cole"]
+    # a belief stated by the body itself is its own
+    doc = nlp("The Government believes the plan is \u2018the best deal practices have had "
+              "in years\u2019.")
+    assert _speakers(doc) == [("Government", "government")]
+
+
+def test_a_report_is_the_body_that_has_been_speaking_not_the_last_one_named(nlp):
+    # one sentence a paragraph, as web pages often have it; "the organisation" is the body
+    # in focus, and "for NHS England to add" asks NHS England, it does not quote it
+    doc = nlp("NHS England must guarantee networks a future, the NHS Confederation has said.\n"
+              "The organisation also called for NHS England to add no more specifications.\n"
+              "It comes as part of a report marking three years of networks.\n"
+              "Networks need stability, it said.\n"
+              "The report said: \u2018The three years since networks were introduced have "
+              "been tumultuous for practices.\u2019")
+    assert _speakers(doc) == [("NHS Confederation", "nhs-confederation")]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

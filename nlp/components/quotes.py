@@ -53,6 +53,8 @@ _LOST_MARK = "\ufffd"
 _OPEN_SINGLE = "\u2018"
 _CLOSE_SINGLE = "\u2019"
 _BACK_TO_SPEAKER = frozenset({"him", "her", "them", "me", "us"})
+# Verbs of belief: one reported by another speaker is that speaker's telling.
+_BELIEFS = frozenset({"believe", "think", "feel", "consider"})
 _SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
 # Words that open a condition or reason clause ("unless", "if"): a quotation inside one is
 # the words of whoever sets the condition, not of the clause's subject.
@@ -305,6 +307,7 @@ class QuoteFinder:
         self.speaker_nouns = frozenset(data["speaker_nouns"])
         self.person_pronouns = frozenset(data["person_pronouns"])
         self.body_pronouns = frozenset(data["body_pronouns"])
+        self.body_nouns = frozenset(data.get("body_nouns", ()))
         self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.policy_documents = frozenset(data.get("policy_documents", ()))
         self.source_nouns = frozenset(data.get("source_nouns", ()))
@@ -800,7 +803,11 @@ class QuoteFinder:
                 return None
             if subject is not None:
                 found = ctx.resolve(subject, span.start, span.end, q.open)
-                if side == "pre" and not ctx.strong(found, subject):
+                if side == "pre" and (not ctx.strong(found, subject) or (
+                        verb.lemma_.lower() in _BELIEFS
+                        and any(a.lower_ in self.quote_forms for a in verb.ancestors))):
+                    # ... or "X said some in the Government believed it was a '…'": a
+                    # belief another reports is their telling, in their words.
                     # "X said that an expert panel had concluded that '…'": the panel is no
                     # one the text names; X, who reports it, is.
                     outer = self._outer_speaker(ctx, tokens, verb, span, q)
@@ -925,6 +932,9 @@ class QuoteFinder:
                     continue
                 if opens or ctx.in_quote(tok.idx):
                     continue
+                if any(c.dep_ == "mark" and c.lower_ == "for" for c in tok.children) and any(
+                        c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children):
+                    continue  # "called for NHS England to add no more ...": asked, not said
                 if reported_within(tok, sent, self.report_lemmas):
                     continue  # "leaders maintained that the Government had promised ...":
                     # the Government's promise is the leaders' claim, not its statement
@@ -1193,6 +1203,12 @@ class _Context:
         if phrase[0].lower_ != "the" or subject.lower_ not in self.finder.speaker_nouns:
             return None
         earlier = self.earlier_speaker(subject, at_char)
+        if earlier is None and body is not None:
+            # "The Chair of the RCGP stated ..." in a standfirst, the name only below:
+            # the one person of that body with that role, wherever the page names them.
+            holders = {(p["name"], body) for p in self.people if p.get("actor_id") == body
+                       and subject.lower_ in (p.get("role") or "").lower().split()}
+            return holders.pop() if len(holders) == 1 else None
         if earlier is None or (body is not None and (
                 earlier[1] != body or not self.is_person_name(earlier[0]))):
             return None
@@ -1301,13 +1317,34 @@ class _Context:
         before = [(start, item) for start, item in items
                   if floor <= start < at_char and item.get("speaker")]
         if not before:
-            return None
+            # Web pages often give each sentence a paragraph of its own: a body that spoke
+            # further back is still the one in focus until another body leads a sentence.
+            earlier = [(start, item) for start, item in items
+                       if start < floor and item.get("speaker")]
+            if not earlier:
+                return None
+            start, item = max(earlier, key=lambda pair: pair[0])
+            if self._led_by_another(item.get("end", start), at_char, item.get("actor_id")):
+                return None
+            before = [(start, item)]
         _start, item = max(before, key=lambda pair: pair[0])
         if item.get("actor_id") and item["actor_id"] not in self.media:
             # "The letter from its chief executive, Dr X, said: …. It added: …": "it" is
             # the body behind the last speaker, whether it spoke itself or through a person.
             return self.full_name(item["actor_id"]), item["actor_id"]
         return None
+
+    def _led_by_another(self, lo: int, hi: int, actor_id: str | None) -> bool:
+        """Whether a body other than ``actor_id`` is the subject of a sentence's main verb
+        between the two offsets, outside quotations."""
+        for span in self.actors:
+            if not lo <= span.start_char < hi or span.kb_id_ == actor_id or \
+                    self.in_quote(span.start_char):
+                continue
+            root = span.root
+            if root.dep_ in _SUBJECT_DEPS and root.head.dep_ == "ROOT":
+                return True
+        return False
 
     def last_body(self, before: int) -> Span | None:
         """The body in focus: the last one named as a subject, else the last one named;
@@ -1415,6 +1452,8 @@ class _Context:
         if head_person is not None:
             return head_person["name"], head_person.get("actor_id")
         word = subject.lower_
+        if [t.lower_ for t in phrase] == ["the", word] and word in self.finder.body_nouns:
+            word = "it"  # "The organisation also called for ...": the body in focus
         if word in self.finder.person_pronouns:
             person, named_at = self.last_person_at(at_char)
             # "One GP said: … She added: …": a quote by someone unnamed since the last
@@ -1505,6 +1544,12 @@ class _Context:
         if (not strict and inner is None and bare is None
                 and subject.lemma_.lower() in self.finder.document_nouns):
             body = self.document_owner(subject, at_char)
+            if body is None and subject.lemma_.lower() not in self.finder.policy_documents:
+                # "NHS England must act, it said. The report said: …": the report is the
+                # body's that has been speaking, not the last one named.
+                spoke = self.last_body_speaker(at_char)
+                if spoke is not None:
+                    return spoke
             if body is None:
                 body = self.last_body(at_char)
                 if body is not None and subject.lemma_.lower() in self.finder.policy_documents \
