@@ -193,6 +193,15 @@ def test_a_report_is_the_body_that_has_been_speaking_not_the_last_one_named(nlp)
     assert _speakers(doc) == [("NHS Confederation", "nhs-confederation")]
 
 
+def test_a_report_a_body_made_its_comments_in_speaks_for_that_body(nlp):
+    doc = nlp("The Public Accounts Committee made the comments in a progress report on the "
+              "Government\u2019s GP access programme.\n\nAccording to the report, the "
+              "Government is \u2018moving ahead with extended hours without understanding "
+              "demand\u2019.\n\nThe report also noted that \u2018many GP services are closed "
+              "to patients during core hours\u2019.")
+    assert _speakers(doc) == [("Public Accounts Committee", "public-accounts-committee")] * 2
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

@@ -1217,7 +1217,7 @@ class _Context:
     def document_owner(self, noun: Token, at_char: int) -> Span | None:
         """"The report finds …" after "The committee published its report": the body
         whose earlier mention of the same document was its own (a possessor, or the subject
-        of the verb that has the document as object)."""
+        of the verb that has the document as object or says something "in" it)."""
         lemma = noun.lemma_.lower()
         for tok in reversed(self.doc[:noun.i]):
             if tok.lemma_.lower() != lemma or tok.pos_ != "NOUN" or self.in_quote(tok.idx):
@@ -1225,8 +1225,14 @@ class _Context:
             for child in tok.children:
                 if child.dep_ == "poss" and child.i in self.actor_at:
                     return self.actor_at[child.i]
-            if tok.dep_ in ("dobj", "nsubjpass"):
-                for child in tok.head.children:
+            verb = tok.head
+            if tok.dep_ == "pobj" and verb.dep_ == "prep" and verb.lower_ in ("in", "through"):
+                # "The committee made the comments in a progress report": its report
+                verb = verb.head
+                if verb.dep_ == "dobj":
+                    verb = verb.head  # the parser hangs "in" on "the comments"
+            if tok.dep_ in ("dobj", "nsubjpass") or verb is not tok.head:
+                for child in verb.children:
                     if child.dep_ in ("nsubj", "agent"):
                         owner = child if child.dep_ == "nsubj" else next(
                             (c for c in child.children if c.dep_ == "pobj"), child)
