@@ -73,6 +73,15 @@ def test_praise_said_to_be_pretended_is_opposition(stance_nlp, text, expected):
     assert judge(stance_nlp, text).stance == expected
 
 
+def test_a_comparative_asks_for_more_and_does_not_praise(stance_nlp):
+    # "greater" is not "great": the network contract is asked to give more
+    judged = judge(stance_nlp, "The network contract must give practice nurses greater "
+                               "equivalence in pay with other staff.")
+    assert "great" not in judged.cues and judged.stance != "support"
+    assert judge(stance_nlp, "The network contract is great for practices.").stance \
+        == "support"
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     # what the contract names as opposition: cannot be delivered, a call to change it
     # dramatically

@@ -122,8 +122,11 @@ class CuePhrases:
 
     @staticmethod
     def forms(tokens: Iterable[Any]) -> list[tuple[str, str]]:
-        """The (lower, lemma) pair of each token, computed once per document."""
-        return [(_norm(t.text), _norm(t.lemma_ or t.text)) for t in tokens]
+        """The (lower, lemma) pair of each token, computed once per document. A comparative
+        keeps its own form: "greater pay for nurses" asks for more, where "great" would
+        praise."""
+        return [(_norm(t.text), _norm(t.text if getattr(t, "tag_", "") == "JJR"
+                                      else t.lemma_ or t.text)) for t in tokens]
 
     def _match_at(self, forms: Sequence[tuple[str, str]], words: list[str], i: int,
                   limit: int) -> int | None:
