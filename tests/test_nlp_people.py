@@ -94,6 +94,13 @@ def test_people_office_named_in_the_text_wins_over_the_office_holders(nlp):
     assert _people_on(nlp, text, date(2023, 10, 1)) == [("Jeremy Hunt", "rcgp")]
 
 
+def test_people_a_members_party_label_after_the_name_is_their_body(nlp):
+    # a parliamentary update with no date: the Hansard label says which side he speaks for
+    text = ("Q Wes Streeting (Lab: Ilford North) asked why the Government would not train more "
+            "GPs. Dr Ada Quill (Con) replied.")
+    assert dict(_people_on(nlp, text, None))["Wes Streeting"] == "labour"
+
+
 def test_people_a_minister_on_a_page_about_another_country_is_not_the_uks(nlp):
     # "Minister" names the UK government on a UK page; on a page about Ireland it is
     # Ireland's minister, who has no body in the registry.

@@ -29,7 +29,12 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from ..registry import Registry
-from ._data import pipeline_registry, read_component_data, write_component_data
+from ._data import (
+    make_data_file_reader,
+    pipeline_registry,
+    read_component_data,
+    write_component_data,
+)
 from .quotes import home_body
 
 VERSION = "pcnwatch.people.v1"
@@ -109,6 +114,12 @@ class PeopleFinder:
         # Coffey" read as a nationality), with or without accents.
         self.known_names = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.known_names.add("known", [self.nlp.make_doc(n) for n in sorted(names)])
+        # "Wes Streeting (Lab: Ilford North)": the party labels of Hansard, as
+        # parliamentary pages and LMC bulletins copy them after a member's name.
+        parties = make_data_file_reader("voices.toml")()["debate"]["parties"]
+        labels = "|".join(re.escape(label) for label in sorted(parties, key=len, reverse=True))
+        self.party_after = re.compile(r"\s*\((" + labels + r")\s*(?:[:,)]|$)")
+        self.parties: dict[str, str] = dict(parties)
         self.copular_verbs = frozenset(data.get("copular_verbs", ("be",)))
         self.press_roles = frozenset(data.get("press_roles", ()))
 
@@ -210,7 +221,8 @@ class PeopleFinder:
             person.pop("_first")
             person["mentions"].sort()
             if person["actor_id"] is None:
-                person["actor_id"] = self._office_of(person["name"], doc._.pcnwatch_date)
+                person["actor_id"] = self._party_label(doc.text, person) or self._office_of(
+                    person["name"], doc._.pcnwatch_date)
             if person["actor_id"] and self._abroad(doc) and (
                     self._registry().get(person["actor_id"]).kind == "government"):
                 # "Minister Harris" on a page about Ireland is not a UK minister.
@@ -218,6 +230,14 @@ class PeopleFinder:
         doc._.pcnwatch_people = people
         self._home_of = None
         return doc
+
+    def _party_label(self, text: str, person: dict[str, Any]) -> str | None:
+        """The party of a member named with a Hansard label right after the name."""
+        for _start, end in person["mentions"]:
+            label = self.party_after.match(text, end)
+            if label is not None:
+                return self.parties[label.group(1)]
+        return None
 
     @staticmethod
     def _abroad(doc: Doc) -> bool:
