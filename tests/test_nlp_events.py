@@ -805,6 +805,18 @@ def test_events_a_duty_introduced_is_required(text, expected):
     assert acts_read_from(text, date(2023, 1, 30)) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("NHS England has dropped the access target for networks.", {("nhs-england", "withdraw")}),
+    ("The access target for networks was dropped by NHS England.",
+     {("nhs-england", "withdraw")}),
+    # numbers that drop are a fall, not a target scrapped
+    ("The full-time GP workforce dropped by 1.3% in the last three months, NHS England "
+     "figures show.", set()),
+])
+def test_events_only_something_dropped_is_withdrawn(text, expected):
+    assert acts_read_from(text, date(2024, 6, 12)) == expected
+
+
 def test_events_a_decision_welcomed_by_another_body_is_taken_as_made():
     # What the BMA says is its claim, but the decision it welcomes is named as the
     # Government's: the welcome takes the act as done.

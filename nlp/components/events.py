@@ -141,6 +141,14 @@ def _dated(clause: Token) -> bool:
     return any(t.ent_type_ == "DATE" or t.lower_ in _TIME_WORDS for t in clause.subtree)
 
 
+def _fell(verb: Token) -> bool:
+    """A verb of withdrawal used of its own subject with no object ("the workforce
+    dropped by 1.3%"): a fall, not an act of scrapping anything."""
+    return verb.lemma_.lower() == "drop" and any(c.dep_ == "nsubj" for c in verb.children) \
+        and not any(
+        c.dep_ in ("dobj", "nsubjpass", "auxpass", "prt") for c in verb.children)
+
+
 def _no_longer(head: Token) -> bool:
     """True when the act is said to stop: "will no longer be required" ("no" hangs on
     "longer", not on the verb, so it is no plain negation)."""
@@ -351,6 +359,8 @@ class EventExtractor:
                     continue
                 if head.dep_ == "csubj" and head.tag_ == "VBG":
                     continue  # "creating more senior posts would be the obvious way": an idea
+                if action == "withdraw" and kind == "verbs" and _fell(head):
+                    continue  # "the workforce dropped by 1.3%": numbers fell, nothing scrapped
                 if kind == "nouns" and self._is_name_part(trigger):
                     continue  # "the investment fund", "the Additional Roles Scheme"
                 if kind == "nouns" and not has_verb:
