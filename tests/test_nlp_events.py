@@ -817,6 +817,19 @@ def test_events_only_something_dropped_is_withdrawn(text, expected):
     assert acts_read_from(text, date(2024, 6, 12)) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The BMA has accepted the Government's offer on the GP contract.",
+     {("government", "agree")}),
+    ("GP leaders have accepted NHS England's proposals for the 2025/26 contract.",
+     {("nhs-england", "agree")}),
+    # an offer refused is still only an offer
+    ("The BMA refused to accept the Government's offer on the GP contract.",
+     {("government", "propose")}),
+])
+def test_events_a_proposal_accepted_is_agreed_by_the_body_that_made_it(text, expected):
+    assert acts_read_from(text, date(2025, 2, 27)) == expected
+
+
 def test_events_a_decision_welcomed_by_another_body_is_taken_as_made():
     # What the BMA says is its claim, but the decision it welcomes is named as the
     # Government's: the welcome takes the act as done.

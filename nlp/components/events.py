@@ -141,6 +141,12 @@ def _dated(clause: Token) -> bool:
     return any(t.ent_type_ == "DATE" or t.lower_ in _TIME_WORDS for t in clause.subtree)
 
 
+def _refused(verb: Token, refusals: set[str]) -> bool:
+    """Whether a verb is denied ("did not accept") or refused ("refused to accept")."""
+    return any(c.dep_ == "neg" for c in verb.children) or (
+        verb.dep_ == "xcomp" and verb.head.lemma_.lower() in refusals)
+
+
 def _fell(verb: Token) -> bool:
     """A verb of withdrawal used of its own subject with no object ("the workforce
     dropped by 1.3%"): a fall, not an act of scrapping anything."""
@@ -262,6 +268,7 @@ class EventExtractor:
             {"from": r["from"], "to": r["to"], "triggers": set(r["triggers"]),
              "object_has": set(r.get("object_has", [])),
              "object_head": set(r.get("object_head", [])),
+             "object_of": set(r.get("object_of", [])),
              "subject_has": set(r.get("subject_has", []))}
             for r in data.get("retarget", [])
         ]
@@ -1089,6 +1096,11 @@ class EventExtractor:
                     "£" in rule["object_has"] and "£" in obj)):
                 continue
             if rule["subject_has"] and not subject & rule["subject_has"]:
+                continue
+            head = self._trigger_head(trigger)
+            if rule["object_of"] and not (
+                    head.dep_ == "dobj" and head.head.lemma_.lower() in rule["object_of"]
+                    and not _refused(head.head, self.not_acts)):
                 continue
             if rule["object_head"] and not any(
                     c.dep_ == "dobj" and c.lemma_.lower() in rule["object_head"]
