@@ -830,6 +830,16 @@ def test_events_a_proposal_accepted_is_agreed_by_the_body_that_made_it(text, exp
     assert acts_read_from(text, date(2025, 2, 27)) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # money networks are expected to be given is funding, not a duty
+    ("From 1 April 2020, networks are expected to be given full reimbursement for the ten "
+     "roles.", {(None, "fund")}),
+    ("Networks will be expected to offer the service from April.", {(None, "require")}),
+])
+def test_events_what_networks_are_expected_to_receive_is_funded(text, expected):
+    assert acts_read_from(text, date(2020, 2, 6)) == expected
+
+
 def test_events_a_decision_welcomed_by_another_body_is_taken_as_made():
     # What the BMA says is its claim, but the decision it welcomes is named as the
     # Government's: the welcome takes the act as done.

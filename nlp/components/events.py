@@ -269,6 +269,7 @@ class EventExtractor:
              "object_has": set(r.get("object_has", [])),
              "object_head": set(r.get("object_head", [])),
              "object_of": set(r.get("object_of", [])),
+             "then": set(r.get("then", [])),
              "subject_has": set(r.get("subject_has", []))}
             for r in data.get("retarget", [])
         ]
@@ -1101,6 +1102,9 @@ class EventExtractor:
             if rule["object_of"] and not (
                     head.dep_ == "dobj" and head.head.lemma_.lower() in rule["object_of"]
                     and not _refused(head.head, self.not_acts)):
+                continue
+            if rule["then"] and not any(c.dep_ == "xcomp" and c.lemma_.lower() in rule["then"]
+                                        for c in head.children):
                 continue
             if rule["object_head"] and not any(
                     c.dep_ == "dobj" and c.lemma_.lower() in rule["object_head"]
