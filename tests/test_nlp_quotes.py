@@ -202,6 +202,17 @@ def test_a_report_a_body_made_its_comments_in_speaks_for_that_body(nlp):
     assert _speakers(doc) == [("Public Accounts Committee", "public-accounts-committee")] * 2
 
 
+def test_question_time_copied_with_q_and_a_lines_gives_each_member_their_words(nlp):
+    # a bulletin's copy of Health Questions: a line naming the member and party (and the
+    # minister's office), then the words
+    doc = nlp("Q Ann Field (Lab: Kentown North)\n\n\u201cOne of my constituents has "
+              "struggled to get a GP appointment for years now.\u201d\n\nA Steve Barclay "
+              "(Con: North East Cambridgeshire) \u2013 Secretary of State for Health and Social "
+              "Care\n\n\u201cThrough the primary care recovery plan we have specific measures "
+              "to tackle the pressure at 8 am.\u201d")
+    assert _speakers(doc) == [("Ann Field", "labour"), ("Steve Barclay", "dhsc")]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

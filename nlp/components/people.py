@@ -61,6 +61,10 @@ if not Doc.has_extension("pcnwatch_people"):
     Doc.set_extension("pcnwatch_people", default=None)
 
 
+# "– Secretary of State for Health and Social Care" after a member's name and party.
+_OFFICE_AFTER = re.compile(r"[^\n\w]*[\u2013\u2014-]\s*([A-Za-z ,']+?)\s*(?::|$)")
+
+
 class PeopleFinder:
     """Find named people with role and body.
 
@@ -232,11 +236,22 @@ class PeopleFinder:
         return doc
 
     def _party_label(self, text: str, person: dict[str, Any]) -> str | None:
-        """The party of a member named with a Hansard label right after the name."""
+        """The party of a member named with a Hansard label right after the name; a
+        government office after it ("(Con: North East Cambridgeshire) – Secretary of State
+        for Health and Social Care") names the department instead."""
         for _start, end in person["mentions"]:
             label = self.party_after.match(text, end)
-            if label is not None:
-                return self.parties[label.group(1)]
+            if label is None:
+                continue
+            line_end = text.find("\n", label.end()) % (len(text) + 1)
+            close = text.find(")", label.end() - 1, line_end)
+            rest = text[close + 1:line_end] if close >= 0 else ""
+            office = _OFFICE_AFTER.match(rest)
+            if office is not None:
+                body = self.implied.get(office.group(1).strip().lower())
+                if isinstance(body, str):
+                    return body
+            return self.parties[label.group(1)]
         return None
 
     @staticmethod
@@ -326,7 +341,8 @@ class PeopleFinder:
                 spans[start] = doc[start:end]
                 owner.update({i: start for i in range(start, end)})
         # Names the statistical model missed: two or three capitalised proper nouns after a
-        # role word ("chief executive Amanda Reyes") or before a speech verb.
+        # role word ("chief executive Amanda Reyes"), before a speech verb or before a party
+        # label ("Ellie Reeves (Lab: Lewisham West)").
         taken = {i for s in spans.values() for i in range(s.start, s.end)}
         i = 0
         while i < len(doc):
@@ -350,7 +366,8 @@ class PeopleFinder:
                                 or (doc[i - 1].lower_ in self.stops
                                     and doc[i - 1].pos_ == "VERB")))
                     or (j < len(doc) and doc[j].lower_ in self.stops and doc[j].pos_ == "VERB")
-                    or self._role_beside(doc, i, j)):
+                    or self._role_beside(doc, i, j)
+                    or self.party_after.match(doc.text, doc[j - 1].idx + len(doc[j - 1]))):
                 spans[i] = doc[i:j]
                 i = j
                 continue
@@ -365,6 +382,10 @@ class PeopleFinder:
                 start += 1
             if end <= start:
                 continue
+            # "Q Ellie Reeves (Lab)": a question-and-answer marker opening the line.
+            if end - start > 2 and doc[start].text in ("Q", "A") and (
+                    start == 0 or "\n" in doc[start - 1].text_with_ws or doc[start - 1].is_space):
+                start += 1
             # "Chair Ann Field": the model sometimes takes a title-case role into the name.
             while end - start > 2 and self._is_role_word(doc[start]):
                 start += 1

@@ -44,6 +44,7 @@ from ._syntax import lemma_in, misparsed_main_verb, name_root, reported_within
 VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 # The mark of an answer in a question-and-answer interview, before its quotation.
+_QA_MARK = re.compile(r"[QA][:.]?\s+(?=[A-Z])")
 _ANSWER_MARK = re.compile(r"\s*A\s*[:.\u2013\u2014-]\s*[\"'\u201c\u2018]?\s*$")
 # Words opening a clause of time or cause: a speech verb under one reports that clause only.
 _TIME_OR_CAUSE = frozenset({"after", "before", "until", "because", "when", "once", "since"})
@@ -582,14 +583,19 @@ class QuoteFinder:
         # A round-up set in bold or as headings loses its colon in extraction: a short line
         # with no verb and no full stop that opens with a name ("Dr Ann Cole, Kent LMC
         # chair", "Healthwatch England"), then a paragraph that is only the quotation.
+        marked = _QA_MARK.match(line) is not None  # "A Steve Barclay (Con) – Secretary …"
         bare = not line.endswith(":") and q.open == q.paragraph_start and \
-            len(line.split()) <= 12 and line[-1:] not in ".!?;,\"'\u201d\u2019"
+            len(line.split()) <= (20 if marked else 12) and \
+            line[-1:] not in ".!?;,\"'\u201d\u2019"
         if not (line.endswith(":") or bare) or len(line.split()) > 20:
             return None
         span = ctx.doc.char_span(prev[0], prev[1], alignment_mode="expand")
         if span is None or any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in span):
             return None  # a sentence that introduces the quotation, read by _from_side
         lead = prev[0] + len(line) - len(line.lstrip())
+        marker = _QA_MARK.match(ctx.text, lead)
+        if marker is not None:
+            lead = marker.end()  # "Q Ellie Reeves (Lab: Lewisham West)": a question's asker
         person = ctx.first_person_in(prev[0], prev[1])
         if person is not None and (not bare or any(
                 start == lead for start, _end, who in ctx.person_mentions if who is person)):
