@@ -483,8 +483,18 @@ class EventExtractor:
             # A policy maker's own page ("I am pleased to announce that agreement has been
             # reached"): its unnamed acts are its own until it names another maker acting.
             acting.insert(0, (-1, home))
+        spoken = [(q["start"], q["end"], q["actor_id"])
+                  for q in _ext(doc, "pcnwatch_quotes") or []
+                  if q.get("actor_id") and self.is_policy_maker(q["actor_id"])]
         for event in events:
             if event.pop("via") == "unnamed":
+                # "There is the investment in digital telephony", in the minister's answer:
+                # what a policy maker's own words report is its act.
+                speaker = next((actor for a, b, actor in spoken
+                                if a - 1 <= event["start"] and event["end"] <= b + 1), None)
+                if speaker is not None:
+                    event["actor_id"] = speaker
+                    continue
                 before = [actor for at, actor in acting if at <= event["start"]]
                 if not before and event["start"] < self.lede_chars:
                     # a headline's act belongs to the body its lede shows acting
