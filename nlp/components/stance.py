@@ -460,13 +460,17 @@ class StanceJudge:
 
     def _relief_wished(self, verb: Token) -> bool:
         """True when relief is only wished for, not given: the relief verb is denied ("will
-        not cut bureaucracy", "is not going to ease the pressure"), or is the purpose of a
+        not cut bureaucracy", "is not going to ease the pressure") or asked after ("when will
+        they fix the crisis?"), or is the purpose of a
         denied act ("does not go far enough to address the crisis", "will not do enough to
         reduce the burden") or of a chance let slip ("a missed opportunity to cut red
         tape")."""
         floor = verb.sent.start
         if self._clause_negated(verb.doc, verb.i, floor, frozenset()):
             return True
+        if verb.sent.text.rstrip().rstrip("\"'\u201d\u2019 ").endswith("?") and any(
+                c.lower_ in ("when", "why", "how") for c in verb.children):
+            return True  # "When will the Government finally fix the crisis?": still awaited
         if verb.dep_ not in ("advcl", "xcomp", "acl") or not any(
                 c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
             return False
