@@ -35,6 +35,8 @@ def _speakers(doc):
     ("He said: \u2018Yes, we will.\u2019", ["Yes, we will."]),      # curly single marks
     ("He said: 'Yes, we will.'", ["Yes, we will."]),                 # straight single marks
     ("We don\u2019t know, it\u2019s the GPs\u2019 call.", []),      # apostrophes are not marks
+    # a closing mark typed to open, after a colon
+    ("He added: \u2019There was nothing for GPs.\u2019", ["There was nothing for GPs."]),
     ("Don't say it's 'over' yet.", ["over"]),                       # straight scare quote
     ("A \u201cone\u201d and a \u201ctwo\u201d.", ["one", "two"]),  # two on one line
     # A quote inside a quote stays inside.

@@ -142,7 +142,10 @@ def find_quotations(text: str, *, max_paragraphs: int = 8) -> list[Quotation]:
                 if ch in _OPEN_DOUBLE or (ch == '"' and not _is_word_char(prev)):
                     kind, q_open, q_start, para_start, used = "double", i, i + 1, p_start, 1
                 elif ((ch == _OPEN_SINGLE or ch == "'") and not _is_word_char(prev)
-                      and _is_word_char(nxt)):
+                      and _is_word_char(nxt)) or (
+                        # "He added: ’There was nothing …’": a closing mark typed to open
+                        ch == _CLOSE_SINGLE and prev.isspace() and nxt.isupper()
+                        and text[:i].rstrip().endswith(":")):
                     kind, q_open, q_start, para_start, used = "single", i, i + 1, p_start, 1
             elif kind == "double":
                 # A second opening curly mark after a word is a mistyped closing mark, and
