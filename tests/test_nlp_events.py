@@ -850,6 +850,13 @@ def test_events_an_act_in_a_policy_makers_own_words_is_its_act():
     assert acts_read_from(text, date(2023, 6, 6)) == {("dhsc", "fund")}
 
 
+def test_events_a_great_deal_of_support_is_no_deal():
+    assert acts_read_from("NHS England said there was a great deal of support for pharmacy "
+                          "technicians joining networks.", date(2020, 2, 6)) == set()
+    assert acts_read_from("NHS England and the BMA have agreed a new deal for networks.",
+                          date(2020, 2, 6)) == {("nhs-england", "agree")}
+
+
 def test_events_a_decision_welcomed_by_another_body_is_taken_as_made():
     # What the BMA says is its claim, but the decision it welcomes is named as the
     # Government's: the welcome takes the act as done.
