@@ -267,7 +267,6 @@ class EventExtractor:
         self.retargets = [
             {"from": r["from"], "to": r["to"], "triggers": set(r["triggers"]),
              "object_has": set(r.get("object_has", [])),
-             "object_head": set(r.get("object_head", [])),
              "object_of": set(r.get("object_of", [])),
              "then": set(r.get("then", [])),
              "subject_has": set(r.get("subject_has", []))}
@@ -1115,10 +1114,6 @@ class EventExtractor:
                 continue
             if rule["then"] and not any(c.dep_ == "xcomp" and c.lemma_.lower() in rule["then"]
                                         for c in head.children):
-                continue
-            if rule["object_head"] and not any(
-                    c.dep_ == "dobj" and c.lemma_.lower() in rule["object_head"]
-                    for c in self._trigger_head(trigger).children):
                 continue
             return rule["to"]
         return action
