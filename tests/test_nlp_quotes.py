@@ -215,6 +215,14 @@ def test_question_time_copied_with_q_and_a_lines_gives_each_member_their_words(n
     assert _speakers(doc) == [("Ann Field", "labour"), ("Steve Barclay", "dhsc")]
 
 
+def test_a_letter_its_writer_is_named_for_is_the_writers_words_for_their_body(nlp):
+    doc = nlp("Kent and Medway ICB has cut the top-up for networks.\n\nBut a letter \u2013 "
+              "penned by Ann Field, director of place \u2013 has now stated that the ICB cannot "
+              "afford it.\n\nThe letter said: \u2018It is not yet clear what the long-term "
+              "impact of this could be on budgets for practices.\u2019")
+    assert _speakers(doc) == [("Ann Field", "icb-kent-and-medway")]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

@@ -54,6 +54,8 @@ _LOST_MARK = "\ufffd"
 _OPEN_SINGLE = "\u2018"
 _CLOSE_SINGLE = "\u2019"
 _BACK_TO_SPEAKER = frozenset({"him", "her", "them", "me", "us"})
+# Verbs that name the writer of a document: "a letter penned by X".
+_AUTHORING = frozenset({"pen", "sign", "write", "author", "send"})
 # Verbs of belief: one reported by another speaker is that speaker's telling.
 _BELIEFS = frozenset({"believe", "think", "feel", "consider"})
 _SINGULAR_OPENERS = frozenset({"one", "a", "an", "another"})
@@ -1223,6 +1225,25 @@ class _Context:
             return None
         return earlier
 
+    def document_author(self, noun: Token) -> dict[str, Any] | None:
+        """The person who wrote "the letter" quoted, when an earlier mention of it names
+        them ("a letter – penned by Sarah Burns, director of place – stated ...", "a letter
+        signed by Dr X"): a signed letter is its signatory's words."""
+        lemma = noun.lemma_.lower()
+        for tok in reversed(self.doc[:noun.i]):
+            if tok.lemma_.lower() != lemma or tok.pos_ != "NOUN" or self.in_quote(tok.idx):
+                continue
+            for verb in tok.children:
+                if verb.dep_ not in ("acl", "relcl") or verb.lemma_.lower() not in _AUTHORING:
+                    continue
+                agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+                name = next((c for c in agent.children if c.dep_ == "pobj"), None) \
+                    if agent is not None else None
+                if name is not None:
+                    return self.person_at(name.idx, name.idx + len(name))
+            return None
+        return None
+
     def document_owner(self, noun: Token, at_char: int) -> Span | None:
         """"The report finds …" after "The committee published its report": the body
         whose earlier mention of the same document was its own (a possessor, or the subject
@@ -1558,13 +1579,16 @@ class _Context:
                 return holder
         if (not strict and inner is None and bare is None
                 and subject.lemma_.lower() in self.finder.document_nouns):
+            author = self.document_author(subject)
+            if author is not None and author.get("actor_id"):
+                return author["name"], author["actor_id"]
             body = self.document_owner(subject, at_char)
             if body is None and subject.lemma_.lower() not in self.finder.policy_documents:
                 # "NHS England must act, it said. The report said: …": the report is the
                 # body's that has been speaking, not the last one named.
                 spoke = self.last_body_speaker(at_char)
                 if spoke is not None:
-                    return spoke
+                    return (author["name"], spoke[1]) if author is not None else spoke
             if body is None:
                 body = self.last_body(at_char)
                 if body is not None and subject.lemma_.lower() in self.finder.policy_documents \
@@ -1572,7 +1596,11 @@ class _Context:
                     # "The plan says: …" after a union was named: not the union's plan.
                     body = None
             if body is not None:
-                return self.full_name(body.kb_id_), body.kb_id_
+                # "a letter penned by Sarah Burns, director of place": hers, for the body
+                name = author["name"] if author is not None else self.full_name(body.kb_id_)
+                return name, body.kb_id_
+            if author is not None:
+                return author["name"], None
         if word == "they" and not strict:
             # "Another senior figure said …. “…,” they said.": singular they for the
             # unnamed speaker just before.
