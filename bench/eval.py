@@ -271,6 +271,21 @@ def corpora() -> list[tuple[str, Path]]:
     return [(name, path) for name, path in found if path.exists()]
 
 
+def _is_real(name: str) -> bool:
+    """A corpus of real pages: a realdev part or one of ours."""
+    return name.startswith("realdev-") or name in OUR_REAL
+
+
+def _where(name: str, gold: Path) -> str:
+    """Where a corpus's labels come from, for the report."""
+    if name.startswith("realdev-"):
+        part = "test" if name.endswith("test") else "development"
+        return f"../shared/realdev ({part} part)"
+    if name in OUR_REAL:
+        return f"bench/{name} (our labels of real pages)"
+    return str(gold.relative_to(REPO.parent))
+
+
 def table_values(metrics: dict) -> dict[str, float]:
     """The summary table's rows, read from score.py's JSON."""
     return {label: _metric(metrics, key, index) for label, key, index in TABLE}
@@ -333,17 +348,14 @@ def main(argv: list[str] | None = None) -> int:
             metrics = score(gold, pred)
             results[name] = metrics
             chash = corpus_hash(inp, gold)
-            where = (f"../shared/realdev ({'test' if name.endswith('test') else 'development'}"
-                     " part)" if name.startswith("realdev-") else
-                     f"bench/{name} (our labels of real pages)" if name in OUR_REAL else
-                     gold.relative_to(REPO.parent))
+            where = _where(name, gold)
             print(f"== {name}: {where} ({metrics['articles']} articles; analysed by {how})")
             for key, value in metrics.items():
                 print(f"  {key:24} {value}")
             print(f"  {count_dates(gold, pred).line()}")
             for counts in reliability(gold, pred):
                 print(f"  {counts.line()}")
-            if name.startswith("real"):
+            if _is_real(name):
                 spreads[name] = intervals(gold, pred, table_values)
             values = gated_values(metrics)
             pinned = floors.get(name)

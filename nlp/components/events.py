@@ -148,11 +148,11 @@ def _refused(verb: Token, refusals: set[str]) -> bool:
 
 
 def _fell(verb: Token) -> bool:
-    """A verb of withdrawal used of its own subject with no object ("the workforce
-    dropped by 1.3%"): a fall, not an act of scrapping anything."""
-    return verb.lemma_.lower() == "drop" and any(c.dep_ == "nsubj" for c in verb.children) \
-        and not any(
-        c.dep_ in ("dobj", "nsubjpass", "auxpass", "prt") for c in verb.children)
+    """"Drop" used of its own subject with no object ("the workforce dropped by 1.3%"): a
+    fall, not an act of scrapping anything."""
+    deps = {c.dep_ for c in verb.children}
+    return verb.lemma_.lower() == "drop" and "nsubj" in deps and not (
+        deps & {"dobj", "nsubjpass", "auxpass", "prt"})
 
 
 def _no_longer(head: Token) -> bool:

@@ -243,7 +243,9 @@ class PeopleFinder:
             label = self.party_after.match(text, end)
             if label is None:
                 continue
-            line_end = text.find("\n", label.end()) % (len(text) + 1)
+            line_end = text.find("\n", label.end())
+            if line_end < 0:
+                line_end = len(text)
             close = text.find(")", label.end() - 1, line_end)
             rest = text[close + 1:line_end] if close >= 0 else ""
             office = _OFFICE_AFTER.match(rest)

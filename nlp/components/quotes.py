@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,8 +43,9 @@ from ._syntax import lemma_in, misparsed_main_verb, name_root, reported_within
 
 VERSION = "pcnwatch.quotes.v1"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
-# The mark of an answer in a question-and-answer interview, before its quotation.
+# The "Q" or "A" opening a line of a question-and-answer record ("Q Ellie Reeves (Lab)").
 _QA_MARK = re.compile(r"[QA][:.]?\s+(?=[A-Z])")
+# The mark of an answer in a question-and-answer interview, before its quotation.
 _ANSWER_MARK = re.compile(r"\s*A\s*[:.\u2013\u2014-]\s*[\"'\u201c\u2018]?\s*$")
 # Words opening a clause of time or cause: a speech verb under one reports that clause only.
 _TIME_OR_CAUSE = frozenset({"after", "before", "until", "because", "when", "once", "since"})
@@ -817,10 +818,10 @@ class QuoteFinder:
                 if side == "pre" and (not ctx.strong(found, subject) or (
                         verb.lemma_.lower() in _BELIEFS
                         and any(a.lower_ in self.quote_forms for a in verb.ancestors))):
-                    # ... or "X said some in the Government believed it was a '…'": a
-                    # belief another reports is their telling, in their words.
                     # "X said that an expert panel had concluded that '…'": the panel is no
-                    # one the text names; X, who reports it, is.
+                    # one the text names; X, who reports it, is. So with "X said some in the
+                    # Government believed it was a '…'": a belief another reports is their
+                    # telling, in their words.
                     outer = self._outer_speaker(ctx, tokens, verb, span, q)
                     if outer is not None:
                         return outer
@@ -1225,14 +1226,18 @@ class _Context:
             return None
         return earlier
 
+    def _earlier_mentions(self, noun: Token) -> Iterator[Token]:
+        """Earlier mentions of the document ``noun`` names, nearest first, outside quotes."""
+        lemma = noun.lemma_.lower()
+        for tok in reversed(self.doc[:noun.i]):
+            if tok.lemma_.lower() == lemma and tok.pos_ == "NOUN" and not self.in_quote(tok.idx):
+                yield tok
+
     def document_author(self, noun: Token) -> dict[str, Any] | None:
         """The person who wrote "the letter" quoted, when an earlier mention of it names
         them ("a letter – penned by Sarah Burns, director of place – stated ...", "a letter
         signed by Dr X"): a signed letter is its signatory's words."""
-        lemma = noun.lemma_.lower()
-        for tok in reversed(self.doc[:noun.i]):
-            if tok.lemma_.lower() != lemma or tok.pos_ != "NOUN" or self.in_quote(tok.idx):
-                continue
+        for tok in self._earlier_mentions(noun):
             for verb in tok.children:
                 if verb.dep_ not in ("acl", "relcl") or verb.lemma_.lower() not in _AUTHORING:
                     continue
@@ -1248,10 +1253,7 @@ class _Context:
         """"The report finds …" after "The committee published its report": the body
         whose earlier mention of the same document was its own (a possessor, or the subject
         of the verb that has the document as object or says something "in" it)."""
-        lemma = noun.lemma_.lower()
-        for tok in reversed(self.doc[:noun.i]):
-            if tok.lemma_.lower() != lemma or tok.pos_ != "NOUN" or self.in_quote(tok.idx):
-                continue
+        for tok in self._earlier_mentions(noun):
             for child in tok.children:
                 if child.dep_ == "poss" and child.i in self.actor_at:
                     return self.actor_at[child.i]
