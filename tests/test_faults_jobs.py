@@ -27,7 +27,7 @@ from test_scheduler import lease, runs, start, stop, wait_for, write_config
 
 from crawler.samplesites import serve
 from store.db import dispose_engines, get_engine, session_scope
-from store.models import Article
+from store.models import Article, JobLock
 
 REPO = Path(__file__).resolve().parent.parent
 PCNWATCH = Path(sys.executable).parent / "pcnwatch"
@@ -102,30 +102,43 @@ ANALYSE_ME = ("NHS England has cut the number of network targets from five to tw
               "deliverable and practices are exhausted by the workload.\"")
 
 
-def _pause_between_writes(proc: subprocess.Popen, url: str) -> None:
-    """SIGSTOP `proc`. On SQLite only at a moment it is not writing: SQLite has one writer,
-    and a process frozen in the middle of a write holds the whole file until it wakes, so
-    no standby could take over from it (README, Reliability). PostgreSQL ends such a
-    transaction itself, and is paused anywhere."""
+def _holds_job(url: str, proc: subprocess.Popen, job: str) -> bool:
+    """Whether `proc` holds the lock of `job` (it is running that job now)."""
+    with session_scope(get_engine(url)) as s:
+        row = s.get(JobLock, job)
+        return row is not None and f":{proc.pid}:" in row.holder
+
+
+def _pause_between_writes(proc: subprocess.Popen, url: str, *, outside: str) -> None:
+    """SIGSTOP `proc` at a moment it is not running the job `outside`. On SQLite also only
+    at a moment it is not writing: SQLite has one writer, and a process frozen in the
+    middle of a write holds the whole file until it wakes, so no standby could take over
+    from it (README, Reliability). PostgreSQL ends such a transaction itself, and is paused
+    anywhere. A job frozen in flight keeps its lock, rightly (it is still running), so a
+    pause meant to fall between two jobs' runs must miss that job."""
     import sqlite3
 
     from sqlalchemy.engine import make_url
 
     for _ in range(200):
         proc.send_signal(signal.SIGSTOP)
-        if not url.startswith("sqlite"):
+        if url.startswith("sqlite"):
+            con = sqlite3.connect(make_url(url).database, timeout=0.1)
+            try:
+                con.execute("BEGIN IMMEDIATE")  # would wait for a writer; none is frozen
+                con.rollback()
+                writing = False
+            except sqlite3.OperationalError:
+                writing = True
+            finally:
+                con.close()
+        else:
+            writing = False
+        if not writing and not _holds_job(url, proc, outside):
             return
-        con = sqlite3.connect(make_url(url).database, timeout=0.1)
-        try:
-            con.execute("BEGIN IMMEDIATE")  # would wait for a writer; none is frozen
-            con.rollback()
-            return
-        except sqlite3.OperationalError:
-            proc.send_signal(signal.SIGCONT)
-            time.sleep(0.05)
-        finally:
-            con.close()
-    raise AssertionError("the scheduler never paused outside a write")
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(0.05)
+    raise AssertionError(f"the scheduler never paused outside a write and its {outside} job")
 
 
 def test_scheduler_paused_past_its_lease_starts_nothing_when_it_wakes(store_url, tmp_path,
@@ -143,8 +156,9 @@ def test_scheduler_paused_past_its_lease_starts_nothing_when_it_wakes(store_url,
         second = start(store_url, cfg, tmp_path / "second.log")
         wait_for(lambda: "standing by" in (tmp_path / "second.log").read_text(),
                  what="the standby")
-        # Paused in the middle of `process`; after it, its job chain would run the timeline.
-        _pause_between_writes(first, store_url)
+        # Paused in the middle of `process`, or between runs, never in the timeline: after
+        # it, its job chain would run the timeline, which the new holder must run instead.
+        _pause_between_writes(first, store_url, outside="timeline")
         paused = datetime.now(UTC)
         wait_for(lambda: lease(store_url) and f":{second.pid}:" in lease(store_url).holder,
                  what="the standby to take the lease")
