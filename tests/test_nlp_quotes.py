@@ -223,6 +223,24 @@ def test_a_letter_its_writer_is_named_for_is_the_writers_words_for_their_body(nl
     assert _speakers(doc) == [("Ann Field", "icb-kent-and-medway")]
 
 
+def test_a_name_right_before_the_speech_verb_speaks_whatever_the_parse(nlp):
+    # the parser makes "RCGP" the subject and the hyphenated name its apposition; a stray
+    # comma before "said" is common in news copy
+    for intro in ("RCGP vice chair Dr Victoria Tzortziou-Brown said:",
+                  "RCGP vice chair Dr Victoria Tzortziou-Brown, said:"):
+        doc = nlp(f"NHS England said the changes are being made.\n\n{intro} \u2018We are "
+                  "extremely disappointed at the closure of this service.\u2019")
+        assert _speakers(doc) == [("Dr Victoria Tzortziou-Brown", "rcgp")]
+
+
+def test_a_speaker_the_parser_joined_to_the_phrase_before_still_speaks(nlp):
+    # "his" (the minister's comments) is not who speaks; the chair named with her role is
+    doc = nlp("In a letter to the minister, Dr Ann Field, chair of the BMA\u2019s GP "
+              "committee, said that his comments came as a \u201chuge shock to the "
+              "profession, many of whom will not be able to pay.\u201d")
+    assert _speakers(doc) == [("Dr Ann Field", "bma-gpc")]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

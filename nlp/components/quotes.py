@@ -849,11 +849,33 @@ class QuoteFinder:
                 continue
             subject = self._subject(tok, span.start, span.end, guess=False)
             if subject is None:
+                person = self._named_with_role_before(ctx, tok, span)
+                if person is not None:
+                    return person["name"], person.get("actor_id")
                 continue
             found = ctx.resolve(subject, span.start, span.end, q.open, strict=True)
             if ctx.strong(found, subject):
                 return found
         return None
+
+    @staticmethod
+    def _named_with_role_before(ctx: _Context, verb: Token, span: Span) -> dict[str, Any] | None:
+        """"In a letter to Jones, Katie Bramall-Stainer, chair of the BMA's GP committee, said
+        that …": the parser joined the name to the phrase in front and left the verb no
+        subject. The person named last before the verb speaks when only her role (no other
+        verb) stands between."""
+        found = None
+        for start, end, person in ctx.person_mentions:
+            if start >= verb.idx:
+                break
+            if start >= span.start_char and not ctx.in_quote(start):
+                found = (end, person)
+        if found is None:
+            return None
+        between = ctx.doc.char_span(found[0], verb.idx, alignment_mode="expand")
+        if between is None or any(t.pos_ in ("VERB", "AUX") for t in between):
+            return None
+        return found[1]
 
     def _pre_fragment(self, ctx: _Context, q: Quotation) -> tuple[int, int]:
         text = ctx.text
@@ -884,6 +906,24 @@ class QuoteFinder:
                 return tok
         return None
 
+    @staticmethod
+    def _name_before(verb: Token, lo: int) -> Token | None:
+        """The last word of a person's name right before the speech verb ("RCGP vice chair Dr
+        Victoria Tzortziou-Brown said", "Dr Ann Field, said"): that person speaks, even where
+        the parser made the body in front the verb's subject and the name its apposition."""
+        doc = verb.doc
+        i = verb.i - 1
+        if i > lo and doc[i].text == ",":
+            i -= 1
+        if i < lo or doc[i].pos_ != "PROPN":
+            return None
+        tok = doc[i]
+        for person in doc._.pcnwatch_people or []:
+            if any(start <= tok.idx and tok.idx + len(tok) == end
+                   for start, end in person["mentions"]):
+                return tok
+        return None
+
     def _subject(self, verb: Token, lo: int, hi: int, guess: bool = True) -> Token | None:
         # "was described by Dr X as …": the agent of a passive speech verb is the speaker.
         for child in verb.children:
@@ -897,7 +937,12 @@ class QuoteFinder:
             if subjects:
                 # "NHS England director Dr A Smith said": two subjects; the name is nearest.
                 before = [c for c in subjects if c.i < head.i]
-                return before[-1] if before else subjects[0]
+                chosen = before[-1] if before else subjects[0]
+                if head is verb:
+                    named = self._name_before(verb, lo)
+                    if named is not None and not (named.left_edge.i <= chosen.i <= named.i):
+                        return named
+                return chosen
             if head.dep_ == "acl" and head.head.i < head.i and lo <= head.head.i:
                 # "The chair, Dr X, called it …": the verb hangs off the noun it describes.
                 return head.head
