@@ -34,6 +34,10 @@ def judge(nlp, text, actor=None):
         ("We warmly welcome the extra funding for networks.", None, "support"),
         ("We are not supportive of the draft network targets.", None, "oppose"),  # negation
         ("We are no longer concerned about the network deadlines.", None, "support"),
+        # a shock, and a cost practices cannot meet, are complaints about the policy
+        ("The tax rise on the contract came as a huge shock to the profession.", None,
+         "oppose"),
+        ("Many practices will not be able to afford the contract uplift.", None, "oppose"),
         # contrast: the clause after "but" decides, and "impossible" is decisive
         ("We support the aims of networks, but the targets are impossible to deliver.",
          None, "oppose"),
