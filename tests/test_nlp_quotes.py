@@ -241,6 +241,29 @@ def test_a_speaker_the_parser_joined_to_the_phrase_before_still_speaks(nlp):
     assert _speakers(doc) == [("Dr Ann Field", "bma-gpc")]
 
 
+def test_a_letter_is_the_words_of_the_person_who_wrote_it_or_speaks_in_it(nlp):
+    doc = nlp("In a letter sent to practices, Dr Ann Field, director of primary care at NHS "
+              "England, explained that the deal assumes pay growth of 2.5%.\n\u2018The "
+              "maximum reimbursement that networks can claim will be increased,\u2019 the "
+              "letter says.")
+    assert _speakers(doc) == [("Dr Ann Field", "nhs-england")]
+    doc = nlp("Dr Adam Cole, chief executive of Kent LMC, wrote to the ICB about the "
+              "payments.\n\u2018We respectfully request that the ICB consider a 28% uplift "
+              "in the payments,\u2019 the letter added.")
+    assert _speakers(doc) == [("Dr Adam Cole", "lmc-kent")]
+
+
+def test_a_person_whose_role_the_parser_took_for_the_subject_still_speaks(nlp):
+    doc = nlp("Responding to the new contract, Dr Ann Field, GP and chair of the network "
+              "forum at the NHS Confederation said:\n\u201cWe welcome the additional "
+              "investment in primary care this year.\u201d")
+    assert _speakers(doc) == [("Dr Ann Field", "nhs-confederation")]
+    # a body after the role, right before the speech verb, is the person's
+    doc = nlp("Dr Ann Field, national clinical lead of social prescribing, NHS England "
+              "commented: \u201cThe next five years will see or sink social prescribing.\u201d")
+    assert _speakers(doc) == [("Dr Ann Field", "nhs-england")]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

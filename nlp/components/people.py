@@ -471,7 +471,7 @@ class PeopleFinder:
             if role and actor_id is None:
                 # "X, chief executive, NHS Confederation, said": witness lists and press
                 # copy give the body as a second apposition after the role.
-                actor_id = _second_apposition(doc, segment[1], actor_at)
+                actor_id = _second_apposition(doc, segment[1], actor_at, self.stops)
             if role and actor_id is None:
                 actor_id = self._fronted_body(doc, name, actor_at)
             if role is None and actor_id is not None:
@@ -792,10 +792,12 @@ class PeopleFinder:
         return role, actor_id
 
 
-def _second_apposition(doc: Doc, end: int, actor_at: dict[int, Span]) -> str | None:
+def _second_apposition(doc: Doc, end: int, actor_at: dict[int, Span],
+                       speech: frozenset[str] = frozenset()) -> str | None:
     """The body named alone between the commas after a role ("X, chief executive, NHS
-    Confederation, said"); a body that goes on into a clause ("X, chair, NHS England has
-    ...") is the next sentence's subject, not X's body."""
+    Confederation, said"), or right before a speech verb that opens a quotation ("X,
+    national clinical lead, NHS England commented: '…'"); a body that goes on into a clause
+    ("X, chair, NHS England has ...") is the next sentence's subject, not X's body."""
     if end >= len(doc) or doc[end].text != ",":
         return None
     i = end + 1
@@ -807,6 +809,12 @@ def _second_apposition(doc: Doc, end: int, actor_at: dict[int, Span]) -> str | N
     # The body ends the phrase: punctuation, a line break (a space token) or the text's end.
     if span.end == len(doc) or doc[span.end].is_space or doc[span.end].text in (
             ",", ";", ")", ".", ":"):
+        return span.kb_id_
+    verb = span.end
+    if doc[verb].pos_ == "VERB" and doc[verb].lower_ in speech and verb + 1 < len(doc) and (
+            doc[verb + 1].text == ":" or doc[verb + 1].is_quote):
+        # press copy's "X, role, Body commented: '…'"; "X, role, NHS England said on Monday
+        # that …" stays a clause of its own
         return span.kb_id_
     return None
 

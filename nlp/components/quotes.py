@@ -924,6 +924,25 @@ class QuoteFinder:
                 return tok
         return None
 
+    @staticmethod
+    def _name_with_role(verb: Token, lo: int, chosen: Token) -> Token | None:
+        """"Dr Duncan Gooch, GP and chair of the network at the NHS Confederation said": the
+        parser took a word of the role for the subject; the person the role follows (set off
+        by a comma, with no verb before the speech verb) speaks."""
+        doc = verb.doc
+        for person in doc._.pcnwatch_people or []:
+            for start, end in person["mentions"]:
+                if not (doc[lo].idx <= start and end <= chosen.idx):
+                    continue
+                after = doc.char_span(end, verb.idx, alignment_mode="expand")
+                if after is None or not len(after) or after[0].text != "," or any(
+                        t.pos_ in ("VERB", "AUX") for t in after):
+                    continue
+                name = doc.char_span(start, end, alignment_mode="expand")
+                if name is not None and chosen.i >= after.start:
+                    return name[-1]
+        return None
+
     def _subject(self, verb: Token, lo: int, hi: int, guess: bool = True) -> Token | None:
         # "was described by Dr X as …": the agent of a passive speech verb is the speaker.
         for child in verb.children:
@@ -939,7 +958,7 @@ class QuoteFinder:
                 before = [c for c in subjects if c.i < head.i]
                 chosen = before[-1] if before else subjects[0]
                 if head is verb:
-                    named = self._name_before(verb, lo)
+                    named = self._name_before(verb, lo) or self._name_with_role(verb, lo, chosen)
                     if named is not None and not (named.left_edge.i <= chosen.i <= named.i):
                         return named
                 return chosen
@@ -970,7 +989,7 @@ class QuoteFinder:
             if tok.pos_ in ("ADV", "AUX", "PART"):
                 continue
             if tok.pos_ in ("PROPN", "NOUN", "PRON") or tok.lower_ == "another":
-                return tok
+                return self._name_with_role(verb, lo, tok) or tok
             break
         return None
 
@@ -1291,8 +1310,27 @@ class _Context:
                     if agent is not None else None
                 if name is not None:
                     return self.person_at(name.idx, name.idx + len(name))
+            head = tok.head
+            if tok.dep_ == "pobj" and head.dep_ == "prep" and head.lower_ in ("in", "through"):
+                # "In a letter sent to practices, Dr Amanda Doyle explained that …": the
+                # person who speaks through the letter wrote it.
+                return self._person_subject(head.head)
             return None
+        if noun.lemma_.lower() == "letter":
+            # "Dr Adam Janjua wrote to the ICBs …", then "the letter added": the letter is
+            # what he wrote.
+            for tok in reversed(self.doc[:noun.i]):
+                if tok.lemma_.lower() == "write" and tok.pos_ == "VERB" and \
+                        not self.in_quote(tok.idx) and any(
+                            c.dep_ == "prep" and c.lower_ == "to" for c in tok.children):
+                    return self._person_subject(tok)
         return None
+
+    def _person_subject(self, verb: Token) -> dict[str, Any] | None:
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None:
+            return None
+        return self.person_at(subject.idx, subject.idx + len(subject))
 
     def document_owner(self, noun: Token, at_char: int) -> Span | None:
         """"The report finds …" after "The committee published its report": the body
