@@ -264,6 +264,13 @@ def test_a_person_whose_role_the_parser_took_for_the_subject_still_speaks(nlp):
     assert _speakers(doc) == [("Dr Ann Field", "nhs-england")]
 
 
+def test_a_fronted_participle_is_not_the_speaker_and_a_short_form_is_not_its_name(nlp):
+    doc = nlp("Responding to the announcement that GPs will be given a five-year contract, the "
+              "National Pharmacy Association (NPA) said:\n\n\u201cThe NPA welcomes additional "
+              "investment in primary care this year.\u201d")
+    assert _speakers(doc) == [("the National Pharmacy Association", None)]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

@@ -952,7 +952,10 @@ class QuoteFinder:
                     return agent
         head = verb
         for _ in range(3):
-            subjects = [c for c in head.children if c.dep_ in _SUBJECT_DEPS and lo <= c.i < hi]
+            # "Responding to the announcement, the NPA said": the parser may take the fronted
+            # participle for the subject; it names no one.
+            subjects = [c for c in head.children if c.dep_ in _SUBJECT_DEPS and lo <= c.i < hi
+                        and not (c.pos_ == "VERB" and c.tag_ == "VBG")]
             if subjects:
                 # "NHS England director Dr A Smith said": two subjects; the name is nearest.
                 before = [c for c in subjects if c.i < head.i]
@@ -984,8 +987,19 @@ class QuoteFinder:
             return None
         # The parser lost the subject: take a name, body or pronoun right next to the verb.
         doc = verb.doc
+        skip_to = None
         for i in list(range(verb.i - 1, lo - 1, -1)) + list(range(verb.i + 1, hi)):
             tok = doc[i]
+            if skip_to is not None:
+                if i == skip_to:
+                    skip_to = None
+                continue
+            if tok.text == ")" and i < verb.i:
+                # "the National Pharmacy Association (NPA) said": past the short form
+                skip_to = next((k for k in range(i - 1, max(lo, i - 6) - 1, -1)
+                                if doc[k].text == "("), None)
+                if skip_to is not None:
+                    continue
             if tok.pos_ in ("ADV", "AUX", "PART"):
                 continue
             if tok.pos_ in ("PROPN", "NOUN", "PRON") or tok.lower_ == "another":
@@ -1847,7 +1861,8 @@ def _trim_phrase(tokens: list[Token]) -> list[Token]:
     words = list(tokens)
     # An apposition after the head ("one GP, who asked not to be named,") is left out.
     for i, tok in enumerate(words):
-        if tok.text == "," and i > 0:
+        if tok.text in (",", "(") and i > 0:
+            # likewise a short form in brackets: "the National Pharmacy Association (NPA)"
             words = words[:i]
             break
     while words and words[0].lower_ in _PHRASE_EDGE:
