@@ -251,6 +251,12 @@ def test_a_letter_is_the_words_of_the_person_who_wrote_it_or_speaks_in_it(nlp):
               "payments.\n\u2018We respectfully request that the ICB consider a 28% uplift "
               "in the payments,\u2019 the letter added.")
     assert _speakers(doc) == [("Dr Adam Cole", "lmc-kent")]
+    # the nearest account of the letter decides, not an earlier mention of another letter
+    doc = nlp("She said practices should receive a letter in the coming weeks.\n\nOn 29 "
+              "April, NHS England chief executive Sir Simon Stevens wrote to all NHS "
+              "organisations.\n\n\u2018The NHS will bring forward the care homes service "
+              "from October to May,\u2019 the letter said.")
+    assert _speakers(doc) == [("Sir Simon Stevens", "nhs-england")]
 
 
 def test_a_person_whose_role_the_parser_took_for_the_subject_still_speaks(nlp):

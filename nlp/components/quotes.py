@@ -1312,10 +1312,20 @@ class _Context:
                 yield tok
 
     def document_author(self, noun: Token) -> dict[str, Any] | None:
-        """The person who wrote "the letter" quoted, when an earlier mention of it names
-        them ("a letter – penned by Sarah Burns, director of place – stated ...", "a letter
-        signed by Dr X"): a signed letter is its signatory's words."""
-        for tok in self._earlier_mentions(noun):
+        """The person who wrote "the letter" quoted, from what the page says nearest before
+        it: an earlier mention that names them ("a letter – penned by Sarah Burns, director
+        of place – stated ...", "a letter signed by Dr X", "In a letter to practices, Dr X
+        explained ..."), or, for a letter, someone writing to someone ("Dr X wrote to all
+        NHS organisations ..."): a signed letter is its signatory's words."""
+        lemma = noun.lemma_.lower()
+        for tok in reversed(self.doc[:noun.i]):
+            if self.in_quote(tok.idx):
+                continue
+            if lemma == "letter" and tok.lemma_.lower() == "write" and tok.pos_ == "VERB" and \
+                    any(c.dep_ == "prep" and c.lower_ == "to" for c in tok.children):
+                return self._person_subject(tok)
+            if tok.lemma_.lower() != lemma or tok.pos_ != "NOUN":
+                continue
             for verb in tok.children:
                 if verb.dep_ not in ("acl", "relcl") or verb.lemma_.lower() not in _AUTHORING:
                     continue
@@ -1326,18 +1336,9 @@ class _Context:
                     return self.person_at(name.idx, name.idx + len(name))
             head = tok.head
             if tok.dep_ == "pobj" and head.dep_ == "prep" and head.lower_ in ("in", "through"):
-                # "In a letter sent to practices, Dr Amanda Doyle explained that …": the
-                # person who speaks through the letter wrote it.
+                # the person who speaks through the letter wrote it
                 return self._person_subject(head.head)
             return None
-        if noun.lemma_.lower() == "letter":
-            # "Dr Adam Janjua wrote to the ICBs …", then "the letter added": the letter is
-            # what he wrote.
-            for tok in reversed(self.doc[:noun.i]):
-                if tok.lemma_.lower() == "write" and tok.pos_ == "VERB" and \
-                        not self.in_quote(tok.idx) and any(
-                            c.dep_ == "prep" and c.lower_ == "to" for c in tok.children):
-                    return self._person_subject(tok)
         return None
 
     def _person_subject(self, verb: Token) -> dict[str, Any] | None:
