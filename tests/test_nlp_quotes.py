@@ -277,6 +277,14 @@ def test_a_fronted_participle_is_not_the_speaker_and_a_short_form_is_not_its_nam
     assert _speakers(doc) == [("the National Pharmacy Association", None)]
 
 
+def test_fragments_of_one_sentence_share_the_speaker_named_after_the_last(nlp):
+    doc = nlp("In a letter to local leaders, NHS England said it expects more demand.\n\n"
+              "\u201cGiven the scale of the challenges they face\u201d the NHS must keep "
+              "providing \u201cmutual aid with our colleagues in social care\u201d, wrote "
+              "chief executive Sir Simon Stevens.")
+    assert _speakers(doc) == [("Sir Simon Stevens", "nhs-england")] * 2
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

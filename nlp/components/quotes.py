@@ -399,6 +399,14 @@ class QuoteFinder:
             found = self._from_side(ctx, q, side)
             if found is not None:
                 return found
+        # "'Given the challenges they face' the NHS must continue providing 'mutual aid …',
+        # wrote Sir Simon Stevens": fragments of one sentence share the speaker named after
+        # the last of them.
+        later = self._next_in_sentence(ctx, q)
+        if later is not None:
+            found = self._from_side(ctx, later, "post")
+            if found is not None:
+                return found
         # "X described the award as '…'", "the report said the '…' has meant that '…'": a
         # quotation inside a clause belongs to the subject of the verb that governs it.
         found = self._from_governor(ctx, q)
@@ -445,6 +453,20 @@ class QuoteFinder:
             if found is not None:
                 return found
         return None, None
+
+    @staticmethod
+    def _next_in_sentence(ctx: _Context, q: Quotation) -> Quotation | None:
+        """The next quotation when only a few words of the same sentence lie between (the
+        caller has found no speaker in them)."""
+        if q.close is None:
+            return None
+        later = next((o for o in ctx.quotes if o.open > q.close), None)
+        if later is None:
+            return None
+        gap = ctx.text[q.close + 1:later.open]
+        if "\n" in gap or _SENTENCE_END.search(gap) or len(gap.split()) > 15:
+            return None
+        return later
 
     def _page_voices(self, ctx: _Context) -> list[dict[str, Any]]:
         """Statements a page's layout attributes (``voices.toml``): the answer to a written
