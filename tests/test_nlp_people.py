@@ -76,6 +76,14 @@ def test_people_known_office_holder_speaks_for_the_office_of_the_day(nlp):
     assert _people_on(nlp, text, None) == [("Mr Streeting", None)]
 
 
+def test_people_undated_office_holder_takes_the_office_the_page_names(nlp):
+    # No date, two bodies in his terms; the page calls someone the health secretary, and
+    # of his bodies only the department is that office's.
+    text = ("The reforms will make general practice popular again, the health secretary has "
+            "told MPs. Mr Streeting said the contract would be fair to practices.")
+    assert _people_on(nlp, text, None) == [("Mr Streeting", "dhsc")]
+
+
 def test_people_office_holder_read_against_the_date_the_page_states(nlp):
     # No date came with the text, but its first line gives one: that is the article's date,
     # as it is for the events' relative dates.

@@ -226,7 +226,7 @@ class PeopleFinder:
             person["mentions"].sort()
             if person["actor_id"] is None:
                 person["actor_id"] = self._party_label(doc.text, person) or self._office_of(
-                    person["name"], doc._.pcnwatch_date)
+                    person["name"], doc._.pcnwatch_date, doc)
             if person["actor_id"] and self._abroad(doc) and (
                     self._registry().get(person["actor_id"]).kind == "government"):
                 # "Minister Harris" on a page about Ireland is not a UK minister.
@@ -264,9 +264,13 @@ class PeopleFinder:
         """A role word that is no title: "Chair" is a role, "Professor" a title."""
         return tok.lower_ in self.role_words and tok.text not in self.titles
 
-    def _office_of(self, name: str, published: date | None) -> str | None:
+    def _office_of(self, name: str, published: date | None, doc: Doc | None = None
+                   ) -> str | None:
         """The body a known office holder spoke for on the article's date (``office_holder``
-        in ``roles.toml``), for a person the text gives no body: "Mr Streeting told MPs"."""
+        in ``roles.toml``), for a person the text gives no body: "Mr Streeting told MPs".
+        With no date, the one body of their terms that an office the page names stands for
+        ("the health secretary has told MPs" on an undated page: Wes Streeting is dhsc, not
+        labour as before 2024)."""
         words = _folded_name(name, self.name_extras)
         if not words:
             return None
@@ -279,6 +283,10 @@ class PeopleFinder:
             return None
         if published is None:
             bodies = {body for body, _, _ in terms}
+            if len(bodies) > 1 and doc is not None:
+                text = doc.text.lower()
+                bodies &= {body for office, body in self.implied.items()
+                           if isinstance(body, str) and office in text}
             return bodies.pop() if len(bodies) == 1 else None
         return next((body for body, start, end in terms
                      if start <= published and (end is None or published <= end)), None)
