@@ -84,6 +84,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         _LEAD + r"\b(?P<month>" + _MONTH_RE + r")\s+" + _DAY + r"\b(?!\s*(?:,\s*)?(?:19|20)\d\d)",
         re.I)),
     ("christmas", re.compile(_LEAD + r"\bchristmas\b", re.I)),
+    # "April next year", "in March last year": the month of that calendar year, before
+    # "next year" and "last year" alone can take the words.
+    ("month", re.compile(
+        _LEAD + r"\b(?P<month>january|february|march|april|may|june|july|august|september"
+        r"|october|november|december)\s+(?P<rel>this|next|last)\s+year\b", re.I)),
     ("financial_year", re.compile(
         r"\b(?P<which>the\s+coming|the\s+next|next|this|the\s+current|the\s+new)\s+"
         r"(?P<kind>(?:financial|contract|nhs|fiscal)\s+)?year\b", re.I)),

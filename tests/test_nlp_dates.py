@@ -113,6 +113,15 @@ def test_this_year_is_the_calendar_year_not_the_nhs_year():
     assert resolve_date("last financial year", date(2020, 2, 14)) == date(2018, 4, 1)
 
 
+def test_a_month_of_next_or_last_year_is_that_month():
+    # "next year" alone is the next NHS year; with a month it is that month
+    pub = date(2024, 11, 11)
+    assert resolve_date("15% from April next year", pub) == date(2025, 4, 1)
+    assert resolve_date("agreed by March next year", pub) == date(2025, 3, 1)
+    assert resolve_date("announced in June last year", pub) == date(2023, 6, 1)
+    assert resolve_date("due from May this year", pub) == date(2024, 5, 1)
+
+
 def test_last_month_is_the_month_before_publication():
     assert resolve_date("confirmed in a letter last month", date(2024, 8, 1)) == date(2024, 7, 1)
 
