@@ -285,6 +285,15 @@ def test_fragments_of_one_sentence_share_the_speaker_named_after_the_last(nlp):
     assert _speakers(doc) == [("Sir Simon Stevens", "nhs-england")] * 2
 
 
+def test_what_a_passive_verb_acts_on_does_not_speak(nlp):
+    # "GP partners may be directed …": the partners are told, the chair speaks
+    doc = nlp("In an update, GPC England chair Dr Ann Field said the ballot will open on "
+              "Monday.\n\nAs part of the action, GP partners may be directed to stop "
+              "investigations \u2018which should have taken place in the hospital "
+              "setting\u2019.")
+    assert _speakers(doc) == [("Dr Ann Field", "bma-gpc")]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

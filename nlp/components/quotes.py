@@ -583,6 +583,10 @@ class QuoteFinder:
             subject = self._subject(tok, lo, hi, guess=False)
             if subject is None or ctx.in_quote(subject.idx) or subject.i > first.i:
                 continue
+            if subject.dep_ == "nsubjpass":
+                # "The range of pharmacy services is promised to be expanded – '…'": what a
+                # passive verb acts on says nothing.
+                continue
             found = ctx.resolve(subject, lo, hi, q.open,
                                 strict=subject.lemma_.lower() not in self.document_nouns)
             if found is None or found[0] is None:
