@@ -294,6 +294,17 @@ def test_what_a_passive_verb_acts_on_does_not_speak(nlp):
     assert _speakers(doc) == [("Dr Ann Field", "bma-gpc")]
 
 
+def test_a_bodys_own_office_named_first_is_the_person_who_holds_it_below(nlp):
+    # a caption names her first without a role; the role comes with a later mention
+    doc = nlp("NHS England\u2019s Richard Cattell and Alison Hemsworth presenting at the "
+              "conference\n\nIt is \u201conly a matter of time\u201d before pharmacy "
+              "technicians join networks, NHS England\u2019s assistant head of primary care "
+              "policy has said.\n\nNHS England is looking at the reimbursement model, "
+              "Alison Hemsworth, NHS England\u2019s assistant head of primary care policy for "
+              "pharmacy, said last week.")
+    assert _speakers(doc) == [("Alison Hemsworth", "nhs-england")]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

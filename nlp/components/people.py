@@ -188,6 +188,13 @@ class PeopleFinder:
                 continue
             person["mentions"].append([span.start_char, span.end_char])
             covered.update(range(span.start, span.end))
+            if person["role"] is None and person["actor_id"] is not None:
+                # "NHS England's Richard Cattell and Alison Hemsworth" in a caption, then
+                # "Alison Hemsworth, NHS England's assistant head of policy, said": the
+                # later mention gives the role of the same body.
+                role, actor_id = self._press_checked(*self._role(doc, span, actor_at))
+                if role and actor_id == person["actor_id"]:
+                    person["role"] = role
             if person["role"] is None and person["actor_id"] is None:
                 role, actor_id = self._press_checked(*self._role(doc, span, actor_at))
                 if role or actor_id:

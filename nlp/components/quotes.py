@@ -1316,7 +1316,10 @@ class _Context:
         """Who a definite role ("the chair", "the GPC chair", "the prime minister") points
         back to, by ``earlier_speaker``. When the phrase names a body, only a person of
         that body will do, not a speaker who merely had the same word in their name."""
-        if phrase[0].lower_ != "the" or subject.lower_ not in self.finder.speaker_nouns:
+        # "the chair", or a body's own: "NHS England's assistant head of policy"
+        owned = body is not None and any(t.tag_ == "POS" for t in phrase[:6])
+        if (phrase[0].lower_ != "the" and not owned) or \
+                subject.lower_ not in self.finder.speaker_nouns:
             return None
         earlier = self.earlier_speaker(subject, at_char)
         if earlier is None and body is not None:
