@@ -305,6 +305,20 @@ def test_a_bodys_own_office_named_first_is_the_person_who_holds_it_below(nlp):
     assert _speakers(doc) == [("Alison Hemsworth", "nhs-england")]
 
 
+def test_the_mps_and_then_they_speak_for_the_committee_last_named(nlp):
+    doc = nlp("The Public Accounts Committee published its report on GP access.\n\nThe MPs "
+              "said NHS bosses \u2018still lack a credible plan for ensuring there are enough "
+              "GPs\u2019.\n\nThey added: \u2018NHS England has several initiatives in place to "
+              "boost recruitment.\u2019")
+    assert _speakers(doc) == [("Public Accounts Committee", "public-accounts-committee")] * 2
+    # "they" that does not follow the committee's words is left alone: more often a group
+    # of people than one body
+    doc = nlp("The Public Accounts Committee published its report on GP access.\n\nGP "
+              "partners in Kent met on Monday.\n\nThey said: \u2018We cannot keep our doors "
+              "open much longer on this funding.\u2019")
+    assert [actor for _, actor in _speakers(doc)] != ["public-accounts-committee"]
+
+
 def test_its_chair_is_the_chair_of_the_body_in_focus(nlp):
     doc = nlp("The RCGP was more measured than the BMA in its response.\n\n\u201cThere is "
               "some welcome extra money, but it will not solve the workforce crisis,\u201d "

@@ -315,6 +315,7 @@ class QuoteFinder:
         self.person_pronouns = frozenset(data["person_pronouns"])
         self.body_pronouns = frozenset(data["body_pronouns"])
         self.body_nouns = frozenset(data.get("body_nouns", ()))
+        self.member_nouns = frozenset(data.get("member_nouns", ()))
         self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.policy_documents = frozenset(data.get("policy_documents", ()))
         self.source_nouns = frozenset(data.get("source_nouns", ()))
@@ -1511,6 +1512,12 @@ class _Context:
                 return True
         return False
 
+    def last_of_kind(self, kind: str, before: int) -> Span | None:
+        """The last body of ``kind`` named before ``before``, outside quotations."""
+        found = [span for span in self.actors if span.start_char < before
+                 and span.label_ == kind and not self.in_quote(span.start_char)]
+        return max(found, key=lambda span: span.start_char) if found else None
+
     def last_body(self, before: int) -> Span | None:
         """The body in focus: the last one named as a subject, else the last one named;
         media only when no other body was named."""
@@ -1664,6 +1671,18 @@ class _Context:
             # "In our reply we wrote: …" in the LMC's own newsletter: the LMC speaks.
             return (self.actor_names.get(self.home.kb_id_, self.home.text),
                     self.home.kb_id_)
+        if [t.lower_ for t in phrase] == ["the", word] and word in self.finder.member_nouns:
+            # "The MPs said NHS bosses '…'" after a committee's report: its members speak
+            # for the committee last named.
+            committee = self.last_of_kind("parliament", at_char)
+            if committee is not None:
+                return self.full_name(committee.kb_id_), committee.kb_id_
+        if word == "they" and self.attributed:
+            # "… They added: '…'": the committee's members again
+            last = self.attributed[-1][1]
+            if last["actor_id"] and self.finder.registry().is_known(last["actor_id"]) and \
+                    self.finder.registry().get(last["actor_id"]).kind == "parliament":
+                return last["speaker"], last["actor_id"]
         if word in self.finder.body_pronouns:
             if word == "we":
                 return None if strict else (subject.text, None)
