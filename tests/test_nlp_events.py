@@ -293,6 +293,13 @@ GOV = ("the Government", "government", "government")
         # two policy makers as one subject both act
         ("NHS England and the Government unveiled a new plan for GP access.", [NE, GOV],
          {("nhs-england", "announce"), ("government", "announce")}),
+        # money that is lacking, or raised in tax, is no funding
+        ("The national insurance rise was set by the Government. Without extra funding to "
+         "cover the additional costs, practices will close.", [GOV], set()),
+        ("In the budget the Government announced that employer contributions would increase "
+         "to 15 per cent for GP practices, to raise an extra \u00a340 billion a year in tax.",
+         [GOV],
+         {("government", "announce")}),
     ],
 )
 def test_events_precision_rules(events_nlp, text, actors, expected):

@@ -374,6 +374,8 @@ class EventExtractor:
                     continue  # a heading ("Funding for practices") reports no act
                 if kind == "nouns" and self._noun_in_background(head):
                     continue  # "since the 2019 deal", "without agreement", "is a fair deal"
+                if kind == "verbs" and self._under_background_prep(head):
+                    continue  # "without extra funding to cover the costs": what is lacking
                 in_quote = any(a <= trigger.start_char < b for a, b in quoted)
                 if kind == "verbs" and action != "require" and \
                         trigger.text.lower() not in self.recipient_verbs and \
@@ -1060,6 +1062,16 @@ class EventExtractor:
                 if tok.lemma_.lower() in self.publish_verbs and not self._realised(tok):
                     return True
                 break
+        return head.dep_ == "pobj" and head.head.lower_ in self.background_preps
+
+    def _under_background_prep(self, verb: Token) -> bool:
+        """A verb describing a noun inside "without", "since", "despite" … ("Without extra
+        funding to cover the additional costs, they warn …"): no act is reported."""
+        if verb.dep_ not in ("acl", "relcl", "advcl"):
+            return False
+        head = verb.head
+        if head.dep_ == "prep":  # the parser may hang the verb on "without" itself
+            return head.lower_ in self.background_preps
         return head.dep_ == "pobj" and head.head.lower_ in self.background_preps
 
     @staticmethod
