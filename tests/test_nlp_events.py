@@ -293,6 +293,11 @@ GOV = ("the Government", "government", "government")
         # two policy makers as one subject both act
         ("NHS England and the Government unveiled a new plan for GP access.", [NE, GOV],
          {("nhs-england", "announce"), ("government", "announce")}),
+        # boosting access is an aim; boosting funding gives money
+        ("NHS England has plans to boost access to GP appointments this winter.", [NE],
+         set()),
+        ("NHS England will boost network funding by \u00a330m this winter.", [NE],
+         {("nhs-england", "fund")}),
         # money that is lacking, or raised in tax, is no funding
         ("The national insurance rise was set by the Government. Without extra funding to "
          "cover the additional costs, practices will close.", [GOV], set()),
