@@ -293,6 +293,9 @@ GOV = ("the Government", "government", "government")
         # two policy makers as one subject both act
         ("NHS England and the Government unveiled a new plan for GP access.", [NE, GOV],
          {("nhs-england", "announce"), ("government", "announce")}),
+        # a pledge recalled with its maker named is an act (background), even "first" made
+        ("Practices have lost 1,600 GPs since DHSC first pledged to add 5,000 GPs to general "
+         "practice.", [DHSC], {("dhsc", "announce")}),
         # boosting access is an aim; boosting funding gives money
         ("NHS England has plans to boost access to GP appointments this winter.", [NE],
          set()),

@@ -848,8 +848,12 @@ class EventExtractor:
         contract is expected to be published", "CCGs had to step in"."""
         if trigger[0].lower_ == "had" and trigger[0].tag_ == "VBD":
             return True
-        if any(c.dep_ == "advmod" and c.lower_ in self.history_adverbs for c in head.children):
-            return True  # "the service, first proposed in 2019, is delayed": its history
+        if head.dep_ in ("acl", "relcl", "amod", "advcl") and head.tag_ == "VBN" and any(
+                c.dep_ == "advmod" and c.lower_ in self.history_adverbs for c in head.children):
+            # "the service, first proposed in 2019, is delayed": its history. A maker named
+            # doing it ("since Jeremy Hunt first pledged to add 5,000 GPs") is an act
+            # recalled, which the timeline keeps as background.
+            return True
         for tok in self._chain(head):
             lemma = tok.lemma_.lower()
             if lemma not in self.expectation_heads:
