@@ -876,7 +876,11 @@ class QuoteFinder:
                 continue
             subject = self._subject(tok, span.start, span.end, guess=False)
             if subject is None:
-                person = self._named_with_role_before(ctx, tok, span)
+                # "In a letter to Jones, Katie Bramall-Stainer, chair of the BMA's GP
+                # committee, said that …": the parser joined the name to the phrase in
+                # front and left the verb no subject.
+                named = self._name_with_role(tok, span.start, tok)
+                person = ctx.person_at(named.idx, named.idx + len(named)) if named else None
                 if person is not None:
                     return person["name"], person.get("actor_id")
                 continue
@@ -884,25 +888,6 @@ class QuoteFinder:
             if ctx.strong(found, subject):
                 return found
         return None
-
-    @staticmethod
-    def _named_with_role_before(ctx: _Context, verb: Token, span: Span) -> dict[str, Any] | None:
-        """"In a letter to Jones, Katie Bramall-Stainer, chair of the BMA's GP committee, said
-        that …": the parser joined the name to the phrase in front and left the verb no
-        subject. The person named last before the verb speaks when only her role (no other
-        verb) stands between."""
-        found = None
-        for start, end, person in ctx.person_mentions:
-            if start >= verb.idx:
-                break
-            if start >= span.start_char and not ctx.in_quote(start):
-                found = (end, person)
-        if found is None:
-            return None
-        between = ctx.doc.char_span(found[0], verb.idx, alignment_mode="expand")
-        if between is None or any(t.pos_ in ("VERB", "AUX") for t in between):
-            return None
-        return found[1]
 
     def _pre_fragment(self, ctx: _Context, q: Quotation) -> tuple[int, int]:
         text = ctx.text
@@ -954,9 +939,11 @@ class QuoteFinder:
     @staticmethod
     def _name_with_role(verb: Token, lo: int, chosen: Token) -> Token | None:
         """"Dr Duncan Gooch, GP and chair of the network at the NHS Confederation said": the
-        parser took a word of the role for the subject; the person the role follows (set off
-        by a comma, with no verb before the speech verb) speaks."""
+        parser took a word of the role (``chosen``, or the verb itself when it found no
+        subject) for the subject; the person the role follows, set off by a comma with no
+        verb before the speech verb, speaks. The last such person before it."""
         doc = verb.doc
+        best: Span | None = None
         for person in doc._.pcnwatch_people or []:
             for start, end in person["mentions"]:
                 if not (doc[lo].idx <= start and end <= chosen.idx):
@@ -966,9 +953,10 @@ class QuoteFinder:
                         t.pos_ in ("VERB", "AUX") for t in after):
                     continue
                 name = doc.char_span(start, end, alignment_mode="expand")
-                if name is not None and chosen.i >= after.start:
-                    return name[-1]
-        return None
+                if name is not None and chosen.i >= after.start and (
+                        best is None or name.start > best.start):
+                    best = name
+        return best[-1] if best is not None else None
 
     def _subject(self, verb: Token, lo: int, hi: int, guess: bool = True) -> Token | None:
         # "was described by Dr X as …": the agent of a passive speech verb is the speaker.
