@@ -27,10 +27,11 @@ _ARTICLE = {
     "topics": "every topic of the article, most prominent first",
     "article_id": "the article's number in table article",
 }
-# Measured on real pages (README, "How good is the analysis?"), this margin does not track
-# whether a stance is right, so it must not be read as a probability.
-_CONFIDENCE = ("how strongly the cue phrases point one way, 0 to 1; not a probability of being "
-               "right: on real pages stances at 0.6 and at 0.9 are right about as often")
+# What nlp/components/confidence.py sets; how well it ranks on real pages is measured in the
+# README ("How good is the analysis?"), so the description promises no more than that.
+_CONFIDENCE = ("the probability, learned from labelled real pages, that the stance label is "
+               "right (0.05 to 0.95); it ranks right stances above wrong ones more often than "
+               "not, but read the evidence before relying on one")
 _STANCE = "support, oppose, mixed or neutral"
 _ACTION = "announce, propose, require, reduce, delay, fund, agree or withdraw"
 
