@@ -17,6 +17,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .components import extension
 from .errors import BadDate, BadRecord, NlpError, NotEnglish, NotPlainText, TextTooLong
 from .pipeline import default_pipeline
 from .registry import load_registry, read_data_file
@@ -88,10 +89,6 @@ def _prepare(record: Any, nlp: Language, check_html: bool = True) -> Doc:
     return doc
 
 
-def _ext(doc: Doc, name: str) -> Any:
-    return getattr(doc._, name, None) if Doc.has_extension(name) else None
-
-
 def _depth(registry: Any, actor_id: str) -> int:
     """How many parents an actor has (0 for a top-level body, or an unknown id)."""
     depth, seen = 0, {actor_id}
@@ -108,7 +105,7 @@ def _depth(registry: Any, actor_id: str) -> int:
 def analysis_from_doc(doc: Doc) -> dict[str, Any]:
     """The contract section 2 fields (all but ``id``) read from an analysed Doc."""
     registry = load_registry()
-    names = _ext(doc, "pcnwatch_actor_names") or {}
+    names = extension(doc, "pcnwatch_actor_names") or {}
     counts: dict[str, int] = {}
     for span in doc.spans.get("pcnwatch_actors", []):
         counts[span.kb_id_] = counts.get(span.kb_id_, 0) + 1
@@ -116,7 +113,8 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
     # MP's party in a debate record): it is still an actor of the article, mentioned once
     # per quote or statement.
     named = set(counts)
-    spoke = [*(_ext(doc, "pcnwatch_quotes") or []), *(_ext(doc, "pcnwatch_reported") or [])]
+    spoke = [*(extension(doc, "pcnwatch_quotes") or []),
+             *(extension(doc, "pcnwatch_reported") or [])]
     for q in spoke:
         if q.get("actor_id") and q["actor_id"] not in named:
             counts[q["actor_id"]] = counts.get(q["actor_id"], 0) + 1
@@ -126,23 +124,23 @@ def analysis_from_doc(doc: Doc) -> dict[str, Any]:
         actors.append({"id": actor_id, "name": names.get(actor_id, actor.name),
                        "kind": actor.kind, "mentions": mentions})
     people = [{"name": p["name"], "role": p.get("role"), "actor_id": p.get("actor_id")}
-              for p in _ext(doc, "pcnwatch_people") or []]
+              for p in extension(doc, "pcnwatch_people") or []]
     quotes = [{"text": q["text"], "speaker": q.get("speaker"), "actor_id": q.get("actor_id"),
                "stance": q.get("stance"), "confidence": q.get("confidence"),
                "evidence": list(q.get("evidence") or []), "cues": list(q.get("cues") or []),
                "start": q["start"], "end": q["end"]}
-              for q in _ext(doc, "pcnwatch_quotes") or []]
+              for q in extension(doc, "pcnwatch_quotes") or []]
     stances = [{"actor_id": s["actor_id"], "stance": s["stance"],
                 "confidence": s.get("confidence"), "evidence": list(s.get("evidence") or []),
                 "cues": list(s.get("cues") or [])}
-               for s in _ext(doc, "pcnwatch_stances") or []]
+               for s in extension(doc, "pcnwatch_stances") or []]
     # A body before its committees (bma before bma-gpc): readers who fold committees into
     # their parent body, as the dev-set scorer does, keep the committee's more specific word.
     stances.sort(key=lambda s: _depth(registry, s["actor_id"]))
     events = [{"action": e["action"], "actor_id": e.get("actor_id"), "object": e.get("object"),
                "date": _iso(e.get("date")), "sentence": e.get("sentence")}
-              for e in _ext(doc, "pcnwatch_events") or []]
-    topics = list(_ext(doc, "pcnwatch_topics") or [])
+              for e in extension(doc, "pcnwatch_events") or []]
+    topics = list(extension(doc, "pcnwatch_topics") or [])
     return {"actors": actors, "people": people, "quotes": quotes, "stances": stances,
             "events": events, "topics": topics}
 

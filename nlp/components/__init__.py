@@ -13,6 +13,7 @@ out once per Doc and kept in its user data the same way.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from spacy.tokens import Doc
 
@@ -38,6 +39,12 @@ def _get_date(doc: Doc) -> date | None:
         doc.user_data[_DATE_KEY] = found.isoformat() if found else None
     value = doc.user_data[_DATE_KEY]
     return date.fromisoformat(value) if value else None
+
+
+def extension(doc: Doc, name: str) -> Any:
+    """The value of ``doc._.<name>``, or None when no component of this pipeline registered
+    the extension (a pipeline built without it)."""
+    return getattr(doc._, name) if Doc.has_extension(name) else None
 
 
 if not Doc.has_extension("pcnwatch_published"):

@@ -30,6 +30,7 @@ from spacy.tokens import Doc
 
 from ..errors import DataFileError
 from ..registry import KINDS, Registry
+from . import extension
 from ._data import pipeline_registry, read_component_data, write_component_data
 
 __all__ = ["ConfidenceModel", "StanceConfidence", "actor_features", "quote_features"]
@@ -42,10 +43,6 @@ SPEAKER_KINDS = (*sorted(KINDS), "none")
 # The model's output is kept inside these bounds: a few hundred labelled stances cannot
 # vouch for certainty either way.
 FLOOR, CEILING = 0.05, 0.95
-
-
-def _ext(doc: Doc, name: str) -> Any:
-    return getattr(doc._, name) if Doc.has_extension(name) else None
 
 
 def _speaker(actor_id: str | None, registry: Registry) -> tuple[str, bool]:
@@ -162,7 +159,7 @@ class StanceConfidence:
     def __call__(self, doc: Doc) -> Doc:
         registry = pipeline_registry(self.nlp)
         # A pipeline built without the stance component has no stances to weigh.
-        quotes = _ext(doc, "pcnwatch_quotes") or []
+        quotes = extension(doc, "pcnwatch_quotes") or []
         if not self._checked:
             # Checked once, on an empty reading, so a mismatch fails on the first article.
             self.model.check("quote", quote_features({}, registry))
@@ -172,7 +169,7 @@ class StanceConfidence:
             if "stance" in quote:
                 quote["confidence"] = self.model.probability(
                     "quote", quote_features(quote, registry))
-        for stance in _ext(doc, "pcnwatch_stances") or []:
+        for stance in extension(doc, "pcnwatch_stances") or []:
             stance["confidence"] = self.model.probability(
                 "actor", actor_features(stance, quotes, registry))
         return doc

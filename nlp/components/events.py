@@ -46,6 +46,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..dates import find_dates
+from . import extension
 from ._data import pipeline_registry, read_component_data, write_component_data
 from ._syntax import name_root
 from .stance import CueMatch, CuePhrases
@@ -129,10 +130,6 @@ def _inflections(verb: str) -> set[str]:
     if verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
         forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}  # "scrapped", "cutting"
     return forms - {verb}
-
-
-def _ext(doc: Doc, name: str) -> Any:
-    return getattr(doc._, name) if Doc.has_extension(name) else None
 
 
 def _dated(clause: Token) -> bool:
@@ -292,7 +289,7 @@ class EventExtractor:
         quoted = self._quoted_ranges(doc)
         # A policy maker's own words (its letter, its plan) state its acts in any person: "the
         # Chancellor set out a commitment to publish a recovery plan".
-        maker_quotes = [(q["start"], q["end"]) for q in _ext(doc, "pcnwatch_quotes") or []
+        maker_quotes = [(q["start"], q["end"]) for q in extension(doc, "pcnwatch_quotes") or []
                         if q.get("actor_id") and self.is_policy_maker(q["actor_id"])]
         reported_other = self._reported_by_others(doc)
         events: list[dict[str, Any]] = []
@@ -479,13 +476,13 @@ class EventExtractor:
             (at, actor) for at, actor, agent in self._acting_makers(doc, actors, published)
             if not (agent and any(a <= at < b and actor != other
                                   for a, b, other in named_acts))])
-        home = _ext(doc, "pcnwatch_home")
+        home = extension(doc, "pcnwatch_home")
         if home and self.is_policy_maker(home):
             # A policy maker's own page ("I am pleased to announce that agreement has been
             # reached"): its unnamed acts are its own until it names another maker acting.
             acting.insert(0, (-1, home))
         spoken = [(q["start"], q["end"], q["actor_id"])
-                  for q in _ext(doc, "pcnwatch_quotes") or []
+                  for q in extension(doc, "pcnwatch_quotes") or []
                   if q.get("actor_id") and self.is_policy_maker(q["actor_id"])]
         for event in events:
             if event.pop("via") == "unnamed":
@@ -631,7 +628,7 @@ class EventExtractor:
         spans = list(doc.spans["pcnwatch_actors"]) if "pcnwatch_actors" in doc.spans else []
         taken = {i for s in spans for i in range(s.start, s.end)}
         kinds = {s.kb_id_: s.label_ for s in spans}
-        for person in _ext(doc, "pcnwatch_people") or []:
+        for person in extension(doc, "pcnwatch_people") or []:
             actor_id = person.get("actor_id")
             if not self.is_policy_maker(actor_id):
                 continue
@@ -667,7 +664,7 @@ class EventExtractor:
                     continue  # "in 2014 NHS England set out ...": history, not today's maker
                 acting.append((span.start_char, span.kb_id_, root.dep_ == "pobj"
                                and root.head.dep_ == "agent"))
-        for rep in _ext(doc, "pcnwatch_reported") or []:
+        for rep in extension(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id")
             if rep.get("verb") == "answer":
                 continue  # a minister's written answer explains policy; it shows no one acting
@@ -732,7 +729,7 @@ class EventExtractor:
     def _quoted_ranges(doc: Doc) -> list[tuple[int, int]]:
         """Character ranges of direct quotations (four words or more) in each paragraph; an
         unclosed opening quote runs to the end of its paragraph, as the press writes them."""
-        ranges = [(q["start"], q["end"]) for q in _ext(doc, "pcnwatch_quotes") or []]
+        ranges = [(q["start"], q["end"]) for q in extension(doc, "pcnwatch_quotes") or []]
         text = doc.text
         pos = 0
         for para in re.split(r"(\n\s*\n)", text):
@@ -748,7 +745,7 @@ class EventExtractor:
         # The press reports acts ("cut to two, the HSJ reported"); it does not claim them.
         media = {s.kb_id_ for s in doc.spans.get("pcnwatch_actors", [])
                  if s.label_ in _REPORTING_KINDS}
-        for rep in _ext(doc, "pcnwatch_reported") or []:
+        for rep in extension(doc, "pcnwatch_reported") or []:
             actor_id = rep.get("actor_id") or ""
             if rep.get("verb") in self.act_verbs or actor_id in media or (
                     actor_id and self.is_policy_maker(actor_id)) or (
@@ -1258,7 +1255,7 @@ class EventExtractor:
     def _muted_quotes(self, doc: Doc) -> list[tuple[int, int]]:
         """Token ranges of quotes by speakers who are not policy makers."""
         muted = []
-        for quote in _ext(doc, "pcnwatch_quotes") or []:
+        for quote in extension(doc, "pcnwatch_quotes") or []:
             actor_id = quote.get("actor_id") or ""
             if actor_id and self.is_policy_maker(actor_id):
                 continue

@@ -41,6 +41,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..registry import Registry, load_registry
+from . import extension
 from ._data import pipeline_registry, read_component_data, write_component_data
 from ._syntax import lemma_in, misparsed_main_verb, name_root, reported_within
 
@@ -918,10 +919,6 @@ def _statement_key(text: str) -> str:
     return " ".join("".join(ch for ch in text if ch not in _QUOTE_MARKS).split()).lower()
 
 
-def _ext(doc: Doc, name: str) -> Any:
-    return getattr(doc._, name) if Doc.has_extension(name) else None
-
-
 class StanceTagger:
     """Sets quote stances and one stance per speaking actor (doc._.pcnwatch_stances)."""
 
@@ -957,7 +954,7 @@ class StanceTagger:
         if len(doc) >= self.judge.settings["article_tokens"] and not (
                 self.judge.general_practice.find(forms)):
             return self._elsewhere(doc)
-        quotes = _ext(doc, "pcnwatch_quotes") or []
+        quotes = extension(doc, "pcnwatch_quotes") or []
         quote_ranges: list[tuple[int, int]] = []
         for quote in quotes:
             rng = _token_range(doc, quote["start"], quote["end"])
@@ -980,11 +977,11 @@ class StanceTagger:
         """An article that never names general practice (dentistry, hospitals, another
         country's doctors) takes no side on its policy: everyone in it is neutral."""
         cue = "not about general practice"
-        for quote in _ext(doc, "pcnwatch_quotes") or []:
+        for quote in extension(doc, "pcnwatch_quotes") or []:
             quote.update(stance="neutral", confidence=0.7, evidence=[], cues=[cue])
         speakers: dict[str, str] = {}
-        for item in [*(_ext(doc, "pcnwatch_quotes") or []),
-                     *(_ext(doc, "pcnwatch_reported") or [])]:
+        for item in [*(extension(doc, "pcnwatch_quotes") or []),
+                     *(extension(doc, "pcnwatch_reported") or [])]:
             if item.get("actor_id"):
                 speakers.setdefault(item["actor_id"], item.get("text") or "")
         doc._.pcnwatch_stances = [
@@ -1015,7 +1012,7 @@ class StanceTagger:
             for span in doc.spans["pcnwatch_actors"]:
                 if span.kb_id_:
                     mentions.append((span.start, span.end, span.kb_id_, span.label_))
-        for person in _ext(doc, "pcnwatch_people") or []:
+        for person in extension(doc, "pcnwatch_people") or []:
             if not person.get("actor_id"):
                 continue
             rng = _token_range(doc, person["start"], person["end"])
@@ -1126,13 +1123,13 @@ class StanceTagger:
                 words = _own_words(doc, (sent.start, end), holes)
                 for actor_id in _voices(quote):
                     add(actor_id, lead, words)
-        for item in _ext(doc, "pcnwatch_reported") or []:
+        for item in extension(doc, "pcnwatch_reported") or []:
             rng = _token_range(doc, item["start"], item["end"])
             if rng:
                 parts, words = _subtract(rng, holes), _own_words(doc, rng, holes)
                 for actor_id in _voices(item):
                     add(actor_id, parts, words)
-        home = _ext(doc, "pcnwatch_home")
+        home = extension(doc, "pcnwatch_home")
         if home:
             # A body's own page (a newsletter, a statement): what "we" say is the body's.
             for sent in doc.sents:
@@ -1193,7 +1190,7 @@ class StanceTagger:
         """A body's own page on GP policy is all its own statement: when none of it takes a
         side in the body's voice ("we ..."), the body speaks without judging, which is
         neutral (contract section 4), not silence."""
-        home = _ext(doc, "pcnwatch_home")
+        home = extension(doc, "pcnwatch_home")
         if not home or any(item["actor_id"] == home for item in out) or (
                 home in self._silent_ids(doc)):
             return
@@ -1219,7 +1216,7 @@ class StanceTagger:
         takes no position at all."""
         have = {item["actor_id"] for item in out}
         stating = set(self.judge.settings_actions)
-        for event in _ext(doc, "pcnwatch_events") or []:
+        for event in extension(doc, "pcnwatch_events") or []:
             actor_id = event.get("actor_id")
             if (actor_id in have or event.get("action") not in stating
                     or not self.judge.is_policy_maker(actor_id)):
