@@ -188,23 +188,22 @@ class PeopleFinder:
                 continue
             person["mentions"].append([span.start_char, span.end_char])
             covered.update(range(span.start, span.end))
-            if person["role"] is None and person["actor_id"] is not None:
-                # "NHS England's Richard Cattell and Alison Hemsworth" in a caption, then
-                # "Alison Hemsworth, NHS England's assistant head of policy, said": the
-                # later mention gives the role of the same body.
+            if person["role"] is None:
                 role, actor_id = self._press_checked(*self._role(doc, span, actor_at))
-                if role and actor_id == person["actor_id"]:
+                if person["actor_id"] is None:
+                    if role or actor_id:
+                        person["role"], person["actor_id"] = role, actor_id
+                    joint = self._joint_bodies(doc, span, actor_at, actor_id)
+                    if joint:
+                        # "managing director of Eastvale & Northmoor and South Riverside
+                        # CCGs": one person for several bodies speaks for all of them, so
+                        # for no one body (realdev LABELLING.md's joint statements).
+                        person["actor_id"], person["actor_ids"] = None, joint
+                elif role and actor_id == person["actor_id"]:
+                    # "NHS England's Richard Cattell and Alison Hemsworth" in a caption,
+                    # then "Alison Hemsworth, NHS England's assistant head of policy, said":
+                    # the later mention gives the role of the same body.
                     person["role"] = role
-            if person["role"] is None and person["actor_id"] is None:
-                role, actor_id = self._press_checked(*self._role(doc, span, actor_at))
-                if role or actor_id:
-                    person["role"], person["actor_id"] = role, actor_id
-                joint = self._joint_bodies(doc, span, actor_at, actor_id)
-                if joint:
-                    # "managing director of Eastvale & Northmoor and South Riverside CCGs":
-                    # one person for several bodies speaks for all of them, so for no one
-                    # body (realdev LABELLING.md's joint statements).
-                    person["actor_id"], person["actor_ids"] = None, joint
         # "Ruth explains": a first name alone, in an interview or profile, when it is the
         # first name of one person only and nobody's surname.
         firsts: dict[str, list[dict[str, Any]]] = {}
@@ -233,7 +232,7 @@ class PeopleFinder:
             person["mentions"].sort()
             if person["actor_id"] is None:
                 person["actor_id"] = self._party_label(doc.text, person) or self._office_of(
-                    person["name"], doc._.pcnwatch_date, doc)
+                    person["name"], doc._.pcnwatch_date, doc.text)
             if person["actor_id"] and self._abroad(doc) and (
                     self._registry().get(person["actor_id"]).kind == "government"):
                 # "Minister Harris" on a page about Ireland is not a UK minister.
@@ -271,8 +270,7 @@ class PeopleFinder:
         """A role word that is no title: "Chair" is a role, "Professor" a title."""
         return tok.lower_ in self.role_words and tok.text not in self.titles
 
-    def _office_of(self, name: str, published: date | None, doc: Doc | None = None
-                   ) -> str | None:
+    def _office_of(self, name: str, published: date | None, text: str) -> str | None:
         """The body a known office holder spoke for on the article's date (``office_holder``
         in ``roles.toml``), for a person the text gives no body: "Mr Streeting told MPs".
         With no date, the one body of their terms that an office the page names stands for
@@ -290,10 +288,10 @@ class PeopleFinder:
             return None
         if published is None:
             bodies = {body for body, _, _ in terms}
-            if len(bodies) > 1 and doc is not None:
-                text = doc.text.lower()
+            if len(bodies) > 1:
+                lowered = text.lower()
                 bodies &= {body for office, body in self.implied.items()
-                           if isinstance(body, str) and office in text}
+                           if isinstance(body, str) and office in lowered}
             return bodies.pop() if len(bodies) == 1 else None
         return next((body for body, start, end in terms
                      if start <= published and (end is None or published <= end)), None)
