@@ -846,7 +846,7 @@ def test_events_an_act_in_a_policy_makers_own_words_is_its_act():
     # the question names the Government; the answer is the department's, and so is what
     # it reports
     text = ("Q Ann Field (Lab: Kentown North)\n\n\u201cWhen will the Government fix access "
-            "to general practice?\u201d\n\nA Steve Barclay (Con: North East Cambridgeshire) "
+            "to general practice?\u201d\n\nA Tom Reed (Con: Westmoor and Eastvale) "
             "\u2013 Secretary of State for Health and Social Care\n\n\u201cThere is the "
             "investment of \u00a3240m in digital telephony for practices.\u201d")
     assert acts_read_from(text, date(2023, 6, 6)) == {("dhsc", "fund")}

@@ -115,17 +115,17 @@ def test_a_quotation_inside_a_condition_is_not_said_by_the_conditions_subject(nl
 
 
 def test_he_is_the_person_last_brought_back_by_role_not_the_last_named(nlp):
-    # Marshall is named, then Kanani; "the college's chair" brings Marshall back, so "he"
-    # after it is Marshall, not Kanani, though Kanani was named last.
-    doc = nlp("Professor Martin Marshall, chair of the Royal College of GPs, said the plans "
-              "were a start.\n\nNikki Kanani, medical director for primary care at NHS "
-              "England, said the deal was \u201ca fantastic opportunity for networks to "
-              "grow\u201d.\n\nThe college\u2019s chair added that more needed to be done. "
-              "\u201cPractices are still under enormous pressure and need more help,\u201d "
+    # Marsh is named, then Okafor; "the college's chair" brings Marsh back, so "he" after
+    # it is Marsh, not Okafor, though Okafor was named last.
+    doc = nlp("Professor Tom Marsh, chair of the Royal College of GPs, said the plans were "
+              "a first step.\n\nSara Okafor, medical director for primary care at NHS "
+              "England, called the deal \u201ca real chance for networks to take on more "
+              "staff\u201d.\n\nThe college\u2019s chair added that it was not enough. "
+              "\u201cSurgeries are still stretched thin and need much more support,\u201d "
               "he said.")
     first, second = doc._.pcnwatch_quotes
-    assert (first["speaker"], first["actor_id"]) == ("Nikki Kanani", "nhs-england")
-    assert (second["speaker"], second["actor_id"]) == ("Professor Martin Marshall", "rcgp")
+    assert (first["speaker"], first["actor_id"]) == ("Sara Okafor", "nhs-england")
+    assert (second["speaker"], second["actor_id"]) == ("Professor Tom Marsh", "rcgp")
 
 
 def test_a_round_up_whose_name_lines_lost_their_colons(nlp):
@@ -196,30 +196,29 @@ def test_a_report_is_the_body_that_has_been_speaking_not_the_last_one_named(nlp)
 
 
 def test_a_report_a_body_made_its_comments_in_speaks_for_that_body(nlp):
-    doc = nlp("The Public Accounts Committee made the comments in a progress report on the "
-              "Government\u2019s GP access programme.\n\nAccording to the report, the "
-              "Government is \u2018moving ahead with extended hours without understanding "
-              "demand\u2019.\n\nThe report also noted that \u2018many GP services are closed "
-              "to patients during core hours\u2019.")
+    doc = nlp("The Public Accounts Committee made the comments in a report on the "
+              "Government\u2019s plans for evening surgeries.\n\nAccording to the report, "
+              "ministers are \u2018pressing on with longer opening hours with no idea of "
+              "need\u2019.\n\nThe report also noted that \u2018some surgeries shut their "
+              "doors to patients in the working day\u2019.")
     assert _speakers(doc) == [("Public Accounts Committee", "public-accounts-committee")] * 2
 
 
 def test_question_time_copied_with_q_and_a_lines_gives_each_member_their_words(nlp):
     # a bulletin's copy of Health Questions: a line naming the member and party (and the
     # minister's office), then the words
-    doc = nlp("Q Ann Field (Lab: Kentown North)\n\n\u201cOne of my constituents has "
-              "struggled to get a GP appointment for years now.\u201d\n\nA Steve Barclay "
-              "(Con: North East Cambridgeshire) \u2013 Secretary of State for Health and Social "
-              "Care\n\n\u201cThrough the primary care recovery plan we have specific measures "
-              "to tackle the pressure at 8 am.\u201d")
-    assert _speakers(doc) == [("Ann Field", "labour"), ("Steve Barclay", "dhsc")]
+    doc = nlp("Q Ann Field (Lab: Kentown North)\n\n\u201cA family in my seat has waited "
+              "weeks for a GP appointment this winter.\u201d\n\nA Tom Reed (Con: Westmoor "
+              "and Eastvale) \u2013 Secretary of State for Health and Social Care\n\n\u201cOur "
+              "access plan gives surgeries new phone systems to end the morning queue.\u201d")
+    assert _speakers(doc) == [("Ann Field", "labour"), ("Tom Reed", "dhsc")]
 
 
 def test_a_letter_its_writer_is_named_for_is_the_writers_words_for_their_body(nlp):
-    doc = nlp("Kent and Medway ICB has cut the top-up for networks.\n\nBut a letter \u2013 "
-              "penned by Ann Field, director of place \u2013 has now stated that the ICB cannot "
-              "afford it.\n\nThe letter said: \u2018It is not yet clear what the long-term "
-              "impact of this could be on budgets for practices.\u2019")
+    doc = nlp("Kent and Medway ICB has reduced its extra payment to networks.\n\nA letter "
+              "\u2013 penned by Ann Field, director of place \u2013 now says the ICB has no "
+              "money for it.\n\nThe letter said: \u2018Nobody can yet say how far this will "
+              "squeeze the budgets of local surgeries.\u2019")
     assert _speakers(doc) == [("Ann Field", "icb-kent-and-medway")]
 
 
@@ -235,9 +234,9 @@ def test_a_name_right_before_the_speech_verb_speaks_whatever_the_parse(nlp):
 
 def test_a_speaker_the_parser_joined_to_the_phrase_before_still_speaks(nlp):
     # "his" (the minister's comments) is not who speaks; the chair named with her role is
-    doc = nlp("In a letter to the minister, Dr Ann Field, chair of the BMA\u2019s GP "
-              "committee, said that his comments came as a \u201chuge shock to the "
-              "profession, many of whom will not be able to pay.\u201d")
+    doc = nlp("In a letter to the chancellor, Dr Ann Field, chair of the BMA\u2019s GP "
+              "committee, said that his remarks had left \u201csurgeries reeling, with many "
+              "unable to meet the new costs at all.\u201d")
     assert _speakers(doc) == [("Dr Ann Field", "bma-gpc")]
 
 
@@ -247,16 +246,15 @@ def test_a_letter_is_the_words_of_the_person_who_wrote_it_or_speaks_in_it(nlp):
               "maximum reimbursement that networks can claim will be increased,\u2019 the "
               "letter says.")
     assert _speakers(doc) == [("Dr Ann Field", "nhs-england")]
-    doc = nlp("Dr Adam Cole, chief executive of Kent LMC, wrote to the ICB about the "
-              "payments.\n\u2018We respectfully request that the ICB consider a 28% uplift "
-              "in the payments,\u2019 the letter added.")
+    doc = nlp("Dr Adam Cole, chief executive of Kent LMC, wrote to the ICB last week.\n"
+              "\u2018We ask the board to raise the fees for local services by a fifth this "
+              "year,\u2019 the letter added.")
     assert _speakers(doc) == [("Dr Adam Cole", "lmc-kent")]
     # the nearest account of the letter decides, not an earlier mention of another letter
-    doc = nlp("She said practices should receive a letter in the coming weeks.\n\nOn 29 "
-              "April, NHS England chief executive Sir Simon Stevens wrote to all NHS "
-              "organisations.\n\n\u2018The NHS will bring forward the care homes service "
-              "from October to May,\u2019 the letter said.")
-    assert _speakers(doc) == [("Sir Simon Stevens", "nhs-england")]
+    doc = nlp("She said surgeries would get a letter soon.\n\nOn 3 May, NHS England chief "
+              "executive Dr Tom Reed wrote to every ICB.\n\n\u2018Networks will start the "
+              "care homes service in June rather than October,\u2019 the letter said.")
+    assert _speakers(doc) == [("Dr Tom Reed", "nhs-england")]
 
 
 def test_a_person_whose_role_the_parser_took_for_the_subject_still_speaks(nlp):
@@ -265,44 +263,43 @@ def test_a_person_whose_role_the_parser_took_for_the_subject_still_speaks(nlp):
               "investment in primary care this year.\u201d")
     assert _speakers(doc) == [("Dr Ann Field", "nhs-confederation")]
     # a body after the role, right before the speech verb, is the person's
-    doc = nlp("Dr Ann Field, national clinical lead of social prescribing, NHS England "
-              "commented: \u201cThe next five years will see or sink social prescribing.\u201d")
+    doc = nlp("Dr Ann Field, national clinical lead for link workers, NHS England "
+              "commented: \u201cLink workers will give surgeries back hours every week.\u201d")
     assert _speakers(doc) == [("Dr Ann Field", "nhs-england")]
 
 
 def test_a_fronted_participle_is_not_the_speaker_and_a_short_form_is_not_its_name(nlp):
-    doc = nlp("Responding to the announcement that GPs will be given a five-year contract, the "
-              "National Pharmacy Association (NPA) said:\n\n\u201cThe NPA welcomes additional "
-              "investment in primary care this year.\u201d")
+    doc = nlp("Reacting to the news that GPs will get a new five-year deal, the National "
+              "Pharmacy Association (NPA) said:\n\n\u201cThe NPA is glad to see more money "
+              "going to local care this year.\u201d")
     assert _speakers(doc) == [("the National Pharmacy Association", None)]
 
 
 def test_fragments_of_one_sentence_share_the_speaker_named_after_the_last(nlp):
-    doc = nlp("In a letter to local leaders, NHS England said it expects more demand.\n\n"
-              "\u201cGiven the scale of the challenges they face\u201d the NHS must keep "
-              "providing \u201cmutual aid with our colleagues in social care\u201d, wrote "
-              "chief executive Sir Simon Stevens.")
-    assert _speakers(doc) == [("Sir Simon Stevens", "nhs-england")] * 2
+    doc = nlp("In a letter to local leaders, NHS England said it expects demand to rise.\n\n"
+              "\u201cWith winter pressures building fast\u201d the NHS must go on offering "
+              "\u201cpractical help to care homes in every area\u201d, wrote NHS England chief "
+              "executive Dr Tom Reed.")
+    assert _speakers(doc) == [("Dr Tom Reed", "nhs-england")] * 2
 
 
 def test_what_a_passive_verb_acts_on_does_not_speak(nlp):
     # "GP partners may be directed …": the partners are told, the chair speaks
-    doc = nlp("In an update, GPC England chair Dr Ann Field said the ballot will open on "
-              "Monday.\n\nAs part of the action, GP partners may be directed to stop "
-              "investigations \u2018which should have taken place in the hospital "
-              "setting\u2019.")
+    doc = nlp("In a bulletin, GPC England chair Dr Ann Field said voting starts on "
+              "Monday.\n\nUnder the plan, GP partners may be directed to refuse tests "
+              "\u2018that belong in outpatient clinics and not in surgeries\u2019.")
     assert _speakers(doc) == [("Dr Ann Field", "bma-gpc")]
 
 
 def test_a_bodys_own_office_named_first_is_the_person_who_holds_it_below(nlp):
     # a caption names her first without a role; the role comes with a later mention
-    doc = nlp("NHS England\u2019s Richard Cattell and Alison Hemsworth presenting at the "
-              "conference\n\nIt is \u201conly a matter of time\u201d before pharmacy "
-              "technicians join networks, NHS England\u2019s assistant head of primary care "
-              "policy has said.\n\nNHS England is looking at the reimbursement model, "
-              "Alison Hemsworth, NHS England\u2019s assistant head of primary care policy for "
-              "pharmacy, said last week.")
-    assert _speakers(doc) == [("Alison Hemsworth", "nhs-england")]
+    doc = nlp("NHS England\u2019s Tom Reed and Jo Marsh speaking at the pharmacy "
+              "conference\n\nIt is \u201cjust a question of months\u201d before pharmacy "
+              "technicians work in networks, NHS England\u2019s deputy head of primary care "
+              "policy has said.\n\nNHS England is reviewing how the posts are paid for, Jo "
+              "Marsh, NHS England\u2019s deputy head of primary care policy for pharmacy, "
+              "said last week.")
+    assert _speakers(doc) == [("Jo Marsh", "nhs-england")]
 
 
 def test_the_mps_and_then_they_speak_for_the_committee_last_named(nlp):
