@@ -463,6 +463,7 @@ class EventExtractor:
                         "_head": head.i,
                         "_described": described,
                         "_scope": self._clause_scope(head) if action == "announce" else (),
+                        "_passive": kind == "verbs" and _passive(head),
                     })
         events = self._drop_wrappers(events)
         # An act whose maker the sentence does not name belongs to the policy maker last
@@ -484,7 +485,9 @@ class EventExtractor:
         spoken = [(q["start"], q["end"], q["actor_id"])
                   for q in extension(doc, "pcnwatch_quotes") or []
                   if q.get("actor_id") and self.is_policy_maker(q["actor_id"])]
+        own_page = bool(home and self.is_policy_maker(home))
         for event in events:
+            passive = event.pop("_passive")
             if event.pop("via") == "unnamed":
                 # "There is the investment in digital telephony", in the minister's answer:
                 # what a policy maker's own words report is its act.
@@ -492,6 +495,16 @@ class EventExtractor:
                                 if a - 1 <= event["start"] and event["end"] <= b + 1), None)
                 if speaker is not None:
                     event["actor_id"] = speaker
+                    continue
+                if passive and not own_page and not any(self.is_policy_maker(s.kb_id_) and
+                                       event["start"] <= s.start_char < event["end"]
+                                       for s in actors):
+                    # "PCNs are expected to be given 100% reimbursement": the passive names
+                    # no maker, and a maker shown acting earlier is only a guess at one
+                    # (LABELLING.md: actor null when the passive names none). A maker
+                    # named in the sentence ("a letter from NHS England stated the
+                    # indicators would be retired") still owns it.
+                    event["actor_id"] = None
                     continue
                 before = [actor for at, actor in acting if at <= event["start"]]
                 if not before and event["start"] < self.lede_chars:
@@ -1757,3 +1770,20 @@ def make_events(nlp: Language, name: str, *, max_object_tokens: int | None,
                 triggers_path: str | None) -> EventExtractor:
     return EventExtractor(nlp, name, max_object_tokens=max_object_tokens,
                           triggers_path=triggers_path)
+
+
+def _passive(head: Token) -> bool:
+    """The act's verb is passive ("will be required", "are expected to be given"), also
+    through the verbs it hangs on ("is set to be expanded"), and no one is reported saying
+    it: "health leaders confirmed that the service would be postponed" reports the act of
+    those who confirm it."""
+    token = head
+    for _ in range(4):
+        if any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children):
+            # a reporting verb's subject is the act's source, so it may carry a maker
+            return not (token.dep_ == "ccomp" and
+                        any(c.dep_ == "nsubj" for c in token.head.children))
+        if token.dep_ not in ("xcomp", "conj") or token.head is token:
+            return False
+        token = token.head
+    return False
