@@ -459,6 +459,14 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # "we" outside quotes is the page's own voice, not another body
         ("NHS England wrote to networks. The plan explains how we will expand the network "
          "workforce with pharmacists.", [NE], {("nhs-england", "announce")}),
+        # an act denied through the verb it hangs on is no act
+        ("The review found that the network roles do not need to be scrapped.", [], set()),
+        ("The review found that the network roles will be scrapped.", [], {(None, "withdraw")}),
+        # a "Related Article:" line is another story's headline, label and all
+        ("NHS England wrote to practices.\n\nRelated Article: Networks get \u00a320m for "
+         "nurses\n\nPractices want more staff.", [NE], set()),
+        ("NHS England wrote to practices.\n\nRelated: Network targets to be scrapped in "
+         "April\n\nPractices want more staff.", [NE], set()),
         # a body named in another phrase of the sentence does not make the act its own
         ("Talks between the BMA and NHS England began over changes to the deal agreed in "
          "2019.", [NE], {(None, "agree")}),

@@ -351,7 +351,7 @@ class EventExtractor:
                     if self.noun_forms.get(m.phrase) != action:
                         continue
                     kind = "nouns"  # "the drafts": a trigger listed as verb and noun
-                if action != "delay" and any(c.dep_ == "neg" for c in head.children):
+                if action != "delay" and _negated(head):
                     continue
                 if _no_longer(head):
                     # "the specification will no longer be introduced", "practices will no
@@ -696,7 +696,8 @@ class EventExtractor:
             end = text.find("\n", m.end())
             end = len(text) if end < 0 else end
             if text[m.end():end].strip():
-                ranges.append((m.end(), end))  # "RELATED: <title>"
+                # "RELATED: <title>", from the label: a sentence may start at either
+                ranges.append((m.start(), end))
                 continue
             pos = end + 1
             while pos < len(text):
@@ -1784,6 +1785,19 @@ def _passive(head: Token) -> bool:
             return not (token.dep_ == "ccomp" and
                         any(c.dep_ == "nsubj" for c in token.head.children))
         if token.dep_ not in ("xcomp", "conj") or token.head is token:
+            return False
+        token = token.head
+    return False
+
+
+def _negated(head: Token) -> bool:
+    """The act is denied, by its own verb or a verb it hangs on: "will not fund", "the roles
+    do not need to be scrapped"."""
+    token = head
+    for _ in range(4):
+        if any(c.dep_ == "neg" for c in token.children):
+            return True
+        if token.dep_ != "xcomp" or token.head is token:
             return False
         token = token.head
     return False
