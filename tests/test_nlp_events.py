@@ -462,6 +462,17 @@ def test_events_collapse_overlapping_objects_in_one_article(events_nlp):
         # an act denied through the verb it hangs on is no act
         ("The review found that the network roles do not need to be scrapped.", [], set()),
         ("The review found that the network roles will be scrapped.", [], {(None, "withdraw")}),
+        # a national scheme or service that closes or ends is scrapped
+        ("NHS England wrote to practices. The national fellowship scheme for new GPs will "
+         "close in March.", [NE], {("nhs-england", "withdraw")}),
+        ("NHS England said its matching service for overseas GPs will come to an end in "
+         "May.", [NE], {("nhs-england", "withdraw")}),
+        # a consultation closing, or practices closing, is not: the consultation names a
+        # proposal, and its closing scraps nothing
+        ("The consultation on the draft service specifications for networks closes on "
+         "Friday.", [], {(None, "propose")}),
+        ("GP leaders warned that underfunding risks widespread closures and a two-tier "
+         "service for practices.", [], set()),
         # a "Related Article:" line is another story's headline, label and all
         ("NHS England wrote to practices.\n\nRelated Article: Networks get \u00a320m for "
          "nurses\n\nPractices want more staff.", [NE], set()),

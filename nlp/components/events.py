@@ -223,7 +223,8 @@ class EventExtractor:
         self.intransitive = set(settings.get("intransitive_triggers", []))
         self.start_triggers = set(settings.get("start_triggers", []))
         self.people_nouns = set(settings.get("people_nouns", []))
-        self.gated = [(set(g["triggers"]), set(g["object_has"])) for g in data.get("gated", [])]
+        self.gated = [(set(g["triggers"]), set(g["object_has"]), set(g.get("object_lacks", [])))
+                      for g in data.get("gated", [])]
         self.not_acts = set(settings.get("not_act_heads", []))
         self.requests = set(settings.get("request_heads", []))
         self.other_agents = set(settings.get("other_agents", []))
@@ -1014,7 +1015,7 @@ class EventExtractor:
 
     def _gate_open(self, trigger: Span, obj: str) -> bool:
         forms = self._trigger_form(trigger)
-        gates = [has for triggers, has in self.gated if forms & triggers]
+        gates = [(has, lacks) for triggers, has, lacks in self.gated if forms & triggers]
         if not gates:
             return True
         words = {w.rstrip(".,;:").lower() for w in obj.split()}
@@ -1029,7 +1030,7 @@ class EventExtractor:
             near.extend(t for c in head.head.lefts for t in c.subtree)
         words |= {t.lower_ for t in near if lo <= t.i < hi}
         words |= {"£" for w in words if w.startswith("£")}
-        return all(words & has for has in gates)
+        return all(words & has and not words & lacks for has, lacks in gates)
 
     @staticmethod
     def _trigger_form(trigger: Span) -> set[str]:
