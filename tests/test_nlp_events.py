@@ -232,6 +232,7 @@ def test_events_object_repairs(events_nlp, text, action, obj):
 
 DHSC = ("DHSC", "dhsc", "government")
 GOV = ("the Government", "government", "government")
+TREASURY = ("The Treasury", "treasury", "government")
 
 
 @pytest.mark.parametrize(
@@ -307,6 +308,9 @@ GOV = ("the Government", "government", "government")
         # money that is lacking, or raised in tax, is no funding
         ("The national insurance rise was set by the Government. Without extra funding to "
          "cover the additional costs, practices will close.", [GOV], set()),
+        ("The Treasury announced that the rate of employer NICs would rise, with the point at "
+         "which practices start paying NICs for each worker lowered from \u00a38,000 to "
+         "\u00a34,000.", [TREASURY], {("treasury", "announce")}),
         ("In the budget the Government announced that employer contributions would increase "
          "to 15 per cent for GP practices, to raise an extra \u00a340 billion a year in tax.",
          [GOV],
