@@ -93,6 +93,45 @@ def judged(gold: Path, pred: Path) -> Iterator[tuple[str, dict, dict, bool]]:
             yield "quote", quote, said, quote.get("stance") == want["stance"]
 
 
+@dataclass
+class Unlabelled:
+    """Actor stances the analysis gives where the labels give none: a body the labels list
+    only as acting or named ("a body only reported acting gets no stance"), or not at all.
+    score.py never counts them, so its figures cannot show them; a researcher reading the
+    stance table meets them all the same."""
+
+    given: int = 0
+    by_label: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(self.by_label.values())
+
+    def line(self) -> str:
+        if not self.given:
+            return "actor stances the labels do not give: none given"
+        labels = ", ".join(f"{label} {n}" for label, n in sorted(self.by_label.items()))
+        return (f"actor stances the labels do not give: {self.count} of {self.given} given "
+                f"({self.count / self.given:.2f})" + (f": {labels}" if labels else ""))
+
+
+def unlabelled(gold: Path, pred: Path) -> Unlabelled:
+    """Count the actor stances given for bodies the gold gives no stance (by root, as
+    score.py pairs them)."""
+    scorer = load_scorer()
+    root = scorer.root
+    found = {row.get("id"): row for row in scorer.read_jsonl(pred)}
+    counts = Unlabelled()
+    for article in scorer.read_jsonl(gold):
+        labelled = {root(a) for a in (article.get("stances") or {})}
+        for stance in (found.get(article["id"]) or {}).get("stances") or []:
+            counts.given += 1
+            if root(stance.get("actor_id")) not in labelled:
+                label = stance.get("stance") or "none"
+                counts.by_label[label] = counts.by_label.get(label, 0) + 1
+    return counts
+
+
 def ranking(scored: list[tuple[float, bool]]) -> float | None:
     """The chance that a right stance carries a higher confidence than a wrong one (ties
     count half): 0.5 is a confidence that says nothing, 1.0 one that parts them exactly.

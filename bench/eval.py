@@ -43,7 +43,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: bench/ is not on the import path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.confidence import reliability  # noqa: E402
+from bench.confidence import reliability, unlabelled  # noqa: E402
 from bench.event_dates import count_dates  # noqa: E402
 from bench.intervals import LEVEL, ROUNDS, intervals  # noqa: E402
 
@@ -355,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {count_dates(gold, pred).line()}")
             for counts in reliability(gold, pred):
                 print(f"  {counts.line()}")
+            print(f"  {unlabelled(gold, pred).line()}")
             if _is_real(name):
                 spreads[name] = intervals(gold, pred, table_values)
             values = gated_values(metrics)

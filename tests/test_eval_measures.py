@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from bench.confidence import ranking, reliability
+from bench.confidence import ranking, reliability, unlabelled
 from bench.eval import table_values
 from bench.event_dates import count_dates
 from bench.intervals import intervals, percentile_intervals, resamples
@@ -167,3 +167,24 @@ def test_a_stance_not_given_or_a_quote_not_found_is_in_no_band(tmp_path):
     assert actors.total == quotes.total == [0, 0, 0]
     assert quotes.line() == ("quote stances right by confidence: "
                              "<0.50 0/0, 0.50-0.75 0/0, >=0.75 0/0")
+
+
+def test_a_stance_for_a_body_the_labels_give_none_is_counted_apart(tmp_path):
+    gold, pred = article("a", "oppose", "oppose")
+    # the labels name NHS England only as acting; the analysis gives it a stance all the same
+    gold["actors"].append("nhs-england")
+    pred["stances"].append({"actor_id": "nhs-england", "stance": "neutral"})
+    # a body the labels do not name at all
+    pred["stances"].append({"actor_id": "rcgp", "stance": "oppose"})
+    # a committee's stance pairs with its parent's label, as score.py pairs them
+    gold_b, pred_b = article("b", "support", None)
+    pred_b["stances"] = [{"actor_id": "bma-gpc", "stance": "support"}]
+    counts = unlabelled(*write(tmp_path, [(gold, pred), (gold_b, pred_b)]))
+    assert (counts.given, counts.count) == (4, 2)
+    assert counts.line() == ("actor stances the labels do not give: 2 of 4 given (0.50): "
+                             "neutral 1, oppose 1")
+
+
+def test_no_stance_given_says_so(tmp_path):
+    counts = unlabelled(*write(tmp_path, [article("a", "oppose", None)]))
+    assert counts.line() == "actor stances the labels do not give: none given"
