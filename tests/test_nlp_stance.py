@@ -173,6 +173,18 @@ def test_depending_on_a_patients_needs_is_not_a_condition(stance_nlp, text, expe
     assert judge(stance_nlp, text).stance == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # care or hubs "provided" are a service given, not a condition set
+    ("The new hubs will be provided on six sites across the county from March.", "neutral"),
+    ("We want to protect the quality of care provided by our practices to their patients.",
+     "neutral"),
+    # "provided that" sets one
+    ("We will back the network roles provided that the funding follows them.", "mixed"),
+])
+def test_a_service_provided_is_not_a_condition(stance_nlp, text, expected):
+    assert judge(stance_nlp, text).stance == expected
+
+
 @pytest.mark.parametrize("text", [
     # failure foretold in an idiom, with no plain word of complaint
     "Without more staff, the network plans will fall by the wayside.",
