@@ -464,7 +464,8 @@ class EventExtractor:
                         "_head": head.i,
                         "_described": described,
                         "_scope": self._clause_scope(head) if action == "announce" else (),
-                        "_passive": kind == "verbs" and _passive(head),
+                        # the sentence names no policy maker and the verb is passive
+                        "_unnamed_passive": kind == "verbs" and not named and _passive(head),
                     })
         events = self._drop_wrappers(events)
         # An act whose maker the sentence does not name belongs to the policy maker last
@@ -479,16 +480,16 @@ class EventExtractor:
             if not (agent and any(a <= at < b and actor != other
                                   for a, b, other in named_acts))])
         home = extension(doc, "pcnwatch_home")
-        if home and self.is_policy_maker(home):
+        own_page = bool(home and self.is_policy_maker(home))
+        if own_page:
             # A policy maker's own page ("I am pleased to announce that agreement has been
             # reached"): its unnamed acts are its own until it names another maker acting.
             acting.insert(0, (-1, home))
         spoken = [(q["start"], q["end"], q["actor_id"])
                   for q in extension(doc, "pcnwatch_quotes") or []
                   if q.get("actor_id") and self.is_policy_maker(q["actor_id"])]
-        own_page = bool(home and self.is_policy_maker(home))
         for event in events:
-            passive = event.pop("_passive")
+            unnamed_passive = event.pop("_unnamed_passive")
             if event.pop("via") == "unnamed":
                 # "There is the investment in digital telephony", in the minister's answer:
                 # what a policy maker's own words report is its act.
@@ -497,9 +498,7 @@ class EventExtractor:
                 if speaker is not None:
                     event["actor_id"] = speaker
                     continue
-                if passive and not own_page and not any(self.is_policy_maker(s.kb_id_) and
-                                       event["start"] <= s.start_char < event["end"]
-                                       for s in actors):
+                if unnamed_passive and not own_page:
                     # "PCNs are expected to be given 100% reimbursement": the passive names
                     # no maker, and a maker shown acting earlier is only a guess at one
                     # (LABELLING.md: actor null when the passive names none). A maker
