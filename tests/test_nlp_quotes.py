@@ -400,6 +400,15 @@ def test_quotes_unbalanced_marks_never_swallow_the_article(nlp):
     assert quote["text"] == "We have had no word at all"
 
 
+def test_a_speaker_named_after_the_verb_with_a_clause_behind_him(nlp):
+    # The parser takes a word of the trailing clause ("jacket") for the verb's subject; the
+    # name after the verb still speaks, and the page is analysed, not dropped with an error.
+    text = ("\u2018We have let practices down for years and we are sorry,\u2019 said "
+            "Jeremy Hunt gravely, jacket thrown aside and in relaxed mode.")
+    doc = nlp(text)
+    assert [q["speaker"] for q in doc._.pcnwatch_quotes] == ["Jeremy Hunt"]
+
+
 def test_quotes_empty_doc(nlp):
     doc = nlp("")
     assert (doc._.pcnwatch_quotes, doc._.pcnwatch_reported, doc._.pcnwatch_scare_quotes) == (

@@ -946,7 +946,9 @@ class QuoteFinder:
         best: Span | None = None
         for person in doc._.pcnwatch_people or []:
             for start, end in person["mentions"]:
-                if not (doc[lo].idx <= start and end <= chosen.idx):
+                # The role sits between the person and the verb; a subject word after the
+                # verb ("said Jeremy Hunt gravely, jacket thrown aside") has none.
+                if not (doc[lo].idx <= start and end <= min(chosen.idx, verb.idx)):
                     continue
                 after = doc.char_span(end, verb.idx, alignment_mode="expand")
                 if after is None or not len(after) or after[0].text != "," or any(
