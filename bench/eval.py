@@ -18,10 +18,11 @@ its errors) and ``realdev-test`` (the part fixed in ``bench/realdev_split.json``
 tuning; never tuned on). Without the cache, or with pages missing from it, the run says
 plainly that it skipped them.
 
-Two more real corpora are ours: pages found and labelled under the same conventions after
+Three more real corpora are ours: pages found and labelled under the same conventions after
 the realdev split (``OUR_REAL``; each folder's README.md says how). ``realdev2`` is a second
-development part (rules may be tuned on it); ``realval`` is a validation part: a change tuned
-on the development parts is checked on it, and no rule is tuned on its errors. Their pages
+development part (rules may be tuned on it); ``realtrain`` is a training part (``make train``
+fits models on it, and rules may be tuned on it); ``realval`` is a validation part: a change
+tuned on the others is checked on it, and no rule is tuned on its errors. Their pages
 are cached in ``.cache/<name>`` (or the folder its environment variable names); without
 them the run says it skipped them, as for realdev.
 
@@ -56,6 +57,7 @@ REALDEV_SPLIT = REPO / "bench" / "realdev_split.json"
 # environment variable that may name its page cache). See each folder's README.md.
 OUR_REAL = {
     "realdev2": (REPO / "bench" / "realdev2", "PCNWATCH_REALDEV2_CACHE"),
+    "realtrain": (REPO / "bench" / "realtrain", "PCNWATCH_REALTRAIN_CACHE"),
     "realval": (REPO / "bench" / "realval", "PCNWATCH_REALVAL_CACHE"),
 }
 FLOORS = REPO / "bench" / "eval_floors.json"

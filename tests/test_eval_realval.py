@@ -1,5 +1,6 @@
-"""Our own labelled real pages (bench/realdev2, bench/realval): their labels keep to the
-contract, and the evaluation says plainly when the page cache is not there to score them."""
+"""Our own labelled real pages (bench/realdev2, bench/realtrain, bench/realval): their labels
+keep to the contract, and the evaluation says plainly when the page cache is not there to score
+them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from nlp.registry import load_registry, read_data_file
 from store.models import STANCES
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-OURS = ("realdev2", "realval")
+OURS = ("realdev2", "realtrain", "realval")
 ACTIONS = {"announce", "propose", "require", "reduce", "delay", "fund", "agree", "withdraw"}
 
 
