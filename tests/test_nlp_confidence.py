@@ -28,7 +28,7 @@ from nlp.pipeline import build_pipeline
 from nlp.registry import load_registry
 
 DATA = Path(__file__).parent / "data"
-TRAINED_ON = ("realdev-dev", "realdev2")
+TRAINED_ON = ("realdev-dev", "realdev2", "realtrain")
 
 
 def sample_records(n=8):
