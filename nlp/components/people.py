@@ -49,6 +49,8 @@ _SIGN_OFF_WORDS = 12
 _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
                "to", "on", "by", "with", "-", "\u2013", "its", "their", "our"}
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+# Hyphens inside a word the tokenizer splits ("vice-chair"): a hyphen, a non-breaking one.
+_WORD_HYPHENS = {"-", "\u2011"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
 _BODY_DETERMINERS = {"its", "their", "our"}
 _CLAUSE_OPENERS = {",", "(", "-", "\u2013", "\u2014"}
@@ -472,7 +474,7 @@ class PeopleFinder:
                                                                               str | None]:
         # A pre-modifier's body is the one nearest the name ("Kent LMC and BMA chair Dr X").
         for segment, nearest_last in ((self._apposition(doc, name), False),
-                                      (self._premodifier(doc, name), True),
+                                      (self._premodifier(doc, name, actor_at), True),
                                       (self._fronted_apposition(doc, name), True)):
             if segment is None:
                 continue
@@ -489,7 +491,7 @@ class PeopleFinder:
                 actor_id = self._fronted_body(doc, name, actor_at)
             if role is None and actor_id is not None:
                 # "Clinical director Dr X, of Eastgate PCN,": the role is before the name.
-                other = self._premodifier(doc, name)
+                other = self._premodifier(doc, name, actor_at)
                 if other is not None and other != segment:
                     role = self._read_segment(doc, other, actor_at, True)[0]
             if actor_id is not None and self._press_checked(role, actor_id)[1] is None:
@@ -499,7 +501,7 @@ class PeopleFinder:
                 actor_id = None
                 if role is None:
                     continue
-                for other, last in ((self._premodifier(doc, name), True),
+                for other, last in ((self._premodifier(doc, name, actor_at), True),
                                     (self._fronted_apposition(doc, name), True)):
                     if other is not None and other != segment:
                         other_role, other_id = self._press_checked(
@@ -704,16 +706,26 @@ class PeopleFinder:
                 return start, j
         return None
 
-    def _premodifier(self, doc: Doc, name: Span) -> tuple[int, int] | None:
+    def _premodifier(self, doc: Doc, name: Span,
+                     actor_at: dict[int, Span] | None = None) -> tuple[int, int] | None:
         i = name.start
         sent_start = name.sent.start if doc.has_annotation("SENT_START") else 0
         while i > sent_start and name.start - i < _MAX_PREMODIFIER:
             tok = doc[i - 1]
+            if actor_at and (i - 1) in actor_at:
+                # A body's name, whatever the tagger made of it at the head of a sentence
+                # ("RCGP vice-chair Dr X": "RCGP" tagged as a verb or preposition).
+                i -= 1
+                continue
             if tok.text in _POSSESSIVE and i - 2 >= 0:
                 i -= 1
                 continue
             if tok.is_space:
                 break
+            if tok.text in _WORD_HYPHENS and i - 2 >= sent_start and not tok.whitespace_ \
+                    and not doc[i - 2].whitespace_:
+                i -= 1  # "vice-chair", "co-medical secretary": one role word, split in three
+                continue
             # "Health and social care secretary X": an "and" between nouns stays in the role.
             joins_nouns = (tok.lower_ in ("and", "&") and i - 2 >= sent_start
                            and doc[i - 2].pos_ in ("NOUN", "PROPN", "ADJ"))
