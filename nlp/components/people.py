@@ -735,6 +735,12 @@ class PeopleFinder:
                 break
             if (tok.lower_ in self.stops and not joins_nouns) or tok.like_num:
                 break
+            if actor_at and ((tok.lower_ == "in" and (i - 2) in actor_at)
+                             or (tok.lower_ == "at" and i in actor_at)):
+                # "Clinical director at Riverside PCN in Hampshire Dr X": the body the role
+                # is at, and where that body is, stay in the role.
+                i -= 1
+                continue
             if tok.pos_ == "ADP" and tok.lower_ not in ("of", "for"):
                 break  # "The letter from SSLMCs chief executive Dr X": the role starts after
             i -= 1
@@ -767,7 +773,17 @@ class PeopleFinder:
         start, end = segment
         actor_id = None
         words: list[Token] = []
+        place_end = -1
         for i in range(start, end):
+            if i < place_end:
+                continue
+            if doc[i].lower_ == "in" and (i - 1) in actor_at:
+                # "... Riverside PCN in North Yorkshire": where the body is, not the role
+                place_end = i + 1
+                while place_end < end and doc[place_end].pos_ == "PROPN" and (
+                        place_end not in actor_at):
+                    place_end += 1
+                continue
             span = actor_at.get(i)
             if span is not None:
                 # "the BMA's GP committee": the possessor is the parent, the last body named.
