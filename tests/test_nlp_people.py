@@ -145,3 +145,13 @@ def test_people_known_office_holder_is_found_where_the_model_misses_the_name(nlp
     # the name, written with or without its accents.
     text = "Therese Coffey will set out her plan for patients on Thursday."
     assert _people_on(nlp, text, date(2022, 9, 21)) == [("Therese Coffey", "dhsc")]
+
+
+def test_people_a_knight_or_dame_later_named_by_first_name_is_the_same_person(nlp):
+    # British style: "Sir Ed", "Dame Clare" after the full name is that person, not a new one.
+    text = ("Liberal Democrat leader Sir Ed Davey visited a surgery in Leeds.\n\n"
+            "Sir Ed said the waits were far too long.")
+    doc = nlp(text)
+    [person] = doc._.pcnwatch_people
+    assert person["name"] == "Sir Ed Davey"
+    assert [text[a:b] for a, b in person["mentions"]] == ["Sir Ed Davey", "Sir Ed"]

@@ -49,6 +49,8 @@ _SIGN_OFF_WORDS = 12
 _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
                "to", "on", "by", "with", "-", "\u2013", "its", "their", "our"}
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+# Titles used with a first name alone: "Sir Ed" is Sir Ed Davey.
+_FIRST_NAME_STYLES = {"Sir", "Dame"}
 # Hyphens inside a word the tokenizer splits ("vice-chair"): a hyphen, a non-breaking one.
 _WORD_HYPHENS = {"-", "\u2011"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
@@ -180,6 +182,10 @@ class PeopleFinder:
                 # "Dr Madan": a title and a surname, either a later mention or a new person.
                 surname = names[0]
                 person = by_surname.get(surname)
+                if person is None and span[0].text in _FIRST_NAME_STYLES:
+                    # "Sir Ed" after "Sir Ed Davey": a knight or dame is styled by first name.
+                    same = [p for p in people if p["_first"] == surname]
+                    person = same[0] if len(same) == 1 else None
                 if person is None:
                     person = {"name": span.text, "role": None, "actor_id": None,
                               "start": span.start_char, "end": span.end_char, "mentions": [],
