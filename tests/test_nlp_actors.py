@@ -40,6 +40,12 @@ def test_actors_labelled_sentences(nlp, row):
      [("UK LMC Conference", "lmcs"), ("The conference", "lmcs")]),
     # The alias "PCN Network" wins over the short form "the PCN" it overlaps.
     ("The PCN Network surveyed directors.", [("PCN Network", "nhs-confederation")]),
+    # "The party" is the party last named; with none named it is no body.
+    ("The Labour Party pledged more GPs. The party said so twice.",
+     [("Labour Party", "labour"), ("The party", "labour")]),
+    ("The party said so twice.", []),
+    ("NHS Kent and Medway ICB took over. The care board said so.",
+     [("Kent and Medway ICB", "icb-kent-and-medway"), ("The care board", "icb-kent-and-medway")]),
 ])
 def test_actors_spans_in_order(nlp, text, expected):
     doc = nlp(text)
