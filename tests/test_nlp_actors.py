@@ -44,6 +44,9 @@ def test_actors_labelled_sentences(nlp, row):
     ("The Labour Party pledged more GPs. The party said so twice.",
      [("Labour Party", "labour"), ("The party", "labour")]),
     ("The party said so twice.", []),
+    # The BMA's GP committees of the devolved nations are the GP committee, as labelled.
+    ("NIGPC and GPC Wales met.", [("NIGPC", "bma-gpc"), ("GPC Wales", "bma-gpc")]),
+    ("A Liberal Democrat MP asked.", [("Liberal Democrat", "lib-dems")]),
     ("NHS Kent and Medway ICB took over. The care board said so.",
      [("Kent and Medway ICB", "icb-kent-and-medway"), ("The care board", "icb-kent-and-medway")]),
 ])
