@@ -47,12 +47,13 @@ _MAX_PREMODIFIER = 10
 _MAX_APPOSITION = 18
 _SIGN_OFF_WORDS = 12
 _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019s", ",", "in",
-               "to", "on", "by", "with", "-", "\u2013", "its", "their", "our"}
+               "to", "on", "by", "with", "-", "\u2013", "/", "its", "their", "our"}
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 # Titles used with a first name alone: "Sir Ed" is Sir Ed Davey.
 _FIRST_NAME_STYLES = {"Sir", "Dame"}
-# Hyphens inside a word the tokenizer splits ("vice-chair"): a hyphen, a non-breaking one.
-_WORD_HYPHENS = {"-", "\u2011"}
+# Marks inside a word the tokenizer splits off ("vice-chair", "Labour/Co-operative MP"): a
+# hyphen, a non-breaking one, a slash.
+_WORD_JOINERS = {"-", "\u2011", "/"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
 _BODY_DETERMINERS = {"its", "their", "our"}
 _CLAUSE_OPENERS = {",", "(", "-", "\u2013", "\u2014"}
@@ -728,9 +729,9 @@ class PeopleFinder:
                 continue
             if tok.is_space:
                 break
-            if tok.text in _WORD_HYPHENS and i - 2 >= sent_start and not tok.whitespace_ \
+            if tok.text in _WORD_JOINERS and i - 2 >= sent_start and not tok.whitespace_ \
                     and not doc[i - 2].whitespace_:
-                i -= 1  # "vice-chair", "co-medical secretary": one role word, split in three
+                i -= 1  # "vice-chair", "Labour/Co-operative MP": one word, split in three
                 continue
             # "Health and social care secretary X": an "and" between nouns stays in the role.
             joins_nouns = (tok.lower_ in ("and", "&") and i - 2 >= sent_start
