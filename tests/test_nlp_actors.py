@@ -91,6 +91,28 @@ def test_actors_a_page_about_another_countrys_health_system(nlp, text, found, ab
     assert doc._.pcnwatch_abroad is abroad
 
 
+@pytest.mark.parametrize("text, found", [
+    # A page on Scotland's general practice: its health secretary and government are the
+    # Scottish Government's, not the UK's.
+    ("The Scottish Government agreed a contract with GPs in Scotland. The Health Secretary "
+     "said the Government would fund it.",
+     ["scottish-government", "scottish-government", "scottish-government"]),
+    ("Practices in Wales get more, the Welsh Government said. The health minister agreed.",
+     ["welsh-government", "welsh-government"]),
+    # Northern Ireland's department has no registry body: no body, rather than the UK's.
+    ("GPs in Northern Ireland are leaving, Stormont heard. The health minister said so.", []),
+    # A page that names England too keeps the UK's names as they are.
+    ("Scotland and Wales have their own contracts, but in England the Government decides.",
+     ["government"]),
+    # A name only the UK's can bear stays the UK's on a Scottish page.
+    ("Scottish GPs wrote to Scotland's leaders and to the Department of Health and Social "
+     "Care.", ["dhsc"]),
+])
+def test_actors_a_page_about_one_devolved_nation(nlp, text, found):
+    doc = nlp(text)
+    assert [s.kb_id_ for s in doc.spans["pcnwatch_actors"]] == found
+
+
 def test_actors_empty_doc(nlp):
     doc = nlp("")
     assert list(doc.spans["pcnwatch_actors"]) == []

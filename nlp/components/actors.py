@@ -136,6 +136,18 @@ class ActorRecognizer:
                              ("home", abroad.get("home_markers", ()))):
             if phrases:
                 self._abroad.add(key, [make_doc(p) for p in phrases])
+        devolved = self.registry.source.get("devolved", {})
+        self._nations = PhraseMatcher(vocab, attr="ORTH")
+        self._nation_governments: dict[str, str] = {}
+        for i, nation in enumerate(devolved.get("nation", ())):
+            key = f"nation:{i}"
+            self._nation_governments[key] = nation.get("government", "")
+            self._nations.add(key, [make_doc(p) for p in nation.get("markers", ())])
+        if devolved.get("england_markers"):
+            self._nations.add("england", [make_doc(p) for p in devolved["england_markers"]])
+        self._uk_bodies = frozenset(devolved.get("uk_bodies", ()))
+        self._uk_names = frozenset(devolved.get("uk_names", ()))
+        self._min_nation_mentions = int(devolved.get("min_mentions", 2))
         self._family = PhraseMatcher(vocab, attr="ORTH")
         self._head_ends: set[str] = set()
         stop = self.registry.source.get("stop", {})
@@ -195,6 +207,8 @@ class ActorRecognizer:
         doc._.pcnwatch_abroad = self._is_abroad(doc, resolved)
         if doc._.pcnwatch_abroad:
             resolved = [s for s in resolved if s.label_ != "government"]
+        else:
+            resolved = self._devolved(doc, resolved)
         for span in resolved:
             if span.kb_id_ not in names:
                 names[span.kb_id_] = (family_names.get((span.start, span.end))
@@ -210,6 +224,32 @@ class ActorRecognizer:
             return False
         where = {doc.vocab.strings[key] for key, _, _ in self._abroad(doc)}
         return where == {"abroad"}
+
+    def _devolved(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """On a page about one devolved nation ([devolved] in the registry) the UK
+        government's names that any government bears ("the Government", "the health
+        secretary") are that nation's: re-pointed to its government, or dropped where the
+        registry has none."""
+        counts: dict[str, int] = {}
+        for key, _start, _end in self._nations(doc):
+            name = doc.vocab.strings[key]
+            counts[name] = counts.get(name, 0) + 1
+        if counts.get("england"):
+            return spans
+        nations = [k for k, n in counts.items() if k != "england"
+                   and n >= self._min_nation_mentions]
+        if len(nations) != 1:
+            return spans
+        government = self._nation_governments.get(nations[0], "")
+        out = []
+        for span in spans:
+            if span.kb_id_ in self._uk_bodies and span.text not in self._uk_names:
+                if not government:
+                    continue
+                span = Span(doc, span.start, span.end,
+                            label=self.registry.get(government).kind, kb_id=government)
+            out.append(span)
+        return out
 
     @staticmethod
     def _abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
