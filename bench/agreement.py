@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: bench/ is not on the import path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.eval import REALDEV, analyze, build_input, realdev_parts, score  # noqa: E402
+from bench.eval import REALDEV, _metric, analyze, build_input, realdev_parts, score  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SECOND = REPO / "bench" / "agreement" / "second_annotator.jsonl"
@@ -57,11 +57,6 @@ def as_analysis(second: dict, gold: dict) -> dict:
             "events": second["events"]}
 
 
-def _value(metrics: dict, key: str, index: int | None) -> float:
-    value = metrics[key]
-    return float(value[index] if index is not None else value)
-
-
 def main() -> int:
     second = {row["id"]: row for row in _read(SECOND)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,7 +83,7 @@ def main() -> int:
     print(f"| metric | {' | '.join(columns)} |")
     print(f"| --- |{' --- |' * len(columns)}")
     for label, key, index in ROWS:
-        print(f"| {label} | " + " | ".join(f"{_value(m, key, index):.3f}"
+        print(f"| {label} | " + " | ".join(f"{_metric(m, key, index):.3f}"
                                             for m in columns.values()) + " |")
     return 0
 

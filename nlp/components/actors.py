@@ -14,6 +14,7 @@ kind; ``doc._.pcnwatch_actor_names`` maps each id found to its display name.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -230,11 +231,10 @@ class ActorRecognizer:
         government's names that any government bears ("the Government", "the health
         secretary") are that nation's: re-pointed to its government, or dropped where the
         registry has none."""
-        counts: dict[str, int] = {}
-        for key, _start, _end in self._nations(doc):
-            name = doc.vocab.strings[key]
-            counts[name] = counts.get(name, 0) + 1
-        if counts.get("england"):
+        if not any(span.kb_id_ in self._uk_bodies for span in spans):
+            return spans  # nothing to re-point: the page need not be read for nations
+        counts = Counter(doc.vocab.strings[key] for key, _start, _end in self._nations(doc))
+        if counts["england"]:
             return spans
         nations = [k for k, n in counts.items() if k != "england"
                    and n >= self._min_nation_mentions]

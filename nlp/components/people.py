@@ -714,12 +714,12 @@ class PeopleFinder:
         return None
 
     def _premodifier(self, doc: Doc, name: Span,
-                     actor_at: dict[int, Span] | None = None) -> tuple[int, int] | None:
+                     actor_at: dict[int, Span]) -> tuple[int, int] | None:
         i = name.start
         sent_start = name.sent.start if doc.has_annotation("SENT_START") else 0
         while i > sent_start and name.start - i < _MAX_PREMODIFIER:
             tok = doc[i - 1]
-            if actor_at and (i - 1) in actor_at:
+            if (i - 1) in actor_at:
                 # A body's name, whatever the tagger made of it at the head of a sentence
                 # ("RCGP vice-chair Dr X": "RCGP" tagged as a verb or preposition).
                 i -= 1
@@ -742,8 +742,8 @@ class PeopleFinder:
                 break
             if (tok.lower_ in self.stops and not joins_nouns) or tok.like_num:
                 break
-            if actor_at and ((tok.lower_ == "in" and (i - 2) in actor_at)
-                             or (tok.lower_ == "at" and i in actor_at)):
+            if (tok.lower_ == "in" and (i - 2) in actor_at) or (
+                    tok.lower_ == "at" and i in actor_at):
                 # "Clinical director at Riverside PCN in Hampshire Dr X": the body the role
                 # is at, and where that body is, stay in the role.
                 i -= 1
