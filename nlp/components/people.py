@@ -692,13 +692,19 @@ class PeopleFinder:
             if j is not None and j > i + 1 and not any(
                     t.pos_ in ("VERB", "AUX") for t in doc[i + 1:j]):
                 return i + 1, j
-        # "Dr X of Leeds LMC", "Dr X, from the BMA": the prepositions open it too.
-        if doc[i].text in (",", "(") or doc[i].lower_ in ("of", "from", "at"):
+        # "Dr X of Leeds LMC", "Dr X, from the BMA": the prepositions open it too; so does
+        # a role with no comma before it, in press copy ("Ruth Ray director of primary care
+        # at the NHS Confederation said"), which then ends at the first verb.
+        bare = not doc[i].is_sent_start and (doc[i].lower_ in self.role_words or (
+            doc[i].pos_ == "ADJ" and i + 1 < len(doc) and doc[i + 1].lower_ in self.role_words))
+        if doc[i].text in (",", "(") or doc[i].lower_ in ("of", "from", "at") or bare:
             start = i + 1 if doc[i].text in (",", "(") else i
             j = start
             while j < len(doc) and j - start < _MAX_APPOSITION:
                 tok = doc[j]
                 if tok.text in (",", ")", ";", ":", ".", "\u2013", "\u2014") or tok.is_quote:
+                    break
+                if bare and j > start and tok.pos_ in ("VERB", "AUX"):
                     break
                 if j > start and "\n" in doc[j - 1].text_with_ws:
                     break  # "Kat Lay, Health Editor" on a byline: the next line is not hers
@@ -727,6 +733,14 @@ class PeopleFinder:
             if tok.text in _POSSESSIVE and i - 2 >= 0:
                 i -= 1
                 continue
+            if tok.text == ")":
+                # "Community Pharmacy England (CPE) director Dr X": a body's short name in
+                # brackets after it.
+                opening = next((k for k in range(i - 2, max(sent_start, i - 5) - 1, -1)
+                                if doc[k].text == "("), None)
+                if opening is not None and (opening - 1) in actor_at:
+                    i = opening
+                    continue
             if tok.is_space:
                 break
             if tok.text in _WORD_JOINERS and i - 2 >= sent_start and not tok.whitespace_ \
@@ -799,8 +813,9 @@ class PeopleFinder:
                 if not possessor:
                     actor_id = span.kb_id_ if nearest_last else (actor_id or span.kb_id_)
                 continue
-            if doc[i].is_space:
-                continue
+            if doc[i].is_space or (doc[i].text == "(" and (i + 1) in actor_at) or (
+                    doc[i].text == ")" and (i - 1) in actor_at):
+                continue  # the brackets of "Community Pharmacy England (CPE) director"
             if words == [] and doc[i].text in _POSSESSIVE:
                 continue
             if i > start and (i - 1) in actor_at and doc[i].text in _POSSESSIVE:
