@@ -82,6 +82,9 @@ class ShortForm:
     phrases: tuple[str, ...]
     candidates: tuple[str, ...]
     default: str = ""
+    # Whether the phrase is read as a short form even where it holds an alias ("the LMCs"
+    # after "Surrey and Sussex LMCs" is that group, not the LMCs in general).
+    over_alias: bool = False
 
     def accepts(self, actor_id: str) -> bool:
         return any(fnmatch.fnmatchcase(actor_id, pattern) for pattern in self.candidates)
@@ -132,7 +135,8 @@ class Registry:
                            policy_maker=bool(f.get("policy_maker", False)))
                     for f in data.get("family", [])]
         short_forms = [ShortForm(phrases=tuple(s["phrases"]), candidates=tuple(s["candidates"]),
-                                 default=s.get("default", ""))
+                                 default=s.get("default", ""),
+                                 over_alias=bool(s.get("over_alias", False)))
                        for s in data.get("short_form", [])]
         stop_words = frozenset(w.lower() for w in data.get("stop", {}).get("words", ()))
         registry = cls(actors=actors, families=families, short_forms=short_forms,

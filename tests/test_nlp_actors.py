@@ -49,6 +49,14 @@ def test_actors_labelled_sentences(nlp, row):
     ("A Liberal Democrat MP asked.", [("Liberal Democrat", "lib-dems")]),
     ("NHS Kent and Medway ICB took over. The care board said so.",
      [("Kent and Medway ICB", "icb-kent-and-medway"), ("The care board", "icb-kent-and-medway")]),
+    # "The LMCs" after a group of LMCs is named is that group; before, the LMCs in general;
+    # and "the LMCs conference" stays the conference.
+    ("Surrey and Sussex LMCs wrote. The LMCs' chief executive signed.",
+     [("Surrey and Sussex LMCs", "lmc-surrey-and-sussex"),
+      ("The LMCs", "lmc-surrey-and-sussex")]),
+    ("The LMCs voted.", [("The LMCs", "lmcs")]),
+    ("Kent LMC spoke at the LMCs conference.",
+     [("Kent LMC", "lmc-kent"), ("LMCs conference", "lmcs")]),
 ])
 def test_actors_spans_in_order(nlp, text, expected):
     doc = nlp(text)
