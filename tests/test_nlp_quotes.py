@@ -468,3 +468,21 @@ def test_quotes_min_words_is_configurable():
 ])
 def test_a_first_person_page_speaks_for_its_body(nlp, text, home):
     assert nlp(text)._.pcnwatch_home == home
+
+
+@pytest.mark.parametrize("text,expected", [
+    # The body a motion calls on is what it asks of, not whose motion it is.
+    ("The LMCs conference backed several motions on prescribing. A motion calling for the DH "
+     "to review the rules said they were \u201cout of date and confusing for patients and "
+     "practices alike\u201d.", [("LMCs conference", "lmcs")]),
+    # A document sent by a body is still that body's.
+    ("A statement from the Kent and Medway ICB said: \u201cWe are working with the practice "
+     "to keep services open for every patient.\u201d",
+     [("A statement from the Kent and Medway ICB", "icb-kent-and-medway")]),
+    # "DH", as the department styled itself before 2018.
+    ("A DH spokesperson said: \u201cNegotiations on the contract are under way and it "
+     "would be wrong to comment now.\u201d", [("A DH spokesperson", "dhsc")]),
+])
+def test_a_document_speaks_for_the_body_that_wrote_it_not_the_one_it_asks_of(
+        nlp, text, expected):
+    assert _speakers(nlp(text)) == expected

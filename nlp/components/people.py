@@ -53,6 +53,8 @@ _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 _FIRST_NAME_STYLES = {"Sir", "Dame"}
 # Marks inside a word the tokenizer splits off ("vice-chair", "Labour/Co-operative MP"): a
 # hyphen, a non-breaking one, a slash.
+# Dashes that set off an apposition when spaced ("Dr X - chair of Y - said").
+_DASHES = frozenset({"-", "\u2013", "\u2014"})
 _WORD_JOINERS = {"-", "\u2011", "/"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
 _BODY_DETERMINERS = {"its", "their", "our"}
@@ -96,6 +98,7 @@ class PeopleFinder:
         self.data = data
         self.titles = frozenset(data["titles"])
         self.role_words = frozenset(w.lower() for w in data["role_words"])
+        self.office_words = frozenset(w.lower() for w in data.get("office_words", ()))
         self.stops = frozenset(w.lower() for w in data["apposition_stops"])
         self.not_people = frozenset(data["not_people"])
         self.implied = {k.lower(): v for k, v in data.get("implied_actor", {}).items()}
@@ -454,6 +457,9 @@ class PeopleFinder:
             start -= 1
         while start < end and not doc[start].text[:1].isupper():
             start += 1
+        # "Dr X - clinical director of Y -": a spaced dash ends a name the tagger ran on.
+        end = next((i for i in range(start + 1, end) if doc[i].text in _DASHES and (
+            doc[i].whitespace_ or doc[i - 1].whitespace_)), end)
         if from_title:
             while end < len(doc) and doc[end].text in self.titles:
                 end += 1
@@ -697,12 +703,16 @@ class PeopleFinder:
         # at the NHS Confederation said"), which then ends at the first verb.
         bare = not doc[i].is_sent_start and (doc[i].lower_ in self.role_words or (
             doc[i].pos_ == "ADJ" and i + 1 < len(doc) and doc[i + 1].lower_ in self.role_words))
-        if doc[i].text in (",", "(") or doc[i].lower_ in ("of", "from", "at") or bare:
-            start = i + 1 if doc[i].text in (",", "(") else i
+        # "Dr X – chair of Kent LMC – said": a role between spaced dashes.
+        dashed = doc[i].text in _DASHES and doc[i].whitespace_ and any(
+            t.lower_ in self.role_words for t in doc[i + 1:i + 4])
+        if doc[i].text in (",", "(") or doc[i].lower_ in ("of", "from", "at") or bare or dashed:
+            start = i + 1 if doc[i].text in (",", "(") or dashed else i
             j = start
             while j < len(doc) and j - start < _MAX_APPOSITION:
                 tok = doc[j]
-                if tok.text in (",", ")", ";", ":", ".", "\u2013", "\u2014") or tok.is_quote:
+                if tok.text in (",", ")", ";", ":", ".", "\u2013", "\u2014") or tok.is_quote or (
+                        dashed and tok.text in _DASHES):
                     break
                 if bare and j > start and tok.pos_ in ("VERB", "AUX"):
                     break
@@ -746,6 +756,10 @@ class PeopleFinder:
             if tok.text in _WORD_JOINERS and i - 2 >= sent_start and not tok.whitespace_ \
                     and not doc[i - 2].whitespace_:
                 i -= 1  # "vice-chair", "Labour/Co-operative MP": one word, split in three
+                continue
+            if tok.tag_ == "VBG" and i - 2 >= sent_start and (
+                    doc[i - 2].lower_ == "of" or doc[i - 2].pos_ == "PROPN"):
+                i -= 1  # "director of (NHS) commissioning Dr X": a gerund named as a field
                 continue
             # "Health and social care secretary X": an "and" between nouns stays in the role.
             joins_nouns = (tok.lower_ in ("and", "&") and i - 2 >= sent_start
@@ -849,6 +863,13 @@ class PeopleFinder:
             actor_id = self._bare_short_form(words, before)
         if role and actor_id is None:
             actor_id = self._implied(role.lower(), doc)
+        if role and actor_id is None and not body_det and start > 0 and (
+                start == doc[start].sent.start) and any(
+                w.lower_ in self.office_words for w in words):
+            # "The GPC said the findings ... . Chairman Dr X called ...": an office with no
+            # body at the head of a sentence is held at the body the sentence before was about.
+            subject = _sentence_subject(doc[start - 1].sent, before)
+            actor_id = subject.kb_id_ if subject is not None else None
         if role is None and actor_id is not None and words:
             # "Dr X of the BMA": the body without a role word still says whom they speak for.
             return None, actor_id
@@ -882,6 +903,20 @@ def _second_apposition(doc: Doc, end: int, actor_at: dict[int, Span],
     return None
 
 
+def _sentence_subject(sent: Span, before: list[Span]) -> Span | None:
+    """The body that is the subject of a sentence's main verb, if one is."""
+    for span in before:
+        if not sent.start <= span.start < sent.end:
+            continue
+        tok = span.root
+        while tok.dep_ in ("poss", "compound", "conj", "appos", "case", "nmod") and \
+                tok.head is not tok:
+            tok = tok.head
+        if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.dep_ == "ROOT":
+            return span
+    return None
+
+
 def _subject_body(doc: Doc, start: int, before: list[Span]) -> Span | None:
     """The body "its" or "their" stands for: the subject of the clause before ("The BMA's
     GP committee, which ended talks with NHS England, said ... Its chair" is the
@@ -889,18 +924,9 @@ def _subject_body(doc: Doc, start: int, before: list[Span]) -> Span | None:
     if not before:
         return None
     sent = doc[start].sent
-    here = [s for s in before if s.start >= sent.start]
-    if not here and sent.start > 0:
-        previous = doc[sent.start - 1].sent
-        here = [s for s in before if s.start >= previous.start]
-    for span in here:
-        tok = span.root
-        while tok.dep_ in ("poss", "compound", "conj", "appos", "case", "nmod") and \
-                tok.head is not tok:
-            tok = tok.head
-        if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.dep_ == "ROOT":
-            return span
-    return before[-1]
+    if not any(s.start >= sent.start for s in before) and sent.start > 0:
+        sent = doc[sent.start - 1].sent
+    return _sentence_subject(sent, before) or before[-1]
 
 
 def _definite_body(words: list[Token], before: list[Span]) -> str | None:

@@ -1785,7 +1785,8 @@ class _Context:
         spans: list[Span] = []
         for tok in phrase:
             span = self.actor_at.get(tok.i)
-            if span is not None and (not spans or spans[-1] is not span):
+            if span is not None and (not spans or spans[-1] is not span) and not (
+                    _in_clause_of(span.root, head)):
                 spans.append(span)
         if not spans:
             return None
@@ -1810,6 +1811,17 @@ class _Context:
         before = [s.kb_id_ for s in self.actors if s.start_char < at_char]
         resolve = self.finder.registry().resolve_bare
         return _first_actor(phrase, lambda word: resolve(word, before))
+
+
+def _in_clause_of(tok: Token, head: Token) -> bool:
+    """Whether ``tok`` sits in a participle clause that describes ``head``: the body in "a
+    motion calling for the DH to review ..." is what the motion asks of, not whose it is
+    ("a letter sent by the BMA" is the BMA's)."""
+    while tok.i != head.i and tok.head.i != tok.i:
+        if tok.dep_ == "acl" and tok.tag_ == "VBG" and tok.head.i == head.i:
+            return True
+        tok = tok.head
+    return False
 
 
 def _first_actor(phrase: list[Token], resolve: Callable[[str], str | None]) -> str | None:
