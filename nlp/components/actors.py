@@ -192,13 +192,12 @@ class ActorRecognizer:
         short_at: dict[int, Any] = {}
         for key, start, end in sorted(self._short(doc), key=lambda m: (m[1], -m[2])):
             if any(i in used for i in range(start, end)):
-                inside = [s for s in spans if start <= s.start and s.end <= end]
-                if not (self._keys[key].over_alias and inside and all(
-                        start <= i < end for s in inside for i in range(s.start, s.end))
-                        and not any(s.start < start < s.end or s.start < end < s.end
-                                    for s in spans)):
+                # Taken already: only a short form read over an alias ("the LMCs") takes the
+                # place of the names wholly inside it, and never of one that runs past it.
+                if not self._keys[key].over_alias or any(
+                        s.start < start < s.end or s.start < end < s.end for s in spans):
                     continue
-                spans = [s for s in spans if s not in inside]
+                spans = [s for s in spans if not start <= s.start < end]
             used.update(range(start, end))
             short_at[start] = self._keys[key]
             spans.append(Span(doc, start, end, label="", kb_id="?"))

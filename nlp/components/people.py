@@ -35,6 +35,7 @@ from ._data import (
     read_component_data,
     write_component_data,
 )
+from ._syntax import name_root
 from .quotes import home_body
 
 VERSION = "pcnwatch.people.v1"
@@ -51,14 +52,14 @@ _EDGE_WORDS = {"the", "a", "an", "of", "at", "for", "from", "and", "'s", "\u2019
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 # Titles used with a first name alone: "Sir Ed" is Sir Ed Davey.
 _FIRST_NAME_STYLES = {"Sir", "Dame"}
-# Marks inside a word the tokenizer splits off ("vice-chair", "Labour/Co-operative MP"): a
-# hyphen, a non-breaking one, a slash.
 # Dashes that set off an apposition when spaced ("Dr X - chair of Y - said").
 _DASHES = frozenset({"-", "\u2013", "\u2014"})
+# Marks inside a word the tokenizer splits off ("vice-chair", "Labour/Co-operative MP"): a
+# hyphen, a non-breaking one, a slash.
 _WORD_JOINERS = {"-", "\u2011", "/"}
 # "Its chair, Dr X", "Dr X, its chair": the body is the one last named before.
 _BODY_DETERMINERS = {"its", "their", "our"}
-_CLAUSE_OPENERS = {",", "(", "-", "\u2013", "\u2014"}
+_CLAUSE_OPENERS = {",", "(", *_DASHES}
 _PERSONAL_POSSESSIVES = {"her", "his", "my", "your"}
 
 # An office holder's term: the body, from, and to (None while it is still held).
@@ -903,15 +904,17 @@ def _second_apposition(doc: Doc, end: int, actor_at: dict[int, Span],
     return None
 
 
+# Dependencies climbed from a body's name to the phrase that is a subject ("The BMA's GP
+# committee, which ..."): its possessor, the words of a longer name, a conjoined body.
+_SUBJECT_LINKS = ("poss", "compound", "conj", "appos", "case", "nmod")
+
+
 def _sentence_subject(sent: Span, before: list[Span]) -> Span | None:
     """The body that is the subject of a sentence's main verb, if one is."""
     for span in before:
         if not sent.start <= span.start < sent.end:
             continue
-        tok = span.root
-        while tok.dep_ in ("poss", "compound", "conj", "appos", "case", "nmod") and \
-                tok.head is not tok:
-            tok = tok.head
+        tok = name_root(span, _SUBJECT_LINKS)
         if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.dep_ == "ROOT":
             return span
     return None
