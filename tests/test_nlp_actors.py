@@ -46,6 +46,9 @@ def test_actors_labelled_sentences(nlp, row):
     ("The party said so twice.", []),
     # The BMA's GP committees of the devolved nations are the GP committee, as labelled.
     ("NIGPC and GPC Wales met.", [("NIGPC", "bma-gpc"), ("GPC Wales", "bma-gpc")]),
+    # The BMA's offices in those nations are the BMA; their GP committees, the committee.
+    ("BMA Cymru Wales balloted GPs.", [("BMA Cymru Wales", "bma")]),
+    ("Dr A Jones, BMA NI GP committee chair, spoke.", [("BMA NI GP committee", "bma-gpc")]),
     ("A Liberal Democrat MP asked.", [("Liberal Democrat", "lib-dems")]),
     ("NHS Kent and Medway ICB took over. The care board said so.",
      [("Kent and Medway ICB", "icb-kent-and-medway"), ("The care board", "icb-kent-and-medway")]),
@@ -109,7 +112,11 @@ def test_actors_a_page_about_another_countrys_health_system(nlp, text, found, ab
      ["welsh-government", "welsh-government"]),
     # Northern Ireland's department has no registry body: no body, rather than the UK's.
     ("GPs in Northern Ireland are leaving, Stormont heard. The health minister said so.", []),
-    # A page that names England too keeps the UK's names as they are.
+    # A page on one nation that mentions England in passing is still that nation's page.
+    ("Welsh GPs rejected the offer. Unlike in England, the Welsh contract is negotiated in "
+     "Wales. The Government said it would fund practices.",
+     ["welsh-government"]),
+    # A page that names England as much as the nation keeps the UK's names as they are.
     ("Scotland and Wales have their own contracts, but in England the Government decides.",
      ["government"]),
     # A name only the UK's can bear stays the UK's on a Scottish page.

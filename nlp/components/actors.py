@@ -149,6 +149,7 @@ class ActorRecognizer:
         self._uk_bodies = frozenset(devolved.get("uk_bodies", ()))
         self._uk_names = frozenset(devolved.get("uk_names", ()))
         self._min_nation_mentions = int(devolved.get("min_mentions", 2))
+        self._england_ratio = float(devolved.get("england_ratio", 3))
         self._family = PhraseMatcher(vocab, attr="ORTH")
         self._head_ends: set[str] = set()
         stop = self.registry.source.get("stop", {})
@@ -239,11 +240,11 @@ class ActorRecognizer:
         if not any(span.kb_id_ in self._uk_bodies for span in spans):
             return spans  # nothing to re-point: the page need not be read for nations
         counts = Counter(doc.vocab.strings[key] for key, _start, _end in self._nations(doc))
-        if counts["england"]:
-            return spans
         nations = [k for k, n in counts.items() if k != "england"
                    and n >= self._min_nation_mentions]
-        if len(nations) != 1:
+        if len(nations) != 1 or counts[nations[0]] < self._england_ratio * counts["england"]:
+            # A page on England's policy, or on a comparison of nations; a page on one
+            # nation may still mention England in passing ("unlike in England").
             return spans
         government = self._nation_governments.get(nations[0], "")
         out = []
