@@ -834,9 +834,24 @@ def test_who_holds_a_position_in_a_passive_or_linking_clause(text, actor, expect
      "support"),
     ("The RCGP has poured cold water on the network targets.", "rcgp", "oppose"),
     ("Kent LMC lashed out at the network contract.", "lmc-kent", "oppose"),
+    ("The BMA deemed the contract offer for GPs \u201cderisory\u201d.", "bma", "oppose"),
 ])
 def test_a_reporting_verb_that_takes_a_side(text, actor, expected):
     assert stances_read_from(text).get(actor) == expected
+
+
+@pytest.mark.parametrize(("text", "actor"), [
+    ("The BMA's council branded the network targets unworkable.", "bma"),
+    ("Kent LMC's executive slammed the new network contract.", "lmc-kent"),
+])
+def test_a_bodys_own_organ_speaks_for_it(text, actor):
+    assert stances_read_from(text).get(actor) == "oppose"
+
+
+def test_an_organ_that_is_a_body_of_its_own_speaks_for_itself():
+    stances = stances_read_from("The BMA's England GP committee condemned the network "
+                                "specifications.")
+    assert stances.get("bma-gpc") == "oppose" and "bma" not in stances
 
 
 def test_a_body_writing_as_we_after_naming_itself_holds_what_it_welcomes():

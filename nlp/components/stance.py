@@ -278,6 +278,7 @@ class StanceJudge:
         self.holder_passives = set(actors.get("holder_passives", ()))
         self.copulas = set(actors.get("copulas", ("be",)))
         self.announcement_nouns = set(actors.get("announcement_nouns", ()))
+        self.organs = set(actors.get("organs", ()))
         welcomed = cues.get("welcomed", {})
         self.welcoming_verbs = set(welcomed.get("verbs", ()))
         self.welcomed_changes = set(welcomed.get("changes", ()))
@@ -1026,6 +1027,12 @@ class StanceTagger:
         if span.sent.text.rstrip().endswith("?"):
             return False  # a question put to a body is not its position
         root = name_root(span)
+        if root.dep_ == "poss" and root.head.lemma_.lower() in self.judge.organs and not any(
+                other.start <= root.head.i < other.end
+                for other in span.doc.spans.get("pcnwatch_actors", ())):
+            # "The RCGP's council voted ...": the body's own organ speaks for it, unless the
+            # organ is a body of its own ("the BMA's GP committee").
+            root = name_root(span.doc[root.head.i:root.head.i + 1])
         if root.dep_ == "ROOT" and root.pos_ in ("PROPN", "NOUN"):
             # "The BMA hit out at the targets", read as a noun phrase: the body's verb is
             # the sentence's only one.
