@@ -49,6 +49,9 @@ def test_actors_labelled_sentences(nlp, row):
     # The BMA's offices in those nations are the BMA; their GP committees, the committee.
     ("BMA Cymru Wales balloted GPs.", [("BMA Cymru Wales", "bma")]),
     ("Dr A Jones, BMA NI GP committee chair, spoke.", [("BMA NI GP committee", "bma-gpc")]),
+    # A nation's LMCs are its LMCs conference, not one committee named for a place.
+    ("The Scottish LMCs conference met.", [("Scottish LMCs conference", "lmcs")]),
+    ("Northern Ireland LMCs backed the motion.", [("Northern Ireland LMCs", "lmcs")]),
     ("A Liberal Democrat MP asked.", [("Liberal Democrat", "lib-dems")]),
     ("NHS Kent and Medway ICB took over. The care board said so.",
      [("Kent and Medway ICB", "icb-kent-and-medway"), ("The care board", "icb-kent-and-medway")]),

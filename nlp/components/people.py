@@ -316,6 +316,12 @@ class PeopleFinder:
         if value is None:
             # "shadow health secretary" and "Labour's shadow health secretary" alike
             value = next((v for k, v in self.implied.items() if role.endswith(" " + k)), None)
+        if value is None:
+            # A named office inside a longer role ("deputy chief inspector of general
+            # practice for the north of England"); only offices of three words or more, which
+            # no other office holds inside its name, as "minister" is inside many.
+            inside = [k for k in self.implied if k.count(" ") >= 2 and f" {k} " in f" {role} "]
+            value = self.implied[max(inside, key=len)] if inside else None
         if not isinstance(value, dict):
             return value
         published = doc._.pcnwatch_date
