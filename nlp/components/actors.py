@@ -42,6 +42,10 @@ if not Doc.has_extension("pcnwatch_actor_names"):
     Doc.set_extension("pcnwatch_actor_names", default=None)
 if not Doc.has_extension("pcnwatch_abroad"):
     Doc.set_extension("pcnwatch_abroad", default=False)
+# On a page about one devolved nation, that nation's government ("" for one with no registry
+# body); None elsewhere. People read it for offices the UK's and a nation's alike bear.
+if not Doc.has_extension("pcnwatch_nation"):
+    Doc.set_extension("pcnwatch_nation", default=None)
 # Kinds that say nothing of where a page is: governments are what an abroad page would
 # mistake; publications are read everywhere.
 _PLACELESS_KINDS = frozenset({"government", "media"})
@@ -237,8 +241,6 @@ class ActorRecognizer:
         government's names that any government bears ("the Government", "the health
         secretary") are that nation's: re-pointed to its government, or dropped where the
         registry has none."""
-        if not any(span.kb_id_ in self._uk_bodies for span in spans):
-            return spans  # nothing to re-point: the page need not be read for nations
         counts = Counter(doc.vocab.strings[key] for key, _start, _end in self._nations(doc))
         nations = [k for k, n in counts.items() if k != "england"
                    and n >= self._min_nation_mentions]
@@ -247,6 +249,7 @@ class ActorRecognizer:
             # nation may still mention England in passing ("unlike in England").
             return spans
         government = self._nation_governments.get(nations[0], "")
+        doc._.pcnwatch_nation = government
         out = []
         for span in spans:
             if span.kb_id_ in self._uk_bodies and span.text not in self._uk_names:

@@ -322,11 +322,23 @@ class PeopleFinder:
             # no other office holds inside its name, as "minister" is inside many.
             inside = [k for k in self.implied if k.count(" ") >= 2 and f" {k} " in f" {role} "]
             value = self.implied[max(inside, key=len)] if inside else None
-        if not isinstance(value, dict):
-            return value
+        if isinstance(value, str):
+            return self._nations_own(value, doc)
+        if value is None:
+            return None
         published = doc._.pcnwatch_date
         until = date.fromisoformat(str(value["until"]))
         return value["then"] if published is not None and published <= until else value["after"]
+
+    def _nations_own(self, actor_id: str, doc: Doc) -> str | None:
+        """On a page about one devolved nation its health minister is its government's
+        (none, where the registry has no body for it), as the actors component re-points
+        that nation's "Government"."""
+        nation = doc._.pcnwatch_nation if Doc.has_extension("pcnwatch_nation") else None
+        if nation is None or actor_id not in self._registry().source.get(
+                "devolved", {}).get("uk_bodies", ()):
+            return actor_id
+        return nation or None
 
     def _press_checked(self, role: str | None,
                        actor_id: str | None) -> tuple[str | None, str | None]:
