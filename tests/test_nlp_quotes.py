@@ -486,3 +486,19 @@ def test_a_first_person_page_speaks_for_its_body(nlp, text, home):
 def test_a_document_speaks_for_the_body_that_wrote_it_not_the_one_it_asks_of(
         nlp, text, expected):
     assert _speakers(nlp(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # A voice of no named body speaks for the body named just before ...
+    ("NHS England said the consultation was open. A spokesperson said: \u201cWe will listen "
+     "to every response from practices.\u201d", [("A spokesperson", "nhs-england")]),
+    # ... but a voice of a body the registry does not know is that body's, not the last one's.
+    ("NHS England said the system would be fixed. A spokesperson for Medisoft said: \u201cOur "
+     "first priority is and always has been the practices that use us.\u201d",
+     [("A spokesperson for Medisoft", None)]),
+    ("NHS England approved the change. A Medisoft spokesperson said: \u201cWe welcome the "
+     "news that the cap on patient lists has been removed.\u201d",
+     [("A Medisoft spokesperson", None)]),
+])
+def test_a_spokesperson_speaks_for_the_body_they_are_named_for(nlp, text, expected):
+    assert _speakers(nlp(text)) == expected

@@ -1768,9 +1768,12 @@ class _Context:
             else:
                 person, _named = self.last_person_at(at_char)
                 actor_id = person.get("actor_id") if person else None
-        if actor_id is None and subject.lower_ in self.finder.body_voices:
+        if actor_id is None and subject.lower_ in self.finder.body_voices and not any(
+                t.i != subject.i and t.i != phrase[0].i and t.text[:1].isupper()
+                for t in phrase):
             # "NHS England said the consultation was open. A spokesperson said: …": a voice
-            # of a body speaks for the body named just before, in this paragraph or the last.
+            # of a body speaks for the body named just before, in this paragraph or the last;
+            # not one that names its own, unregistered, body ("a spokesperson for EMIS").
             body = self.last_body(at_char)
             previous = self.previous_paragraph(self.paragraph_start(at_char))
             if body is not None and body.label_ != "media" and body.start_char >= (
