@@ -240,7 +240,8 @@ class ActorRecognizer:
         """On a page about one devolved nation ([devolved] in the registry) the UK
         government's names that any government bears ("the Government", "the health
         secretary") are that nation's: re-pointed to its government, or dropped where the
-        registry has none."""
+        registry has none. The nation's government stays on the doc (`pcnwatch_nation`) for
+        the offices people hold ("Health Minister X")."""
         counts = Counter(doc.vocab.strings[key] for key, _start, _end in self._nations(doc))
         nations = [k for k, n in counts.items() if k != "england"
                    and n >= self._min_nation_mentions]

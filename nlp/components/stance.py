@@ -1030,7 +1030,7 @@ class StanceTagger:
         if root.dep_ == "poss" and root.head.lemma_.lower() in self.judge.organs and not any(
                 other.start <= root.head.i < other.end
                 for other in span.doc.spans.get("pcnwatch_actors", ())):
-            # "The RCGP's council voted ...": the body's own organ speaks for it, unless the
+            # "The BMA's council branded ...": the body's own organ speaks for it, unless the
             # organ is a body of its own ("the BMA's GP committee").
             root = name_root(span.doc[root.head.i:root.head.i + 1])
         if root.dep_ == "ROOT" and root.pos_ in ("PROPN", "NOUN"):
