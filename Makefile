@@ -31,9 +31,11 @@ eval: $(DEVSTAMP)
 	$(PY) bench/eval.py
 	@if [ -f bench/eval_labelled.py ]; then $(PY) bench/eval_labelled.py; fi
 
-# The stance-confidence model, from the labelled real pages we may tune on (their caches
-# must be filled, as for make eval); writes nlp/data/stance_confidence.json.
+# The two stance models, from the labelled real pages we may tune on (their caches must be
+# filled, as for make eval): the quotation stance model first, as the confidence model judges
+# the labels it gives. Writes nlp/data/stance_reader.json and stance_confidence.json.
 train: $(DEVSTAMP)
+	$(PY) bench/train_reader.py
 	$(PY) bench/train_confidence.py
 
 lint: $(DEVSTAMP)

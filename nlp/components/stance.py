@@ -44,6 +44,7 @@ from ..registry import Registry, load_registry
 from . import extension
 from ._data import pipeline_registry, read_component_data, write_component_data
 from ._syntax import lemma_in, misparsed_main_verb, name_root, reported_within
+from .reader import StanceReader, load_stance_reader
 
 __all__ = ["CuePhrases", "StanceJudge", "StanceTagger", "Judgement", "load_stance_cues"]
 
@@ -924,12 +925,16 @@ class StanceTagger:
     """Sets quote stances and one stance per speaking actor (doc._.pcnwatch_stances)."""
 
     def __init__(self, nlp: Language, name: str, *, max_evidence: int = 3,
-                 cues_path: str | None = None) -> None:
+                 cues_path: str | None = None, read_quotes: bool = True,
+                 reader_path: str | None = None) -> None:
         self.name = name
         self.nlp = nlp
         self.max_evidence = max_evidence
         self._tokenizer = nlp.tokenizer
         self.set_data(load_stance_cues(cues_path))
+        # The word model's second reading of each quotation (nlp/components/reader.py);
+        # make train turns it off to see the rules' own reading, which it learns from.
+        self.reader = StanceReader(load_stance_reader(reader_path)) if read_quotes else None
 
     def set_data(self, data: dict[str, Any]) -> None:
         """Compile a parsed cue file (see nlp/data/stance_cues.toml)."""
@@ -942,11 +947,14 @@ class StanceTagger:
         self.set_data(data if data is not None else load_stance_cues())
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        write_component_data(path, self.data, {"max_evidence": self.max_evidence})
+        write_component_data(path, self.data, {
+            "max_evidence": self.max_evidence,
+            "reader": self.reader.data if self.reader is not None else None})
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> StanceTagger:
         data, cfg = read_component_data(path)
         self.max_evidence = cfg["max_evidence"]
+        self.reader = StanceReader(cfg["reader"]) if cfg.get("reader") else None
         self.set_data(data)
         return self
 
@@ -957,6 +965,7 @@ class StanceTagger:
             return self._elsewhere(doc)
         quotes = extension(doc, "pcnwatch_quotes") or []
         quote_ranges: list[tuple[int, int]] = []
+        read: dict[str, Judgement] = {}
         for quote in quotes:
             rng = _token_range(doc, quote["start"], quote["end"])
             quote_ranges.append(rng or (0, 0))
@@ -965,14 +974,31 @@ class StanceTagger:
                 continue
             judgement, _ = self.judge.judge_ranges(doc, forms, [rng],
                                                    actor_id=quote.get("actor_id"))
+            if self.reader is not None:
+                judgement = self._read(quote, judgement)
+                # The quotation is one statement of its speaker, so the model's reading is
+                # its vote too. Only quotations: on reported speech and a body's own
+                # sentences the model lost on realtrain's pages left out of its training.
+                read[_statement_key(quote["text"])] = judgement
             quote.update(
                 stance=judgement.stance,
                 confidence=judgement.confidence,
                 evidence=[quote["text"]] if judgement.stance != "neutral" else [],
                 cues=judgement.cues,
             )
-        doc._.pcnwatch_stances = self._actor_stances(doc, forms, quotes, quote_ranges)
+        doc._.pcnwatch_stances = self._actor_stances(doc, forms, quotes, quote_ranges, read)
         return doc
+
+    def _read(self, quote: dict[str, Any], rules: Judgement) -> Judgement:
+        """The word model's reading of a quotation, which the rules' label is part of. Its
+        cue names the words that weighed most; the rules' cues follow, as they still say
+        what the rules found."""
+        assert self.reader is not None
+        label, probability, words = self.reader.read(
+            quote["text"], rules.stance, self.judge.is_policy_maker(quote.get("actor_id")))
+        cue = f"stance model: {', '.join(words)}" if words else "stance model"
+        cues = [cue, *rules.cues] if label != rules.stance else [*rules.cues, cue]
+        return Judgement(label, probability, rules.support, rules.oppose, cues[:8])
 
     def _elsewhere(self, doc: Doc) -> Doc:
         """An article that never names general practice (dentistry, hospitals, another
@@ -1097,7 +1123,8 @@ class StanceTagger:
 
     def _actor_stances(self, doc: Doc, forms: Sequence[tuple[str, str]],
                        quotes: Sequence[dict[str, Any]],
-                       quote_ranges: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+                       quote_ranges: Sequence[tuple[int, int]],
+                       read: dict[str, Judgement] | None = None) -> list[dict[str, Any]]:
         mentions = self._speaker_mentions(doc)
         kinds = {actor_id: kind for _, _, actor_id, kind in mentions if kind != "person"}
         statements: dict[str, list[tuple[list[tuple[int, int]], str]]] = defaultdict(list)
@@ -1174,13 +1201,14 @@ class StanceTagger:
             for hits, on, text in singles:
                 key = _statement_key(text)
                 if key not in votes:
-                    votes[key] = judge.decide(hits, on_target=on, policy_maker=policy_maker)
+                    votes[key] = (read or {}).get(key) or judge.decide(
+                        hits, on_target=on, policy_maker=policy_maker)
             if policy_maker and pooled.stance == "support":
                 # Mild words spread over a policy maker's account of its own plan do not add
                 # up to praise (contract section 4); only a statement that praises does.
                 pooled = Judgement("neutral", 0.6, pooled.support, pooled.oppose)
             judgement = judge.combine(list(votes.values()), pooled)
-            evidence = self._evidence(singles, judgement, policy_maker)
+            evidence = self._evidence(singles, judgement, policy_maker, read)
             out.append({
                 "actor_id": actor_id,
                 "stance": judgement.stance,
@@ -1263,10 +1291,11 @@ class StanceTagger:
         return noun if noun.lemma_.lower() in self.judge.announcement_nouns else None
 
     def _evidence(self, singles: Sequence[tuple[list[_Hit], bool, str]], judgement: Judgement,
-                  policy_maker: bool) -> list[str]:
+                  policy_maker: bool, read: dict[str, Judgement] | None = None) -> list[str]:
         scored = []
         for hits, on_target, text in singles:
-            single = self.judge.decide(hits, on_target=on_target, policy_maker=policy_maker)
+            single = (read or {}).get(_statement_key(text)) or self.judge.decide(
+                hits, on_target=on_target, policy_maker=policy_maker)
             agrees = single.stance == judgement.stance or (
                 judgement.stance == "mixed" and single.stance != "neutral"
             )
@@ -1289,8 +1318,10 @@ class StanceTagger:
     "pcnwatch_stance",
     assigns=["doc._.pcnwatch_quotes", "doc._.pcnwatch_stances"],
     requires=["doc.sents", "token.lemma"],
-    default_config={"max_evidence": 3, "cues_path": None},
+    default_config={"max_evidence": 3, "cues_path": None, "read_quotes": True,
+                    "reader_path": None},
 )
-def make_stance(nlp: Language, name: str, *, max_evidence: int, cues_path: str | None
-                ) -> StanceTagger:
-    return StanceTagger(nlp, name, max_evidence=max_evidence, cues_path=cues_path)
+def make_stance(nlp: Language, name: str, *, max_evidence: int, cues_path: str | None,
+                read_quotes: bool, reader_path: str | None) -> StanceTagger:
+    return StanceTagger(nlp, name, max_evidence=max_evidence, cues_path=cues_path,
+                        read_quotes=read_quotes, reader_path=reader_path)
