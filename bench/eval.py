@@ -53,6 +53,8 @@ DEVSET = REPO.parent / "shared" / "devset"
 SEEDS = REPO.parent / "shared" / "seeds"
 REALDEV = REPO.parent / "shared" / "realdev"
 REALDEV_SPLIT = REPO / "bench" / "realdev_split.json"
+# The corpora make train fits the stance models on (bench/train_confidence.py, TRAIN_ON).
+TRAINED_ON = ("realdev-dev", "realdev2", "realtrain")
 # Our own labelled real pages: name -> (folder with manifest.jsonl and gold.jsonl, the
 # environment variable that may name its page cache). See each folder's README.md.
 OUR_REAL = {
@@ -380,6 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print()
         print_table(results)
+        fitted = [n for n in TRAINED_ON if n in results]
+        if fitted:
+            # The quotation stance model has seen these pages' labels: their stance figures
+            # say how well it fits, not how well it reads a new page.
+            print(f"note: the stance models were trained on {', '.join(fitted)} (make train); "
+                  "their stance figures are not a measure. realdev-test and realval are.")
     if spreads:
         print()
         print_intervals(spreads)

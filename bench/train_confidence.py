@@ -2,18 +2,20 @@
 
     python bench/train_confidence.py [--corpus NAME ...] [--out FILE] [--check]
 
-The model says how likely a stance label chosen by the rules is to be right (see
+The model says how likely a stance label is to be right (see
 nlp/components/confidence.py). It learns that from the labelled real pages we may tune on:
 the realdev development part, realdev2 and realtrain (their page caches must be filled; see
 ``make eval``). Never realdev's test part or realval: those measure the model. realtrain
 matters most: the rules were tuned on the development parts, so their reading is right there
 more often than on pages no rule author has read, and realtrain is such pages.
 
-The pipeline runs without the confidence component, so each stance keeps the rules' own
-reading; each stance the gold can judge (bench/confidence.py pairs them as score.py does)
-becomes one example, right or wrong. Two logistic regressions (quotes, actor stances) are
-fitted with scikit-learn: L2, C=0.3, lbfgs, which is deterministic, on examples in a fixed
-order, so the same pages give the same file. ``--check`` trains and compares with the
+The pipeline runs without the confidence component, so each stance keeps the label the rules
+and the quotation model give it; each page is read by a quotation model fitted without it
+(bench/train_reader.py, ``unseen_readings``), as pages in use are. Each stance the gold can
+judge (bench/confidence.py pairs them as score.py does) becomes one example, right or wrong.
+Two logistic regressions (quotes, actor stances) are fitted with scikit-learn: L2, C=0.3,
+lbfgs, which is deterministic, on examples in a fixed order, so the same pages give the same
+file. ``--check`` trains and compares with the
 shipped file instead of writing it.
 """
 
@@ -29,11 +31,11 @@ if __package__ in (None, ""):  # run as a script: bench/ is not on the import pa
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.confidence import judged, ranking  # noqa: E402
-from bench.eval import OUR_REAL, build_input, corpora, our_part, realdev_parts  # noqa: E402
+from bench.eval import OUR_REAL, TRAINED_ON, corpora, our_part, realdev_parts  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL = REPO / "nlp" / "data" / "stance_confidence.json"
-TRAIN_ON = ("realdev-dev", "realdev2", "realtrain")
+TRAIN_ON = TRAINED_ON
 # The parts that measure the model.
 HELD_OUT = ("realdev-test", "realval")
 # Strong regularisation: a few hundred examples, about thirty features.
@@ -61,21 +63,6 @@ def gold_files(names: tuple[str, ...], tmp: Path) -> list[tuple[str, Path]]:
             sys.exit(f"train: {why}")
         found.update(parts)
     return [(name, found[name]) for name in names]
-
-
-def rule_readings(gold: Path, tmp: Path) -> Path:
-    """The analysis of a corpus by the pipeline without the confidence component."""
-    from nlp.analysis import analyze_records
-    from nlp.pipeline import build_pipeline
-
-    inp, out = tmp / f"{gold.stem}.in.jsonl", tmp / f"{gold.stem}.out.jsonl"
-    build_input(gold, inp)
-    nlp = build_pipeline(options={"exclude": ("pcnwatch_confidence",)})
-    records = [json.loads(line) for line in inp.open(encoding="utf-8") if line.strip()]
-    with out.open("w", encoding="utf-8") as fh:
-        for result in analyze_records(records, nlp=nlp):
-            fh.write(json.dumps(result, ensure_ascii=False) + "\n")
-    return out
 
 
 def examples(gold: Path, pred: Path) -> dict[str, list[tuple[dict[str, float], bool]]]:
@@ -108,10 +95,14 @@ def fit(rows: list[tuple[dict[str, float], bool]]) -> dict[str, object]:
 
 def train(names: tuple[str, ...]) -> dict[str, object]:
     rows: dict[str, list[tuple[dict[str, float], bool]]] = {"quote": [], "actor": []}
+    # Imported here: train_reader takes the corpus names and gold files from this module.
+    from bench.train_reader import unseen_readings
+
     with tempfile.TemporaryDirectory() as tmp:
-        for name, gold in gold_files(names, Path(tmp)):
-            pred = rule_readings(gold, Path(tmp))
-            found = examples(gold, pred)
+        golds = gold_files(names, Path(tmp))
+        readings = unseen_readings(golds, Path(tmp))
+        for name, gold in golds:
+            found = examples(gold, readings[name])
             for what in rows:
                 rows[what] += found[what]
             print(f"{name}: {len(found['quote'])} quote and {len(found['actor'])} actor "
