@@ -131,6 +131,8 @@ def examples(gold: Path, pred: Path, *, with_ids: bool = False) -> list[Any]:
 
 
 def fit(rows: list[tuple[str, str, bool, str]]) -> dict[str, object]:
+    """The model's JSON: a weight per label for each feature, and an intercept per label."""
+    from scipy.sparse import lil_matrix
     from sklearn.linear_model import LogisticRegression
 
     from nlp.components.reader import LABELS, reader_features, words_of
@@ -142,8 +144,6 @@ def fit(rows: list[tuple[str, str, bool, str]]) -> dict[str, object]:
                 for text, rule, maker, _ in rows]
     names = sorted({k for f in features for k in f})
     index = {n: i for i, n in enumerate(names)}
-    from scipy.sparse import lil_matrix
-
     x = lil_matrix((len(rows), len(names)))
     for r, f in enumerate(features):
         for k, v in f.items():
