@@ -16,14 +16,18 @@ made, so it costs little beyond a dictionary lookup per token:
 4. Intensifiers and scare quotes raise a cue, hedges lower it.
 5. Totals for (P)ro and (N)ot decide: neutral when both are small, one side when it
    dominates, mixed when real benefits and serious reservations stand together.
-6. An actor's stance comes from all it says: each quote, reported statement and sentence
-   it is the subject of is judged alone and votes (a mixed one for both sides); mixed
-   when the lesser side has at least half the votes of the greater, else the greater.
+6. Each quotation is then read again by the quotation stance model (``reader.py``), a
+   word model trained on labelled real pages that takes the rules' label as one of its
+   features; its label is the quotation's.
+7. An actor's stance comes from all it says: each quote (as the model read it), reported
+   statement and sentence it is the subject of is judged alone and votes (a mixed one for
+   both sides); mixed when the lesser side has at least ``mixed_share`` of the votes of the
+   greater, else the greater.
 
-A policy maker (NHS England, the Government …) explaining its own policy counts as support
-unless it voices strong opposition; one only promising to listen or keep talking
-(``[process]`` cues) is neutral. Every judgement keeps the sentences and cue phrases that
-decided it, so a reader can check it.
+A policy maker (NHS England, the Government …) explaining its own policy is neutral (contract
+section 4) unless it praises or defends it in evaluative words; one only promising to listen
+or keep talking (``[process]`` cues) is neutral. Every judgement keeps the sentences and cue
+phrases (or the model's weightiest words) that decided it, so a reader can check it.
 """
 
 from __future__ import annotations
