@@ -69,15 +69,25 @@ def build_nlp():
 def eval_stance(nlp, rows: list[dict], show_errors: bool) -> float:
     tagger = nlp.get_pipe("pcnwatch_stance")
     pairs = []
+    read = 0
     for row in rows:
         judgement = tagger.judge_doc(nlp(row["text"]), actor_id=row.get("actor"))
         pairs.append((row["stance"], judgement.stance))
+        if tagger.reader is not None:
+            # The statement read as a quotation by the quotation stance model, for the record:
+            # these sentences are the rules' own, and the model learned from real speakers.
+            label, _, _ = tagger.reader.read(row["text"], judgement.stance,
+                                             tagger.judge.is_policy_maker(row.get("actor")))
+            read += label == row["stance"]
         if show_errors and judgement.stance != row["stance"]:
             print(f"  gold={row['stance']:8} got={judgement.stance:8} {judgement.cues} "
                   f"| {row['text']}")
     total = len(pairs)
     accuracy = sum(g == p for g, p in pairs) / total if total else 0.0
     print(f"stance: {total} statements, accuracy {accuracy:.3f}")
+    if tagger.reader is not None and total:
+        print(f"  read again as quotations by the quotation stance model: accuracy "
+              f"{read / total:.3f}")
     for label in STANCES:
         gold = [p for g, p in pairs if g == label]
         if gold:
