@@ -8,6 +8,7 @@ the ids made by families ("<Place> LMC" -> ``lmc-<place>``).
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -268,13 +269,14 @@ def load_registry() -> Registry:
 
 def read_data_file(name: str, path: str | None = None, *,
                    what: str = "data file") -> dict[str, Any]:
-    """Parse a TOML data file: ``path`` if given, else the packaged ``nlp/data/<name>``."""
+    """Parse a data file: ``path`` if given, else the packaged ``nlp/data/<name>``; JSON when
+    its name ends in ``.json`` (the trained models), else TOML."""
     try:
         if path is None:
             raw = resources.files(DATA_PACKAGE).joinpath(name).read_text("utf-8")
         else:
             with open(path, encoding="utf-8") as fh:
                 raw = fh.read()
-        return tomllib.loads(raw)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return json.loads(raw) if str(path or name).endswith(".json") else tomllib.loads(raw)
+    except (OSError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise DataFileError(f"cannot read {what} {path or name}: {exc}") from exc

@@ -17,11 +17,9 @@ run time.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..errors import DataFileError
-from ..registry import KINDS, Registry
+from ..registry import KINDS, Registry, read_data_file
 from . import extension
 from ._data import pipeline_registry, read_component_data, write_component_data
 
@@ -125,11 +123,7 @@ class ConfidenceModel:
 
 def load_confidence_model(path: str | None = None) -> dict[str, Any]:
     """The packaged model (or the file at ``path``) as parsed JSON."""
-    if path is None:
-        raw = resources.files("nlp.data").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    else:
-        raw = Path(path).read_text(encoding="utf-8")
-    return json.loads(raw)
+    return read_data_file(MODEL_FILE, path, what="stance-confidence model")
 
 
 class StanceConfidence:

@@ -19,16 +19,14 @@ over the words present, so no model library is needed at run time.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from ..errors import DataFileError
+from ..registry import read_data_file
 
 __all__ = ["StanceReader", "load_stance_reader", "reader_features", "words_of"]
 
@@ -102,8 +100,4 @@ class StanceReader:
 
 def load_stance_reader(path: str | None = None) -> dict[str, Any]:
     """The packaged model (or the file at ``path``) as parsed JSON."""
-    if path is None:
-        raw = resources.files("nlp.data").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    else:
-        raw = Path(path).read_text(encoding="utf-8")
-    return json.loads(raw)
+    return read_data_file(MODEL_FILE, path, what="quotation stance model")
