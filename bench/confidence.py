@@ -19,6 +19,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.intervals import load_scorer
 
@@ -80,17 +81,23 @@ def judged(gold: Path, pred: Path) -> Iterator[tuple[str, dict, dict, bool]]:
             stance = stances.get(root(actor_id))
             if stance:
                 yield "actor", stance, said, stance.get("stance") == label
-        candidates = [q for q in said.get("quotes") or []
-                      if len((q.get("text") or "").split()) >= 5]
-        used: set[int] = set()
-        for want in article.get("quotes") or []:
-            hit = next((n for n, q in enumerate(candidates)
-                        if n not in used and scorer.quote_match(want, q)), None)
-            if hit is None:
-                continue
-            used.add(hit)
-            quote = candidates[hit]
+        for want, quote in paired_quotes(scorer, article, said):
             yield "quote", quote, said, quote.get("stance") == want["stance"]
+
+
+def paired_quotes(scorer: Any, article: dict, said: dict) -> Iterator[tuple[dict, dict]]:
+    """(labelled quote, quote given) for each labelled quote score.py matches: quotes of five
+    words or more, each labelled one taking the first unused quote it matches."""
+    candidates = [q for q in said.get("quotes") or []
+                  if len((q.get("text") or "").split()) >= 5]
+    used: set[int] = set()
+    for want in article.get("quotes") or []:
+        hit = next((n for n, q in enumerate(candidates)
+                    if n not in used and scorer.quote_match(want, q)), None)
+        if hit is None:
+            continue
+        used.add(hit)
+        yield want, candidates[hit]
 
 
 @dataclass

@@ -32,6 +32,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: bench/ is not on the import path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.confidence import paired_quotes  # noqa: E402
 from bench.eval import build_input  # noqa: E402
 from bench.intervals import load_scorer  # noqa: E402
 from bench.train_confidence import HELD_OUT, TRAIN_ON, gold_files  # noqa: E402
@@ -113,17 +114,7 @@ def examples(gold: Path, pred: Path, *, with_ids: bool = False) -> list[Any]:
     found = {row.get("id"): row for row in scorer.read_jsonl(pred)}
     out: list[Any] = []
     for article in scorer.read_jsonl(gold):
-        said = found.get(article["id"]) or {}
-        candidates = [q for q in said.get("quotes") or []
-                      if len((q.get("text") or "").split()) >= 5]
-        used: set[int] = set()
-        for want in article.get("quotes") or []:
-            hit = next((n for n, q in enumerate(candidates)
-                        if n not in used and scorer.quote_match(want, q)), None)
-            if hit is None:
-                continue
-            used.add(hit)
-            quote = candidates[hit]
+        for want, quote in paired_quotes(scorer, article, found.get(article["id"]) or {}):
             row = (quote["text"], quote.get("stance") or "neutral",
                    registry.is_policy_maker(quote.get("actor_id")), want["stance"])
             out.append((article["id"], row) if with_ids else row)
