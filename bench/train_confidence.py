@@ -124,29 +124,44 @@ def train(names: tuple[str, ...]) -> dict[str, object]:
     return model
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def training_args(argv: list[str] | None, description: str, out: Path) -> argparse.Namespace:
+    """The options every model trainer takes; ``names`` are the corpora to train on, never
+    one kept to measure the model."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--corpus", action="append", default=[], metavar="NAME",
                         help=f"train on NAME (repeatable; default {', '.join(TRAIN_ON)})")
-    parser.add_argument("--out", type=Path, default=MODEL)
+    parser.add_argument("--out", type=Path, default=out)
     parser.add_argument("--check", action="store_true",
                         help="train and compare with --out instead of writing it")
     args = parser.parse_args(argv)
-    names = tuple(args.corpus) or TRAIN_ON
-    held_out = sorted(set(HELD_OUT) & set(names))
+    args.names = tuple(args.corpus) or TRAIN_ON
+    held_out = sorted(set(HELD_OUT) & set(args.names))
     if held_out:
         sys.exit(f"train: {', '.join(held_out)} are kept to measure the model; never train "
                  "on them")
-    text = json.dumps(train(names), indent=1, sort_keys=True) + "\n"
+    return args
+
+
+def checked_or_written(args: argparse.Namespace, text: str) -> bool:
+    """With --check, whether ``text`` is the file at --out (and say so); else write it."""
     if args.check:
         same = args.out.exists() and args.out.read_text(encoding="utf-8") == text
         print(f"{args.out}: {'the same as' if same else 'DIFFERS from'} a fresh training run")
-        return 0 if same else 1
+        return same
     args.out.write_text(text, encoding="utf-8")
-    for what in ("quote", "actor"):
-        fitted = json.loads(text)[what]
-        print(f"{what} stances: {fitted['examples']} examples, {fitted['right']} right; "
-              f"written to {args.out}")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = training_args(argv, __doc__.splitlines()[0], MODEL)
+    text = json.dumps(train(args.names), indent=1, sort_keys=True) + "\n"
+    if not checked_or_written(args, text):
+        return 1
+    if not args.check:
+        for what in ("quote", "actor"):
+            fitted = json.loads(text)[what]
+            print(f"{what} stances: {fitted['examples']} examples, {fitted['right']} right; "
+                  f"written to {args.out}")
     return 0
 
 

@@ -20,7 +20,6 @@ shipped file instead of writing it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -35,7 +34,11 @@ if __package__ in (None, ""):  # run as a script: bench/ is not on the import pa
 from bench.confidence import paired_quotes  # noqa: E402
 from bench.eval import build_input  # noqa: E402
 from bench.intervals import load_scorer  # noqa: E402
-from bench.train_confidence import HELD_OUT, TRAIN_ON, gold_files  # noqa: E402
+from bench.train_confidence import (  # noqa: E402
+    checked_or_written,
+    gold_files,
+    training_args,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL = REPO / "nlp" / "data" / "stance_reader.json"
@@ -171,29 +174,16 @@ def train(names: tuple[str, ...]) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", action="append", default=[], metavar="NAME",
-                        help=f"train on NAME (repeatable; default {', '.join(TRAIN_ON)})")
-    parser.add_argument("--out", type=Path, default=MODEL)
-    parser.add_argument("--check", action="store_true",
-                        help="train and compare with --out instead of writing it")
-    args = parser.parse_args(argv)
-    names = tuple(args.corpus) or TRAIN_ON
-    held_out = sorted(set(HELD_OUT) & set(names))
-    if held_out:
-        sys.exit(f"train: {', '.join(held_out)} are kept to measure the model; never train "
-                 "on them")
+    args = training_args(argv, __doc__.splitlines()[0], MODEL)
     # One line per feature, so a retrained model reads as a diff of weights.
     text = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]",
-                  json.dumps(train(names), indent=1, sort_keys=True)) + "\n"
-    if args.check:
-        same = args.out.exists() and args.out.read_text(encoding="utf-8") == text
-        print(f"{args.out}: {'the same as' if same else 'DIFFERS from'} a fresh training run")
-        return 0 if same else 1
-    args.out.write_text(text, encoding="utf-8")
-    fitted = json.loads(text)
-    print(f"quotation stances: {fitted['examples']} examples, {len(fitted['weights'])} "
-          f"features; written to {args.out}")
+                  json.dumps(train(args.names), indent=1, sort_keys=True)) + "\n"
+    if not checked_or_written(args, text):
+        return 1
+    if not args.check:
+        fitted = json.loads(text)
+        print(f"quotation stances: {fitted['examples']} examples, {len(fitted['weights'])} "
+              f"features; written to {args.out}")
     return 0
 
 
