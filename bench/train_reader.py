@@ -48,28 +48,38 @@ MIN_QUOTES = 2
 FOLDS = 3
 
 
-def analyse(gold: Path, out: Path, stance: dict[str, object], ids: set[str] | None = None
-            ) -> Path:
-    """The analysis of a corpus (only the articles ``ids``, when given) without the
-    confidence component, with ``stance`` as the stance component's config."""
-    from nlp.analysis import analyze_records
+def pipeline(stance: dict[str, object]) -> Any:
+    """The pipeline without the confidence component, with ``stance`` as the stance
+    component's config (``{"read_quotes": False}``: the rules' own quotation labels)."""
     from nlp.pipeline import build_pipeline
 
-    inp = out.with_suffix(".in")
-    build_input(gold, inp)
-    nlp = build_pipeline(options={"exclude": ("pcnwatch_confidence",),
-                                  "config": {"pcnwatch_stance": stance}})
-    records = [json.loads(line) for line in inp.open(encoding="utf-8") if line.strip()]
+    return build_pipeline(options={"exclude": ("pcnwatch_confidence",),
+                                   "config": {"pcnwatch_stance": stance}})
+
+
+def records(gold: Path, tmp: Path) -> list[dict[str, Any]]:
+    """The analyze input of a corpus, built once into ``tmp``."""
+    inp = tmp / f"{gold.stem}.in.jsonl"
+    if not inp.exists():
+        build_input(gold, inp)
+    return [json.loads(line) for line in inp.open(encoding="utf-8") if line.strip()]
+
+
+def analyse(articles: list[dict[str, Any]], nlp: Any, out: Path) -> Path:
+    """The analysis of the articles by ``nlp``, one JSON line each, written to ``out``."""
+    from nlp.analysis import analyze_records
+
     with out.open("w", encoding="utf-8") as fh:
-        for result in analyze_records(
-                [r for r in records if ids is None or r["id"] in ids], nlp=nlp):
+        for result in analyze_records(articles, nlp=nlp):
             fh.write(json.dumps(result, ensure_ascii=False) + "\n")
     return out
 
 
-def rule_readings(gold: Path, tmp: Path) -> Path:
-    """The analysis of a corpus with the stance rules' own quotation labels."""
-    return analyse(gold, tmp / f"{gold.stem}.rules.jsonl", {"read_quotes": False})
+def rule_examples(gold: Path, tmp: Path, rules: Any, *, with_ids: bool = False) -> list[Any]:
+    """The examples of a corpus as ``rules`` (a pipeline giving the rules' own quotation
+    labels) reads it; see ``examples``."""
+    return examples(gold, analyse(records(gold, tmp), rules, tmp / f"{gold.stem}.rules.jsonl"),
+                    with_ids=with_ids)
 
 
 def unseen_readings(golds: list[tuple[str, Path]], tmp: Path) -> dict[str, Path]:
@@ -77,8 +87,9 @@ def unseen_readings(golds: list[tuple[str, Path]], tmp: Path) -> dict[str, Path]
     into FOLDS in a fixed order, and each fold is read by a model fitted on the others. The
     confidence model learns from these, since a model's labels on its own training pages are
     right far more often than on new ones."""
-    rows = {name: examples(gold, rule_readings(gold, tmp), with_ids=True)
-            for name, gold in golds}
+    articles = {name: records(gold, tmp) for name, gold in golds}
+    rules = pipeline({"read_quotes": False})
+    rows = {name: rule_examples(gold, tmp, rules, with_ids=True) for name, gold in golds}
     keys = sorted((name, article) for name, found in rows.items() for article, _ in found)
     fold = {key: n % FOLDS for n, key in enumerate(dict.fromkeys(keys))}
     parts: dict[str, list[Path]] = {name: [] for name, _ in golds}
@@ -87,24 +98,20 @@ def unseen_readings(golds: list[tuple[str, Path]], tmp: Path) -> dict[str, Path]
         fitted = fit([row for name, found in rows.items() for article, row in found
                       if fold[(name, article)] != k])
         model.write_text(json.dumps(fitted), encoding="utf-8")
+        nlp = pipeline({"reader_path": str(model)})
         for name, gold in golds:
             ids = {article for (n, article), f in fold.items() if n == name and f == k}
-            # Pages with no paired quotation are in no fold; the last fold reads them.
             if k == FOLDS - 1:
-                ids |= _unpaired(gold, {a for n, a in fold if n == name})
-            parts[name].append(analyse(gold, tmp / f"{gold.stem}.fold{k}.jsonl",
-                                       {"reader_path": str(model)}, ids))
+                # Pages with no paired quotation are in no fold; the last fold reads them.
+                ids |= {a["id"] for a in articles[name]} - {a for n, a in fold if n == name}
+            parts[name].append(analyse([a for a in articles[name] if a["id"] in ids], nlp,
+                                       tmp / f"{gold.stem}.fold{k}.jsonl"))
     out = {}
     for name, gold in golds:
         out[name] = tmp / f"{gold.stem}.unseen.jsonl"
         out[name].write_text("".join(p.read_text(encoding="utf-8") for p in parts[name]),
                              encoding="utf-8")
     return out
-
-
-def _unpaired(gold: Path, paired: set[str]) -> set[str]:
-    scorer = load_scorer()
-    return {a["id"] for a in scorer.read_jsonl(gold)} - paired
 
 
 def examples(gold: Path, pred: Path, *, with_ids: bool = False) -> list[Any]:
@@ -156,9 +163,10 @@ def fit(rows: list[tuple[str, str, bool, str]]) -> dict[str, object]:
 
 def train(names: tuple[str, ...]) -> dict[str, object]:
     rows: list[tuple[str, str, bool, str]] = []
+    rules = pipeline({"read_quotes": False})
     with tempfile.TemporaryDirectory() as tmp:
         for name, gold in gold_files(names, Path(tmp)):
-            found = examples(gold, rule_readings(gold, Path(tmp)))
+            found = rule_examples(gold, Path(tmp), rules)
             rows += found
             print(f"{name}: {len(found)} quotations paired with labelled ones", file=sys.stderr)
     if len({label for *_, label in rows}) < 2:
