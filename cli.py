@@ -478,7 +478,9 @@ def analyze(
     published: DateOpt = None,
 ) -> None:
     """Analyse text without storing it; JSON Lines out (contract section 2)."""
-    import jobs
+    # Not through `jobs`: nothing here is stored, and loading the store's libraries took
+    # about a third of a second of every run's start-up (bench/bench_analyze.py).
+    from crawler.inputs import file_records, jsonl_records
 
     if not files and jsonl is None:
         raise typer.BadParameter("give FILE... or --jsonl IN.jsonl")
@@ -486,9 +488,27 @@ def analyze(
         raise typer.BadParameter(f"{jsonl} does not exist or is not a file")
     for path in files or []:
         _existing_file(path)
-    failed = jobs.analyze(files=files or [], jsonl=jsonl, published=published, stdout=sys.stdout)
+    if jsonl is None:
+        failed = _print_analyses(file_records(files or [], published))
+    elif str(jsonl) == "-":
+        failed = _print_analyses(jsonl_records(sys.stdin))
+    else:
+        with open(jsonl, encoding="utf-8") as stream:
+            failed = _print_analyses(jsonl_records(stream))
     if failed:
         raise typer.Exit(1)
+
+
+def _print_analyses(records) -> int:
+    """One JSON line per record, each as soon as it is analysed; returns how many failed."""
+    from nlp import analyze_records
+
+    failed = 0
+    for result in analyze_records(records):
+        failed += "error" in result
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return failed
 
 
 @app.command()

@@ -16,9 +16,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from datetime import date
 from pathlib import Path
 from typing import IO
 
@@ -588,89 +587,6 @@ def _worker_main(conn, database_url: str, batch_size: int, parent: int) -> None:
     # long for the interpreter to shut down) ends this process quietly, not in a traceback.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     conn.send(result)
-
-
-# -- analyze (no storage) -----------------------------------------------------------------------
-
-
-def _read_jsonl(stream: IO[str]) -> Iterator[dict]:
-    for n, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield {"id": f"line-{n}", "_error": f"line {n} is not valid JSON: {exc.msg}"}
-            continue
-        if not isinstance(rec, dict):
-            yield {"id": f"line-{n}", "_error": f"line {n} is not a JSON object"}
-            continue
-        yield rec
-
-
-def _read_files(files: list[Path], published: date | None) -> Iterator[dict]:
-    for path in files:
-        raw = path.read_bytes()
-        record = {"id": str(path), "published": published.isoformat() if published else None,
-                  "title": None}
-        if path.suffix.lower() in (".html", ".htm") or raw.lstrip()[:1] == b"<":
-            from crawler.errors import ExtractionFailed
-            from crawler.extract import extract_page
-
-            try:
-                page = extract_page(raw)
-            except ExtractionFailed as exc:
-                yield {**record, "_error": f"{path}: {exc}"}
-                continue
-            record.update(text=page["text"], title=page["title"],
-                          published=record["published"] or page["published"])
-        else:
-            record["text"] = raw.decode("utf-8", errors="replace")
-        yield record
-
-
-def analyze(*, files: list[Path], jsonl: Path | None, published: date | None,
-            stdout: IO[str]) -> int:
-    """Analyse inputs without storing them, one JSON line out per input; returns failures."""
-    from nlp import analyze_records
-
-    if jsonl is not None:
-        stream = sys.stdin if str(jsonl) == "-" else open(jsonl, encoding="utf-8")  # noqa: SIM115
-        records = _read_jsonl(stream)
-    else:
-        records = _read_files(files, published)
-    failed = 0
-    for result in _with_input_errors(records, analyze_records):
-        failed += "error" in result
-        stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-        stdout.flush()
-    return failed
-
-
-def _with_input_errors(records: Iterable[dict], analyse: Callable) -> Iterator[dict]:
-    """Pass good records to the analysis, keeping input order, and error objects for bad ones."""
-    pending_errors: dict[int, dict] = {}
-    good: list[dict] = []
-
-    def gen():
-        for n, rec in enumerate(records):
-            if "_error" in rec:
-                pending_errors[n] = {"id": rec.get("id"), "error": rec["_error"]}
-            else:
-                good.append(n)
-                yield rec
-
-    results = analyse(gen())
-    emitted = 0
-    for result in results:
-        target = good.pop(0)
-        while emitted < target:
-            yield pending_errors.pop(emitted)
-            emitted += 1
-        yield result
-        emitted += 1
-    for n in sorted(pending_errors):
-        yield pending_errors[n]
 
 
 # -- demo ----------------------------------------------------------------------------------------
