@@ -37,8 +37,8 @@ def test_text_files_are_read_as_they_are_and_html_pages_are_extracted(tmp_path):
 
 
 def test_analyze_starts_without_loading_the_store():
-    # The store's libraries (SQLAlchemy, SQLModel, Alembic) took about a third of a second of
-    # every `pcnwatch analyze` start-up, which stores nothing.
+    # The store's libraries (SQLAlchemy, SQLModel, Alembic) took about 0.7 s of every
+    # `pcnwatch analyze` start-up, which stores nothing.
     code = ("import sys, cli\n"
             "cli.main(['analyze', '--jsonl', '-'])\n"
             "loaded = sorted(m for m in ('store', 'sqlalchemy', 'sqlmodel', 'alembic', 'jobs')"
